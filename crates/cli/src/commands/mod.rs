@@ -1,0 +1,14 @@
+//! One module per subcommand; [`run`] dispatches.
+
+mod schema;
+mod validate;
+
+use crate::ExitStatus;
+use crate::cli::{Cli, Command};
+
+pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
+    match &args.command {
+        Command::Validate(validate_args) => validate::run(&args.global, validate_args),
+        Command::Schema => schema::run(),
+    }
+}

@@ -1,0 +1,55 @@
+//! `scimform`: declarative SCIM provisioning apps for Microsoft Entra ID.
+//!
+//! The binary is the only place that knows clap, anyhow, colours, exit codes and output
+//! formats. Each subcommand lives in `commands/<verb>.rs` and returns an [`ExitStatus`];
+//! errors that end a command travel as `anyhow::Error` and are printed here, once, with
+//! their whole chain.
+
+mod cli;
+mod commands;
+mod render;
+mod sources;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The documented, stable exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// 0: success (and, with `plan --detailed-exitcode`, no changes).
+    Success,
+    /// 1: the command failed: invalid specs, bad arguments, or an error talking to Graph.
+    Failure,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Success => ExitCode::from(0),
+            ExitStatus::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            // Help and version go to stdout with 0; usage errors exit 1, never 2, because 2
+            // means "changes present" for `plan --detailed-exitcode`.
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(1) } else { ExitCode::from(0) };
+        }
+    };
+    if args.global.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    match commands::run(&args) {
+        Ok(status) => status.into(),
+        Err(error) => {
+            render::report_error(&error);
+            ExitStatus::Failure.into()
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Spec diagnostics in three formats: human (source snippets, colour on a terminal),
+//! JSON (a versioned document for programs) and GitHub workflow annotations.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::Context;
+use scimform_spec::{Diagnostic, Loaded, Severity, Source};
+
+use super::{ACCENT, BOLD, ERROR, GOOD, WARNING};
+use crate::cli::Format;
+
+/// Version of the JSON output of `validate`. Bumped only on incompatible changes.
+const JSON_VERSION: u32 = 1;
+
+/// What `validate` found, ready to print.
+pub(crate) struct Report<'a> {
+    pub(crate) sources: &'a [Source],
+    pub(crate) loaded: &'a Loaded,
+    pub(crate) quiet: bool,
+}
+
+pub(crate) fn print(format: Format, report: &Report<'_>) -> anyhow::Result<()> {
+    let mut out = anstream::stdout().lock();
+    let text = match format {
+        Format::Human => human(report),
+        Format::Json => json(report),
+        Format::Github => github(report),
+    };
+    out.write_all(text.as_bytes()).context("failed to write to standard output")?;
+    Ok(())
+}
+
+fn shown<'a>(report: &'a Report<'_>) -> impl Iterator<Item = &'a Diagnostic> {
+    let quiet = report.quiet;
+    report.loaded.diagnostics.iter().filter(move |diagnostic| !quiet || diagnostic.is_error())
+}
+
+fn human(report: &Report<'_>) -> String {
+    let texts: HashMap<&str, &str> =
+        report.sources.iter().map(|source| (source.name.as_str(), source.text.as_str())).collect();
+    let mut out = String::new();
+    for diagnostic in shown(report) {
+        human_one(&mut out, diagnostic, texts.get(diagnostic.file.as_str()).copied());
+    }
+    if report.quiet {
+        return out;
+    }
+    let errors = report.loaded.error_count();
+    let warnings = report.loaded.diagnostics.len() - errors;
+    let files = report.sources.len();
+    if errors == 0 {
+        let apps = report.loaded.spec.as_ref().map_or(0, |spec| spec.apps.len());
+        out.push_str(&format!(
+            "{GOOD}valid{GOOD:#}: {} in {}{}\n",
+            plural(apps, "app"),
+            plural(files, "file"),
+            if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() }
+        ));
+    } else {
+        out.push_str(&format!(
+            "{ERROR}invalid{ERROR:#}: {}{} in {}\n",
+            plural(errors, "error"),
+            if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() },
+            plural(files, "file"),
+        ));
+    }
+    out
+}
+
+fn human_one(out: &mut String, diagnostic: &Diagnostic, text: Option<&str>) {
+    let style = match diagnostic.severity {
+        Severity::Error => ERROR,
+        Severity::Warning => WARNING,
+    };
+    let span = diagnostic.span;
+    out.push_str(&format!(
+        "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}\n",
+        diagnostic.severity, diagnostic.code, diagnostic.message
+    ));
+    // The layout of rustc's diagnostics, which most readers already know.
+    let line = text.and_then(|text| text.lines().nth(span.line as usize - 1));
+    let number = span.line.to_string();
+    let gutter = " ".repeat(number.len());
+    out.push_str(&format!("{gutter}{ACCENT}-->{ACCENT:#} {}:{}:{}\n", diagnostic.file, span.line, span.column));
+    if let Some(line) = line {
+        out.push_str(&format!("{gutter} {ACCENT}|{ACCENT:#}\n"));
+        if diagnostic.conceals_secret {
+            out.push_str(&format!("{ACCENT}{number} |{ACCENT:#} (not shown: this line holds a secret)\n"));
+        } else {
+            let line = line.trim_end();
+            out.push_str(&format!("{ACCENT}{number} |{ACCENT:#} {line}\n"));
+            let start = (span.column as usize).saturating_sub(1);
+            let line_len = line.chars().count();
+            let width = (span.len as usize).min(line_len.saturating_sub(start)).max(1);
+            out.push_str(&format!(
+                "{gutter} {ACCENT}|{ACCENT:#} {}{style}{}{style:#}\n",
+                " ".repeat(start),
+                "^".repeat(width)
+            ));
+        }
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("{gutter} {ACCENT}={ACCENT:#} {BOLD}help{BOLD:#}: {help}\n"));
+    }
+    out.push('\n');
+}
+
+fn json(report: &Report<'_>) -> String {
+    let diagnostics: Vec<serde_json::Value> = shown(report)
+        .map(|diagnostic| {
+            let mut object = serde_json::json!({
+                "file": diagnostic.file,
+                "line": diagnostic.span.line,
+                "column": diagnostic.span.column,
+                "severity": diagnostic.severity.to_string(),
+                "code": diagnostic.code.as_str(),
+                "message": diagnostic.message,
+            });
+            if let Some(help) = &diagnostic.help {
+                object["help"] = serde_json::Value::String(help.clone());
+            }
+            object
+        })
+        .collect();
+    let apps: Vec<&str> =
+        report.loaded.spec.iter().flat_map(|spec| spec.apps.iter().map(|app| app.name.as_str())).collect();
+    let document = serde_json::json!({
+        "version": JSON_VERSION,
+        "valid": report.loaded.error_count() == 0,
+        "files": report.sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>(),
+        "apps": apps,
+        "errors": report.loaded.error_count(),
+        "warnings": report.loaded.diagnostics.len() - report.loaded.error_count(),
+        "diagnostics": diagnostics,
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=…::message`.
+fn github(report: &Report<'_>) -> String {
+    let mut out = String::new();
+    for diagnostic in shown(report) {
+        let command = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = diagnostic.message.clone();
+        if let Some(help) = &diagnostic.help {
+            message.push('\n');
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},title={}::{}\n",
+            escape_property(&diagnostic.file),
+            diagnostic.span.line,
+            diagnostic.span.column,
+            escape_property(&format!("scimform {}", diagnostic.code)),
+            escape_data(&message),
+        ));
+    }
+    out
+}
+
+/// Escaping for a workflow command's message, as the Actions runner expects.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escaping for a workflow command's properties: the message rules plus `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}

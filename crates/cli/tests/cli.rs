@@ -1,0 +1,181 @@
+//! The `scimform` binary, run as users run it: arguments in, output and exit code out.
+//!
+//! Output is compared with insta snapshots; paths are relative to the workspace root so
+//! that snapshots do not depend on where the checkout lives.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// `scimform` with the given arguments, run from the workspace root, without colour.
+fn scimform(args: &[&str]) -> Command {
+    let mut command = Command::cargo_bin("scimform").unwrap();
+    command.current_dir(workspace_root()).env("NO_COLOR", "1").args(args);
+    command
+}
+
+/// Runs and renders exit code, stdout and stderr for a snapshot.
+fn run(args: &[&str]) -> String {
+    let output = scimform(args).output().unwrap();
+    format!(
+        "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+const SPEC_ERRORS: &str = "crates/spec/tests/data/err";
+
+#[test]
+fn validate_examples_is_valid() {
+    snapshot("validate_examples", &run(&["validate", "examples/"]));
+}
+
+#[test]
+fn validate_without_paths_reads_the_current_directory() {
+    let output = scimform(&["validate"]).current_dir(workspace_root().join("examples")).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "valid: 5 apps in 3 files\n");
+}
+
+#[test]
+fn validate_reports_every_problem_with_source_snippets() {
+    snapshot("validate_many_problems_human", &run(&["validate", &format!("{SPEC_ERRORS}/many-problems.yaml")]));
+}
+
+#[test]
+fn validate_json_format() {
+    snapshot(
+        "validate_json",
+        &run(&[
+            "validate",
+            "--format",
+            "json",
+            &format!("{SPEC_ERRORS}/user-duplicate.yaml"),
+            "examples/netskope.yaml",
+        ]),
+    );
+}
+
+#[test]
+fn validate_github_format() {
+    snapshot(
+        "validate_github",
+        &run(&["validate", "--format=github", &format!("{SPEC_ERRORS}/unknown-nested-field.yaml")]),
+    );
+}
+
+#[test]
+fn validate_warnings_keep_exit_zero_and_quiet_hides_them() {
+    let path = "crates/spec/tests/data/ok/warnings.yaml";
+    snapshot("validate_warnings", &run(&["validate", path]));
+    let quiet = scimform(&["validate", "-q", path]).output().unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(quiet.stdout.is_empty(), "{}", String::from_utf8_lossy(&quiet.stdout));
+}
+
+#[test]
+fn every_bad_case_exits_one_and_names_file_line_col() {
+    let mut cases: Vec<PathBuf> =
+        std::fs::read_dir(workspace_root().join(SPEC_ERRORS)).unwrap().map(|entry| entry.unwrap().path()).collect();
+    cases.sort();
+    for case in cases {
+        let relative = case.strip_prefix(workspace_root()).unwrap().to_string_lossy().into_owned();
+        let output = scimform(&["validate", &relative]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{relative}:\n{stdout}");
+        // A location such as `--> crates/spec/tests/data/err/x.yaml:5:1`.
+        let located = stdout.lines().any(|line| {
+            line.trim_start().strip_prefix("--> ").is_some_and(|place| {
+                let mut parts = place.rsplitn(3, ':');
+                let (column, line_number, file) = (parts.next(), parts.next(), parts.next());
+                column.is_some_and(|c| c.parse::<u32>().is_ok())
+                    && line_number.is_some_and(|l| l.parse::<u32>().is_ok())
+                    && file.is_some_and(|f| f.starts_with(&relative))
+            })
+        });
+        assert!(located, "{relative} names no file:line:col:\n{stdout}");
+    }
+}
+
+#[test]
+fn validate_never_prints_an_inline_token() {
+    for format in ["human", "json", "github"] {
+        for case in ["token-inline", "token-inline-value-key", "base-url-with-credentials"] {
+            let output =
+                scimform(&["validate", "--format", format, &format!("{SPEC_ERRORS}/{case}.yaml")]).output().unwrap();
+            let printed =
+                format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            assert_eq!(output.status.code(), Some(1));
+            assert!(printed.contains("inline-secret"), "{case} ({format}) does not report the secret:\n{printed}");
+            assert!(!printed.contains("inline-token-must-never-be-echoed-7f3a"), "{case} ({format}) prints the token");
+            assert!(!printed.contains("hunter2-base-url-secret"), "{case} ({format}) prints the password");
+        }
+    }
+}
+
+#[test]
+fn validate_missing_path_and_empty_directory() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.txt"), "not a spec").unwrap();
+    let output = scimform(&["validate", "does/not/exist.yaml", empty.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout).replace(empty.path().to_str().unwrap(), "[EMPTY]");
+    snapshot("validate_missing_and_empty", &stdout);
+}
+
+#[test]
+fn validate_walks_directories_recursively_in_sorted_order() {
+    let root = tempfile::tempdir().unwrap();
+    let app =
+        |name: &str| format!("apiVersion: scimform/v1\nkind: ProvisioningApp\nname: {name}\ndisplayName: {name}\n");
+    std::fs::create_dir_all(root.path().join("team-b/nested")).unwrap();
+    std::fs::create_dir_all(root.path().join(".hidden")).unwrap();
+    std::fs::write(root.path().join("team-b/nested/z.yml"), app("zulu")).unwrap();
+    std::fs::write(root.path().join("a.yaml"), app("alpha")).unwrap();
+    std::fs::write(root.path().join("team-b/b.yaml"), app("bravo")).unwrap();
+    std::fs::write(root.path().join("README.md"), "# not a spec").unwrap();
+    // Hidden directories (such as .git) are skipped: this would be a duplicate name.
+    std::fs::write(root.path().join(".hidden/a.yaml"), app("alpha")).unwrap();
+    let output = scimform(&["validate", "--format", "json", root.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files: Vec<String> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| file.as_str().unwrap().replace(root.path().to_str().unwrap(), ""))
+        .collect();
+    assert_eq!(files, ["/a.yaml", "/team-b/b.yaml", "/team-b/nested/z.yml"]);
+    assert_eq!(report["apps"], serde_json::json!(["alpha", "bravo", "zulu"]));
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let output = scimform(&["schema"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let committed = std::fs::read_to_string(workspace_root().join("schemas/scimform.schema.json")).unwrap();
+    assert!(output.stdout == committed.as_bytes(), "`scimform schema` differs from schemas/scimform.schema.json");
+}
+
+#[test]
+fn usage_errors_exit_one_not_two() {
+    // Exit code 2 is reserved for `plan --detailed-exitcode` ("changes present").
+    let output = scimform(&["validate", "--format", "yaml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = scimform(&["frobnicate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = scimform(&["--help"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -1,0 +1,224 @@
+//! The validated spec: what the user asked for, with every rule of the spec language
+//! already checked.
+//!
+//! A [`Spec`] can only be built by [`crate::load`], so holding one means the specs were
+//! valid. Fields that the YAML left out are `None`: scimform manages only what a spec
+//! states and leaves everything else in the tenant alone. Names of users, groups and roles
+//! are not resolved here (that needs the tenant); they are well formed.
+
+use crate::diagnostic::Span;
+
+/// The non-gallery ("custom") application template in Entra ID.
+pub const NON_GALLERY_TEMPLATE_ID: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
+
+/// Every app of every spec file given, sorted by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Spec {
+    /// The apps, sorted by [`App::name`]; names are unique.
+    pub apps: Vec<App>,
+}
+
+/// Where something was written: a source name and a place in it. Used by later stages
+/// (name resolution, planning) to point their own errors at the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// The source's name, as given to [`crate::load`].
+    pub file: String,
+    /// The place in the source.
+    pub span: Span,
+}
+
+/// One enterprise application with its provisioning and assignments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// Stable address: a lowercase slug, unique across the spec.
+    pub name: String,
+    /// Display name in Entra ID.
+    pub display_name: String,
+    /// The template the app is created from.
+    pub template: Template,
+    /// Owners by UPN, when managed.
+    pub owners: Option<Vec<Principal>>,
+    /// Provisioning settings, when managed.
+    pub provisioning: Option<Provisioning>,
+    /// Assignments, when managed.
+    pub assignments: Option<Assignments>,
+    /// Where the document starts.
+    pub origin: Origin,
+}
+
+/// The template an app is instantiated from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Template {
+    /// The custom SCIM app template ([`NON_GALLERY_TEMPLATE_ID`]).
+    NonGallery,
+    /// A gallery template by id (a lowercase GUID).
+    Gallery {
+        /// The applicationTemplate id.
+        id: String,
+    },
+}
+
+impl Template {
+    /// The applicationTemplate id to instantiate.
+    pub fn id(&self) -> &str {
+        match self {
+            Template::NonGallery => NON_GALLERY_TEMPLATE_ID,
+            Template::Gallery { id } => id,
+        }
+    }
+}
+
+/// Automatic provisioning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioning {
+    /// Provision Status.
+    pub status: ProvisioningStatus,
+    /// SCIM endpoint and token reference.
+    pub credentials: Credentials,
+    /// Provisioning scope (`SyncAll`), when managed.
+    pub scope: Option<Scope>,
+    /// `SkipOutOfScopeDeletions`, when managed.
+    pub skip_out_of_scope_deletions: Option<bool>,
+    /// Failure notification email, when managed.
+    pub notifications: Option<Notifications>,
+    /// Accidental-deletion guard, when managed.
+    pub accidental_deletions: Option<AccidentalDeletions>,
+    /// Whether to test the desired credentials before saving them.
+    pub test_connection: bool,
+}
+
+/// Provision Status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProvisioningStatus {
+    /// The job runs.
+    On,
+    /// The job is paused.
+    Off,
+}
+
+/// Provisioning scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Only assigned users and groups (`SyncAll` = false).
+    Assigned,
+    /// Everyone in the tenant (`SyncAll` = true).
+    All,
+}
+
+/// The SCIM endpoint and where its token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The SCIM base URL, as written (already checked to be a valid https or loopback URL).
+    pub base_url: String,
+    /// Where the token is read from at plan time.
+    pub token: TokenSource,
+}
+
+/// Where a secret is read from. The secret itself never appears in a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// An environment variable.
+    Env {
+        /// The variable's name.
+        variable: String,
+    },
+    /// A file; `path` is as written, relative to the directory of `relative_to`.
+    File {
+        /// The path as written.
+        path: String,
+        /// The spec file the path is relative to.
+        relative_to: String,
+    },
+}
+
+/// Failure notification settings (`SyncNotificationSettings`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notifications {
+    /// Whether emails are sent.
+    pub enabled: bool,
+    /// The recipient, when given.
+    pub email: Option<String>,
+}
+
+/// Accidental-deletion guard (`DeleteThresholdEnabled`, `DeleteThresholdValue`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccidentalDeletions {
+    /// Whether the guard is on.
+    pub enabled: bool,
+    /// The threshold, at least 1, when given.
+    pub threshold: Option<u32>,
+}
+
+/// The app's user and group assignments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignments {
+    /// Whether unlisted assignments are removed.
+    pub policy: AssignmentPolicy,
+    /// Role for principals listed without one, by display name.
+    pub default_role: Option<String>,
+    /// Users and groups, in the order written; no principal appears twice.
+    pub principals: Vec<Principal>,
+}
+
+/// Assignment policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AssignmentPolicy {
+    /// Remove assignments that are not listed.
+    Exact,
+    /// Only add.
+    Additive,
+}
+
+/// A user or group named by a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// How the spec names it.
+    pub reference: PrincipalRef,
+    /// App role by display name, when given for this principal.
+    pub role: Option<String>,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// How a spec names a principal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalRef {
+    /// A user by user principal name.
+    UserUpn(String),
+    /// A user by object id (lowercase GUID).
+    UserId(String),
+    /// A group by display name.
+    GroupName(String),
+    /// A group by object id (lowercase GUID).
+    GroupId(String),
+}
+
+impl PrincipalRef {
+    /// Whether this names a group.
+    pub fn is_group(&self) -> bool {
+        matches!(self, PrincipalRef::GroupName(_) | PrincipalRef::GroupId(_))
+    }
+
+    /// The key under which two references are the same principal: UPNs and group names
+    /// compare without case, as Entra ID compares them.
+    pub fn identity_key(&self) -> String {
+        match self {
+            PrincipalRef::UserUpn(upn) => format!("user:{}", upn.to_lowercase()),
+            PrincipalRef::UserId(id) => format!("user-id:{id}"),
+            PrincipalRef::GroupName(name) => format!("group:{}", name.to_lowercase()),
+            PrincipalRef::GroupId(id) => format!("group-id:{id}"),
+        }
+    }
+}
+
+impl std::fmt::Display for PrincipalRef {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrincipalRef::UserUpn(upn) => write!(formatter, "user:{upn}"),
+            PrincipalRef::UserId(id) => write!(formatter, "user:{id}"),
+            PrincipalRef::GroupName(name) => write!(formatter, "group:{name}"),
+            PrincipalRef::GroupId(id) => write!(formatter, "group:{id}"),
+        }
+    }
+}
