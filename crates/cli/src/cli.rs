@@ -40,6 +40,26 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12).
     Schema,
+    /// Run the local Microsoft Graph emulator as a server (for trying specs without a
+    /// tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8400", value_name = "ADDRESS")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Tenant file to start from (JSON; see examples/demo-tenant.json). Default: the
+    /// built-in demo tenant.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) seed: Option<PathBuf>,
+    /// Keep the tenant in this file across runs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state_file: Option<PathBuf>,
+    /// Make Test Connection really call the SCIM endpoint with the bearer token.
+    #[arg(long)]
+    pub(crate) probe_scim: bool,
 }
 
 #[derive(Debug, Args)]

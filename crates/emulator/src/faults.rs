@@ -1,0 +1,303 @@
+//! Fault injection and the request log.
+//!
+//! Fault rules are set through the admin API and decide, per Graph request (and per
+//! `$batch` item), whether to add latency, answer 429 with `Retry-After`, answer a 5xx,
+//! or drop the connection. Every choice comes from counters and a seeded generator, so a
+//! rule set applied to the same request sequence fires at the same requests every run.
+//! Replication lag is a setting here too: new objects answer 404 on reads for a while.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::util::Rng;
+
+/// The fault configuration, as the admin API takes and returns it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultConfig {
+    /// Seed of the generator behind `probability` and latency jitter.
+    #[serde(default)]
+    pub seed: u64,
+    /// For how long a newly created application, service principal or job answers 404 on
+    /// reads, in milliseconds.
+    #[serde(default)]
+    pub replication_lag_ms: u64,
+    /// Rules, checked in order; the first error-like action that fires wins, latencies add up.
+    #[serde(default)]
+    pub rules: Vec<FaultRule>,
+}
+
+/// One rule: which requests, which occurrences, what happens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// Route template with `*` wildcards, such as
+    /// `POST /servicePrincipals/{id}/appRoleAssignedTo` or `GET /users*`; absent for every
+    /// request.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// What to do.
+    pub action: FaultAction,
+    /// Fire on every Nth matching request (N, 2N, …).
+    #[serde(default)]
+    pub every: Option<u64>,
+    /// Fire on the first N matching requests (a burst).
+    #[serde(default)]
+    pub first: Option<u64>,
+    /// Fire on these occurrences of matching requests (1-based).
+    #[serde(default)]
+    pub nth: Option<Vec<u64>>,
+    /// Fire with this probability (0.0–1.0), drawn from the seeded generator.
+    #[serde(default)]
+    pub probability: Option<f64>,
+}
+
+/// What a firing rule does.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum FaultAction {
+    /// Wait before answering.
+    #[serde(rename_all = "camelCase")]
+    Latency {
+        /// Fixed part.
+        ms: u64,
+        /// Random extra, up to this many milliseconds.
+        #[serde(default)]
+        jitter_ms: u64,
+    },
+    /// 429 Too Many Requests with `Retry-After`.
+    #[serde(rename_all = "camelCase")]
+    Throttle {
+        /// Seconds in `Retry-After`.
+        #[serde(default = "one")]
+        retry_after_seconds: u64,
+    },
+    /// A server error (500, 502, 503 or 504), with `Retry-After` on 503.
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Close the connection without answering.
+    Drop,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// What the faults decided for one request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Decision {
+    pub(crate) delay_ms: u64,
+    pub(crate) outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    Throttle(u64),
+    Status(u16),
+    Drop,
+}
+
+impl Outcome {
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Outcome::Throttle(seconds) => format!("throttle(retry-after={seconds})"),
+            Outcome::Status(status) => format!("status({status})"),
+            Outcome::Drop => "drop".to_owned(),
+        }
+    }
+}
+
+/// The rules in force and their counters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Faults {
+    pub(crate) config: FaultConfig,
+    matched: Vec<u64>,
+    rng: Option<Rng>,
+}
+
+impl Faults {
+    pub(crate) fn set(&mut self, config: FaultConfig) {
+        self.matched = vec![0; config.rules.len()];
+        self.rng = Some(Rng::new(config.seed));
+        self.config = config;
+    }
+
+    /// Decides for one request on `route` (`METHOD /template`).
+    pub(crate) fn decide(&mut self, route: &str) -> Decision {
+        let mut decision = Decision::default();
+        let rng = self.rng.get_or_insert_with(|| Rng::new(0));
+        for (index, rule) in self.config.rules.iter().enumerate() {
+            if !rule.route.as_deref().is_none_or(|pattern| glob(pattern, route)) {
+                continue;
+            }
+            self.matched[index] += 1;
+            let occurrence = self.matched[index];
+            let fires = match (&rule.every, &rule.first, &rule.nth, &rule.probability) {
+                (Some(every), _, _, _) => *every > 0 && occurrence.is_multiple_of(*every),
+                (_, Some(first), _, _) => occurrence <= *first,
+                (_, _, Some(nth), _) => nth.contains(&occurrence),
+                (_, _, _, Some(probability)) => (rng.below(1_000_000) as f64) < probability * 1_000_000.0,
+                _ => true,
+            };
+            if !fires {
+                continue;
+            }
+            match &rule.action {
+                FaultAction::Latency { ms, jitter_ms } => {
+                    decision.delay_ms += ms + if *jitter_ms > 0 { rng.below(jitter_ms + 1) } else { 0 };
+                }
+                FaultAction::Throttle { retry_after_seconds } => {
+                    decision.outcome.get_or_insert(Outcome::Throttle(*retry_after_seconds));
+                }
+                FaultAction::Status { status } => {
+                    decision.outcome.get_or_insert(Outcome::Status(*status));
+                }
+                FaultAction::Drop => {
+                    decision.outcome.get_or_insert(Outcome::Drop);
+                }
+            }
+        }
+        decision
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (index, part) in parts.iter().enumerate() {
+        if index == 0 {
+            match rest.strip_prefix(part) {
+                Some(after) => rest = after,
+                None => return false,
+            }
+        } else if index == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(position) => rest = &rest[position + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// One request as the log keeps it. Bodies are never logged: they may hold secrets.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    /// Order of arrival, from 1.
+    pub seq: u64,
+    /// HTTP method.
+    pub method: String,
+    /// Route template, such as `GET /servicePrincipals/{id}`.
+    pub route: String,
+    /// The path as requested.
+    pub path: String,
+    /// The status sent (0 for a dropped connection).
+    pub status: u16,
+    /// Whether it was an item of a `$batch`.
+    pub batch_item: bool,
+    /// The fault injected, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    /// The client the request was authenticated as, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+}
+
+/// Every Graph request since the last reset, and counts per route.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestLog {
+    pub(crate) entries: Vec<LoggedRequest>,
+}
+
+impl RequestLog {
+    pub(crate) fn record(&mut self, mut entry: LoggedRequest) {
+        entry.seq = self.entries.len() as u64 + 1;
+        self.entries.push(entry);
+    }
+
+    pub(crate) fn summary(&self) -> serde_json::Value {
+        let mut by_route: BTreeMap<&str, u64> = BTreeMap::new();
+        for entry in &self.entries {
+            *by_route.entry(entry.route.as_str()).or_default() += 1;
+        }
+        let http_requests = self.entries.iter().filter(|entry| !entry.batch_item).count();
+        serde_json::json!({
+            "total": self.entries.len(),
+            "httpRequests": http_requests,
+            "byRoute": by_route,
+            "entries": self.entries,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(json: serde_json::Value) -> FaultRule {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("GET /users*", "GET /users/{id}"));
+        assert!(glob(
+            "* /servicePrincipals/{id}/synchronization/*",
+            "POST /servicePrincipals/{id}/synchronization/jobs"
+        ));
+        assert!(!glob("GET /users", "GET /users/{id}"));
+        assert!(glob("*", "anything"));
+    }
+
+    #[test]
+    fn rules_fire_on_the_configured_occurrences() {
+        let mut faults = Faults::default();
+        faults.set(FaultConfig {
+            seed: 3,
+            replication_lag_ms: 0,
+            rules: vec![
+                rule(serde_json::json!({ "route": "GET /users", "every": 3, "action": { "type": "throttle", "retryAfterSeconds": 2 } })),
+                rule(serde_json::json!({ "route": "POST *", "first": 2, "action": { "type": "status", "status": 503 } })),
+                rule(serde_json::json!({ "route": "DELETE *", "nth": [2], "action": { "type": "drop" } })),
+            ],
+        });
+        let outcomes: Vec<Option<Outcome>> = (0..6).map(|_| faults.decide("GET /users").outcome).collect();
+        assert_eq!(outcomes, [None, None, Some(Outcome::Throttle(2)), None, None, Some(Outcome::Throttle(2))]);
+        let posts: Vec<Option<Outcome>> = (0..3).map(|_| faults.decide("POST /x").outcome).collect();
+        assert_eq!(posts, [Some(Outcome::Status(503)), Some(Outcome::Status(503)), None]);
+        let deletes: Vec<Option<Outcome>> = (0..3).map(|_| faults.decide("DELETE /x").outcome).collect();
+        assert_eq!(deletes, [None, Some(Outcome::Drop), None]);
+    }
+
+    #[test]
+    fn probability_and_jitter_are_deterministic_under_a_seed() {
+        let config = FaultConfig {
+            seed: 42,
+            replication_lag_ms: 0,
+            rules: vec![
+                rule(serde_json::json!({ "probability": 0.3, "action": { "type": "status", "status": 500 } })),
+                rule(serde_json::json!({ "action": { "type": "latency", "ms": 10, "jitterMs": 40 } })),
+            ],
+        };
+        let run = || {
+            let mut faults = Faults::default();
+            faults.set(config.clone());
+            (0..50).map(|_| faults.decide("GET /users")).collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        let fired = first.iter().filter(|decision| decision.outcome.is_some()).count();
+        assert!((5..=25).contains(&fired), "{fired} of 50 fired at p=0.3");
+        assert!(first.iter().all(|decision| (10..=50).contains(&decision.delay_ms)));
+    }
+}

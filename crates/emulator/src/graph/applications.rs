@@ -1,0 +1,448 @@
+//! Application templates, applications, service principals, owners and app role
+//! assignments.
+
+use serde_json::{Value, json};
+
+use super::{
+    GraphRequest, Reply, created, entity, id_of, is_guid, json_object, list, patch, reference_id, required_string,
+    with_context,
+};
+use crate::error::GraphError;
+use crate::odata::Filterable;
+use crate::tenant::{Kind, Object, Tenant};
+use crate::world::World;
+
+const TEMPLATES: Filterable = Filterable {
+    resource: "applicationTemplates",
+    properties: &[
+        ("id", &["eq"]),
+        ("displayName", &["eq", "startsWith"]),
+        ("publisher", &["eq"]),
+        ("categories", &["any"]),
+    ],
+    selectable: &[
+        "id",
+        "displayName",
+        "publisher",
+        "description",
+        "homePageUrl",
+        "logoUrl",
+        "categories",
+        "supportedProvisioningTypes",
+        "supportedSingleSignOnModes",
+    ],
+};
+
+const APPLICATIONS: Filterable = Filterable {
+    resource: "applications",
+    properties: &[
+        ("id", &["eq", "in"]),
+        ("appId", &["eq", "ne", "in", "startsWith"]),
+        ("displayName", &["eq", "ne", "in", "startsWith", "ge", "le"]),
+        ("applicationTemplateId", &["eq", "ne"]),
+        ("tags", &["any"]),
+    ],
+    selectable: &[
+        "id",
+        "appId",
+        "applicationTemplateId",
+        "displayName",
+        "createdDateTime",
+        "description",
+        "notes",
+        "signInAudience",
+        "tags",
+        "appRoles",
+        "identifierUris",
+        "serviceManagementReference",
+    ],
+};
+
+const SERVICE_PRINCIPALS: Filterable = Filterable {
+    resource: "servicePrincipals",
+    properties: &[
+        ("id", &["eq", "in"]),
+        ("appId", &["eq", "ne", "in", "startsWith"]),
+        ("displayName", &["eq", "ne", "in", "startsWith", "ge", "le"]),
+        ("applicationTemplateId", &["eq", "ne"]),
+        ("servicePrincipalType", &["eq", "ne"]),
+        ("accountEnabled", &["eq", "ne"]),
+        ("tags", &["any"]),
+    ],
+    selectable: &[
+        "id",
+        "appId",
+        "applicationTemplateId",
+        "appDisplayName",
+        "displayName",
+        "accountEnabled",
+        "appRoleAssignmentRequired",
+        "appRoles",
+        "description",
+        "notes",
+        "homepage",
+        "loginUrl",
+        "preferredSingleSignOnMode",
+        "servicePrincipalType",
+        "servicePrincipalNames",
+        "tags",
+        "createdDateTime",
+    ],
+};
+
+const ASSIGNMENTS: Filterable = Filterable {
+    resource: "appRoleAssignments",
+    properties: &[("principalDisplayName", &["eq", "startsWith"]), ("resourceId", &["eq"])],
+    selectable: &[
+        "id",
+        "appRoleId",
+        "principalId",
+        "principalType",
+        "principalDisplayName",
+        "resourceId",
+        "resourceDisplayName",
+        "createdDateTime",
+        "deletedDateTime",
+    ],
+};
+
+/// Owners are users or service principals.
+const OWNERS: Filterable = Filterable {
+    resource: "directoryObjects",
+    properties: &[],
+    selectable: &["id", "userPrincipalName", "displayName", "mail", "appId", "servicePrincipalType"],
+};
+
+const APPLICATION_WRITABLE: &[&str] = &[
+    "displayName",
+    "description",
+    "notes",
+    "tags",
+    "appRoles",
+    "identifierUris",
+    "signInAudience",
+    "serviceManagementReference",
+];
+const SERVICE_PRINCIPAL_WRITABLE: &[&str] = &[
+    "accountEnabled",
+    "appRoleAssignmentRequired",
+    "appRoles",
+    "description",
+    "displayName",
+    "homepage",
+    "loginUrl",
+    "notes",
+    "preferredSingleSignOnMode",
+    "tags",
+];
+
+pub(super) fn route(
+    world: &mut World,
+    request: &GraphRequest,
+    method: &str,
+    parts: &[&str],
+) -> Result<Reply, GraphError> {
+    match (method, parts) {
+        // --- Templates ---
+        ("GET", ["applicationTemplates"]) => {
+            let templates =
+                world.tenant.templates.values().map(|template| json_object(template_object(template))).collect();
+            list(world, request, templates, Some(&TEMPLATES), "applicationTemplates")
+        }
+        ("GET", ["applicationTemplates", id]) => {
+            let template = world.tenant.templates.get(*id).ok_or_else(|| GraphError::not_found(id))?;
+            let object = json_object(template_object(template));
+            entity(world, request, &object, &TEMPLATES, "applicationTemplates")
+        }
+        ("POST", ["applicationTemplates", id, "instantiate"]) => {
+            let body = request.json_body()?;
+            let display_name = required_string(body, "displayName")?;
+            let (application, service_principal) = world.tenant.instantiate(id, display_name)?;
+            world.lag(&id_of(&application));
+            world.lag(&id_of(&service_principal));
+            let body = json!({
+                "@odata.context": format!("{}/$metadata#microsoft.graph.applicationServicePrincipal", world.graph_root()),
+                "application": application,
+                "servicePrincipal": service_principal,
+            });
+            Ok(created(body))
+        }
+        // --- Applications ---
+        ("GET", ["applications"]) => {
+            let items = visible(world, world.tenant.applications.values());
+            list(world, request, items, Some(&APPLICATIONS), "applications")
+        }
+        ("GET", ["applications", id]) => {
+            let application = application(world, id)?;
+            entity(world, request, application, &APPLICATIONS, "applications")
+        }
+        ("PATCH", ["applications", id]) => {
+            application(world, id)?;
+            let body = request.json_body()?.clone();
+            let object = world.tenant.applications.get_mut(*id).ok_or_else(|| GraphError::not_found(id))?;
+            patch(object, &body, "application", APPLICATION_WRITABLE)?;
+            Ok(Reply::no_content())
+        }
+        ("DELETE", ["applications", id]) => {
+            application(world, id)?;
+            world.tenant.delete_application(id)?;
+            Ok(Reply::no_content())
+        }
+        ("GET", ["applications", id, "owners"]) => {
+            application(world, id)?;
+            let owners = owner_objects(&world.tenant, world.tenant.application_owners.get(*id));
+            list(world, request, owners, Some(&OWNERS), "directoryObjects")
+        }
+        ("GET", ["applications", id, "owners", "$ref"]) => {
+            application(world, id)?;
+            Ok(owner_refs(world, world.tenant.application_owners.get(*id)))
+        }
+        ("POST", ["applications", id, "owners", "$ref"]) => {
+            application(world, id)?;
+            let owner = owner_to_add(&world.tenant, request)?;
+            Tenant::add_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), &owner)?;
+            Ok(Reply::no_content())
+        }
+        ("DELETE", ["applications", id, "owners", "$ref"]) => {
+            application(world, id)?;
+            let owner = owner_in_query(request)?;
+            remove_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), &owner)
+        }
+        ("DELETE", ["applications", id, "owners", owner, "$ref"]) => {
+            application(world, id)?;
+            remove_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), owner)
+        }
+        // --- Service principals ---
+        ("GET", ["servicePrincipals"]) => {
+            let items = visible(world, world.tenant.service_principals.values());
+            list(world, request, items, Some(&SERVICE_PRINCIPALS), "servicePrincipals")
+        }
+        ("POST", ["servicePrincipals"]) => create_service_principal(world, request),
+        ("GET", ["servicePrincipals", id]) => {
+            let service_principal = service_principal(world, id)?;
+            entity(world, request, service_principal, &SERVICE_PRINCIPALS, "servicePrincipals")
+        }
+        ("PATCH", ["servicePrincipals", id]) => {
+            service_principal(world, id)?;
+            let body = request.json_body()?.clone();
+            let object = world.tenant.service_principals.get_mut(*id).ok_or_else(|| GraphError::not_found(id))?;
+            patch(object, &body, "servicePrincipal", SERVICE_PRINCIPAL_WRITABLE)?;
+            Ok(Reply::no_content())
+        }
+        ("DELETE", ["servicePrincipals", id]) => {
+            service_principal(world, id)?;
+            world.tenant.delete_service_principal(id)?;
+            Ok(Reply::no_content())
+        }
+        ("GET", ["servicePrincipals", id, "owners"]) => {
+            service_principal(world, id)?;
+            let owners = owner_objects(&world.tenant, world.tenant.service_principal_owners.get(*id));
+            list(world, request, owners, Some(&OWNERS), "directoryObjects")
+        }
+        ("GET", ["servicePrincipals", id, "owners", "$ref"]) => {
+            service_principal(world, id)?;
+            Ok(owner_refs(world, world.tenant.service_principal_owners.get(*id)))
+        }
+        ("POST", ["servicePrincipals", id, "owners", "$ref"]) => {
+            service_principal(world, id)?;
+            let owner = owner_to_add(&world.tenant, request)?;
+            Tenant::add_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), &owner)?;
+            Ok(Reply::no_content())
+        }
+        ("DELETE", ["servicePrincipals", id, "owners", "$ref"]) => {
+            service_principal(world, id)?;
+            let owner = owner_in_query(request)?;
+            remove_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), &owner)
+        }
+        ("DELETE", ["servicePrincipals", id, "owners", owner, "$ref"]) => {
+            service_principal(world, id)?;
+            remove_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), owner)
+        }
+        // --- Assignments ---
+        ("GET", ["servicePrincipals", id, "appRoleAssignedTo"]) => {
+            service_principal(world, id)?;
+            let assignments = world
+                .tenant
+                .assignments
+                .values()
+                .filter(|assignment| assignment.get("resourceId").and_then(Value::as_str) == Some(*id))
+                .cloned()
+                .collect();
+            list(
+                world,
+                request,
+                assignments,
+                Some(&ASSIGNMENTS),
+                &format!("servicePrincipals('{id}')/appRoleAssignedTo"),
+            )
+        }
+        ("POST", ["servicePrincipals", id, "appRoleAssignedTo"]) => {
+            service_principal(world, id)?;
+            let body = request.json_body()?;
+            let principal_id = required_string(body, "principalId")?;
+            let resource_id = required_string(body, "resourceId")?;
+            let app_role_id = required_string(body, "appRoleId")?;
+            for (name, value) in
+                [("principalId", principal_id), ("resourceId", resource_id), ("appRoleId", app_role_id)]
+            {
+                if !is_guid(value) {
+                    return Err(GraphError::bad_request(format!(
+                        "Invalid value specified for property '{name}' of resource 'AppRoleAssignment'."
+                    )));
+                }
+            }
+            if resource_id != *id {
+                return Err(GraphError::bad_request(
+                    "The resourceId must be the id of the service principal in the request URL.",
+                ));
+            }
+            let assignment = world.tenant.assign(id, principal_id, app_role_id)?;
+            let context = format!("servicePrincipals('{id}')/appRoleAssignedTo/$entity");
+            Ok(created(with_context(assignment, world, &context)))
+        }
+        ("GET", ["servicePrincipals", id, "appRoleAssignedTo", assignment]) => {
+            service_principal(world, id)?;
+            let object = assignment_of(world, id, assignment)?.clone();
+            entity(world, request, &object, &ASSIGNMENTS, &format!("servicePrincipals('{id}')/appRoleAssignedTo"))
+        }
+        ("DELETE", ["servicePrincipals", id, "appRoleAssignedTo", assignment]) => {
+            service_principal(world, id)?;
+            assignment_of(world, id, assignment)?;
+            world.tenant.assignments.remove(*assignment);
+            Ok(Reply::no_content())
+        }
+        (_, [collection]) | (_, [collection, _])
+            if ["applications", "servicePrincipals", "applicationTemplates"].contains(collection) =>
+        {
+            Err(GraphError::method_not_allowed())
+        }
+        (_, [_, _, other, ..]) => Err(GraphError::unknown_segment(other)),
+        _ => Err(GraphError::method_not_allowed()),
+    }
+}
+
+/// An application by id that has replicated, or 404.
+fn application<'w>(world: &'w World, id: &str) -> Result<&'w Object, GraphError> {
+    world.tenant.applications.get(id).filter(|_| world.visible(id)).ok_or_else(|| GraphError::not_found(id))
+}
+
+/// A service principal by id that has replicated, or 404.
+pub(super) fn service_principal<'w>(world: &'w World, id: &str) -> Result<&'w Object, GraphError> {
+    world.tenant.service_principals.get(id).filter(|_| world.visible(id)).ok_or_else(|| GraphError::not_found(id))
+}
+
+fn visible<'a>(world: &World, objects: impl Iterator<Item = &'a Object>) -> Vec<Object> {
+    objects.filter(|object| world.visible(&id_of(object))).cloned().collect()
+}
+
+fn assignment_of<'w>(world: &'w World, resource_id: &str, id: &str) -> Result<&'w Object, GraphError> {
+    world
+        .tenant
+        .assignments
+        .get(id)
+        .filter(|assignment| assignment.get("resourceId").and_then(Value::as_str) == Some(resource_id))
+        .ok_or_else(|| GraphError::not_found(id))
+}
+
+fn template_object(template: &crate::tenant::AppTemplate) -> Value {
+    json!({
+        "id": template.id,
+        "displayName": template.display_name,
+        "publisher": template.publisher,
+        "description": null,
+        "homePageUrl": null,
+        "logoUrl": null,
+        "categories": [],
+        "supportedProvisioningTypes": ["sync"],
+        "supportedSingleSignOnModes": ["saml", "password", "notSupported"],
+    })
+}
+
+fn create_service_principal(world: &mut World, request: &GraphRequest) -> Result<Reply, GraphError> {
+    let body = request.json_body()?;
+    let app_id = required_string(body, "appId")?.to_owned();
+    let application =
+        world.tenant.application_by_app_id(&app_id).cloned().ok_or_else(|| GraphError::not_found(&app_id))?;
+    if world.tenant.service_principal_by_app_id(&app_id).is_some() {
+        return Err(GraphError::bad_request(format!(
+            "The service principal cannot be created, updated, or restored because the service principal name {app_id} is already in use."
+        )));
+    }
+    let id = world.tenant.rng.guid();
+    let display_name = application.get("displayName").cloned().unwrap_or(Value::Null);
+    let object = json_object(json!({
+        "@odata.type": "#microsoft.graph.servicePrincipal",
+        "id": id,
+        "appId": app_id,
+        "applicationTemplateId": application.get("applicationTemplateId").cloned().unwrap_or(Value::Null),
+        "appDisplayName": display_name,
+        "displayName": display_name,
+        "accountEnabled": true,
+        "appRoleAssignmentRequired": false,
+        "appRoles": application.get("appRoles").cloned().unwrap_or(json!([])),
+        "description": null,
+        "notes": null,
+        "homepage": null,
+        "loginUrl": null,
+        "preferredSingleSignOnMode": null,
+        "servicePrincipalType": "Application",
+        "servicePrincipalNames": [app_id],
+        "tags": [],
+        "createdDateTime": crate::util::now_timestamp(),
+    }));
+    world.tenant.service_principals.insert(id.clone(), object.clone());
+    world.tenant.service_principal_owners.insert(id.clone(), Vec::new());
+    // An app registration's service principal gets no provisioning templates: automatic
+    // provisioning needs an app instantiated from a template.
+    world.tenant.synchronization.insert(id.clone(), Default::default());
+    world.lag(&id);
+    Ok(created(with_context(object, world, "servicePrincipals/$entity")))
+}
+
+fn owner_objects(tenant: &Tenant, owners: Option<&Vec<String>>) -> Vec<Object> {
+    owners
+        .into_iter()
+        .flatten()
+        .filter_map(|owner| tenant.directory_object(owner).map(|(_, object)| object.clone()))
+        .collect()
+}
+
+fn owner_refs(world: &World, owners: Option<&Vec<String>>) -> Reply {
+    let references: Vec<Value> = owners
+        .into_iter()
+        .flatten()
+        .map(|owner| Value::String(format!("{}/directoryObjects/{owner}", world.graph_root())))
+        .collect();
+    Reply::json(
+        200,
+        json!({ "@odata.context": format!("{}/$metadata#Collection(string)", world.graph_root()), "value": references }),
+    )
+}
+
+fn owner_to_add(tenant: &Tenant, request: &GraphRequest) -> Result<String, GraphError> {
+    let owner = reference_id(request.json_body()?)?;
+    match tenant.directory_object(&owner) {
+        Some((Kind::User | Kind::ServicePrincipal, _)) => Ok(owner),
+        Some(_) => Err(GraphError::bad_request("An owner must be a user or a service principal.")),
+        None => Err(GraphError::not_found(&owner)),
+    }
+}
+
+fn owner_in_query(request: &GraphRequest) -> Result<String, GraphError> {
+    let reference = request
+        .query
+        .iter()
+        .find(|(name, _)| name == "@id" || name == "$id")
+        .map(|(_, value)| value.clone())
+        .ok_or_else(|| GraphError::bad_request("The '@id' query parameter is required to remove a reference."))?;
+    reference_id(&json!({ "@odata.id": reference }))
+}
+
+fn remove_owner(owners: &mut Vec<String>, owner: &str) -> Result<Reply, GraphError> {
+    let before = owners.len();
+    owners.retain(|existing| existing != owner);
+    if owners.len() == before {
+        return Err(GraphError::not_found(owner));
+    }
+    Ok(Reply::no_content())
+}

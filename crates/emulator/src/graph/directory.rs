@@ -1,0 +1,124 @@
+//! Users and groups: reads only (scimform resolves names; it never edits the directory).
+
+use serde_json::Value;
+
+use super::{GraphRequest, Reply, entity, list};
+use crate::error::GraphError;
+use crate::odata::Filterable;
+use crate::tenant::Object;
+use crate::world::World;
+
+pub(crate) const USERS: Filterable = Filterable {
+    resource: "users",
+    properties: &[
+        ("id", &["eq", "in"]),
+        ("userPrincipalName", &["eq", "ne", "in", "startsWith"]),
+        ("displayName", &["eq", "ne", "in", "startsWith"]),
+        ("mail", &["eq", "ne", "in", "startsWith"]),
+        ("mailNickname", &["eq", "in", "startsWith"]),
+        ("accountEnabled", &["eq", "ne"]),
+        ("userType", &["eq", "ne", "in"]),
+    ],
+    selectable: &[
+        "id",
+        "userPrincipalName",
+        "displayName",
+        "mail",
+        "mailNickname",
+        "accountEnabled",
+        "userType",
+        "givenName",
+        "surname",
+        "jobTitle",
+        "createdDateTime",
+    ],
+};
+
+pub(crate) const GROUPS: Filterable = Filterable {
+    resource: "groups",
+    properties: &[
+        ("id", &["eq", "in"]),
+        ("displayName", &["eq", "ne", "in", "startsWith"]),
+        ("mailNickname", &["eq", "in", "startsWith"]),
+        ("securityEnabled", &["eq", "ne"]),
+        ("mailEnabled", &["eq", "ne"]),
+    ],
+    selectable: &[
+        "id",
+        "displayName",
+        "description",
+        "mailNickname",
+        "mailEnabled",
+        "securityEnabled",
+        "groupTypes",
+        "createdDateTime",
+    ],
+};
+
+/// Members are users and groups: `$select` may name properties of either.
+const MEMBERS: Filterable = Filterable {
+    resource: "directoryObjects",
+    properties: &[],
+    selectable: &[
+        "id",
+        "userPrincipalName",
+        "displayName",
+        "mail",
+        "mailNickname",
+        "accountEnabled",
+        "userType",
+        "securityEnabled",
+        "mailEnabled",
+        "groupTypes",
+        "description",
+    ],
+};
+
+pub(super) fn route(
+    world: &mut World,
+    request: &GraphRequest,
+    method: &str,
+    parts: &[&str],
+) -> Result<Reply, GraphError> {
+    if method != "GET" {
+        return Err(GraphError::method_not_allowed());
+    }
+    match parts {
+        ["users"] => list(world, request, world.tenant.users.values().cloned().collect(), Some(&USERS), "users"),
+        ["users", id] => {
+            let user = world.tenant.user(id).ok_or_else(|| GraphError::not_found(id))?;
+            entity(world, request, user, &USERS, "users")
+        }
+        ["groups"] => list(world, request, world.tenant.groups.values().cloned().collect(), Some(&GROUPS), "groups"),
+        ["groups", id] => {
+            let group = world.tenant.groups.get(*id).ok_or_else(|| GraphError::not_found(id))?;
+            entity(world, request, group, &GROUPS, "groups")
+        }
+        ["groups", id, relation @ ("members" | "transitiveMembers"), rest @ ..] => {
+            if !world.tenant.groups.contains_key(*id) {
+                return Err(GraphError::not_found(id));
+            }
+            let ids = if *relation == "members" {
+                world.tenant.members.get(*id).cloned().unwrap_or_default()
+            } else {
+                world.tenant.transitive_members(id)
+            };
+            let cast = match rest {
+                [] => None,
+                ["microsoft.graph.group"] => Some("#microsoft.graph.group"),
+                ["microsoft.graph.user"] => Some("#microsoft.graph.user"),
+                [other, ..] => return Err(GraphError::unknown_segment(other)),
+            };
+            let members: Vec<Object> = ids
+                .iter()
+                .filter_map(|member| world.tenant.directory_object(member).map(|(_, object)| object.clone()))
+                .filter(|object| {
+                    cast.is_none_or(|wanted| object.get("@odata.type").and_then(Value::as_str) == Some(wanted))
+                })
+                .collect();
+            list(world, request, members, Some(&MEMBERS), "directoryObjects")
+        }
+        [_, _, other, ..] => Err(GraphError::unknown_segment(other)),
+        _ => Err(GraphError::unknown_segment(parts.last().copied().unwrap_or_default())),
+    }
+}

@@ -1,0 +1,393 @@
+//! The Graph API surface: one request in, one reply out, synchronously, under the world
+//! lock. HTTP concerns (bodies, headers, faults, dropping connections) stay in
+//! `server.rs`; `$batch` calls [`dispatch`] for each of its items, so an item behaves
+//! exactly like the same request sent alone.
+//!
+//! Routing is by path segments, after resolving alternate keys
+//! (`servicePrincipals(appId='…')`) and the long action names (`microsoft.graph.start`).
+
+mod applications;
+pub(crate) mod batch;
+mod directory;
+mod synchronization;
+
+pub(crate) use synchronization::credentials_to_test as synchronization_credentials;
+
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::error::GraphError;
+use crate::odata::{Filterable, QueryOptions};
+use crate::tenant::Object;
+use crate::util::percent_decode;
+use crate::world::World;
+
+/// A Graph request, transport stripped.
+#[derive(Debug, Clone)]
+pub(crate) struct GraphRequest {
+    pub(crate) method: String,
+    /// The path below `/v1.0`, starting with `/`.
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    /// Lower-case names.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
+    /// A body was sent but is not JSON.
+    pub(crate) malformed_body: bool,
+    /// Result of probing a SCIM endpoint for validateCredentials, when probing is on.
+    pub(crate) probe: Option<Result<(), String>>,
+}
+
+impl GraphRequest {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    fn eventual(&self) -> bool {
+        self.header("consistencylevel").is_some_and(|value| value.eq_ignore_ascii_case("eventual"))
+    }
+
+    /// The JSON body, or Graph's 400 for a missing or malformed one.
+    fn json_body(&self) -> Result<&Value, GraphError> {
+        if self.malformed_body {
+            return Err(GraphError::bad_request(
+                "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+            ));
+        }
+        self.body
+            .as_ref()
+            .filter(|body| body.is_object())
+            .ok_or_else(|| GraphError::bad_request("Empty Payload. JSON content expected."))
+    }
+}
+
+/// A Graph reply.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
+    /// Whether the tenant changed (the state file must be written).
+    pub(crate) mutated: bool,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
+        Reply { status, headers: Vec::new(), body: Some(body), mutated: false }
+    }
+
+    pub(crate) fn no_content() -> Reply {
+        Reply { status: 204, headers: Vec::new(), body: None, mutated: true }
+    }
+
+    fn changed(mut self) -> Reply {
+        self.mutated = true;
+        self
+    }
+
+    pub(crate) fn error(error: &GraphError, request_id: &str, client_request_id: Option<&str>) -> Reply {
+        let mut headers = Vec::new();
+        if let Some(seconds) = error.retry_after {
+            headers.push(("retry-after".to_owned(), seconds.to_string()));
+        }
+        Reply {
+            status: error.status,
+            headers,
+            body: Some(error.body(request_id, client_request_id, &crate::util::now_timestamp())),
+            mutated: false,
+        }
+    }
+}
+
+/// Path segments that are names, not ids. Everything else is an id in route templates.
+const LITERALS: &[&str] = &[
+    "users",
+    "groups",
+    "members",
+    "transitiveMembers",
+    "applications",
+    "servicePrincipals",
+    "owners",
+    "$ref",
+    "appRoleAssignedTo",
+    "synchronization",
+    "jobs",
+    "templates",
+    "secrets",
+    "schema",
+    "start",
+    "pause",
+    "restart",
+    "validateCredentials",
+    "provisionOnDemand",
+    "bulkUpload",
+    "applicationTemplates",
+    "instantiate",
+    "$batch",
+    "microsoft.graph.group",
+    "microsoft.graph.user",
+    "directoryObjects",
+];
+
+/// Bound actions Graph also accepts with the `microsoft.graph.` namespace.
+const ACTIONS: &[&str] = &["start", "pause", "restart", "validateCredentials", "provisionOnDemand", "instantiate"];
+
+/// Splits a path into decoded segments, with long action names shortened.
+pub(crate) fn segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| percent_decode(segment, false))
+        .map(|segment| match segment.strip_prefix("microsoft.graph.") {
+            Some(action) if ACTIONS.contains(&action) => action.to_owned(),
+            _ => segment,
+        })
+        .collect()
+}
+
+/// `GET /servicePrincipals/{id}/synchronization/jobs` for logs and fault rules.
+pub(crate) fn route_template(method: &str, path: &str) -> String {
+    let mut template = String::new();
+    for segment in segments(path) {
+        template.push('/');
+        if let Some((collection, _)) = segment.split_once("(appId=") {
+            template.push_str(collection);
+            template.push_str("(appId={appId})");
+        } else if LITERALS.contains(&segment.as_str()) {
+            template.push_str(&segment);
+        } else {
+            template.push_str("{id}");
+        }
+    }
+    if template.is_empty() {
+        template.push('/');
+    }
+    format!("{method} {template}")
+}
+
+/// Runs one Graph request.
+pub(crate) fn dispatch(world: &mut World, caller: &Caller, request: &GraphRequest, request_id: &str) -> Reply {
+    match route(world, caller, request) {
+        Ok(reply) => reply,
+        Err(error) => Reply::error(&error, request_id, request.header("client-request-id")),
+    }
+}
+
+fn route(world: &mut World, caller: &Caller, request: &GraphRequest) -> Result<Reply, GraphError> {
+    let mut segments = segments(&request.path);
+    resolve_alternate_key(world, &mut segments)?;
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method.as_str();
+    authorize(caller, method, &parts)?;
+    match parts.first().copied() {
+        Some("users" | "groups") => directory::route(world, request, method, &parts),
+        Some("applications" | "servicePrincipals" | "applicationTemplates") => match parts.get(2).copied() {
+            Some("synchronization") => synchronization::route(world, request, method, &parts),
+            _ => applications::route(world, request, method, &parts),
+        },
+        Some("$batch") => Err(GraphError::bad_request("A $batch request cannot be nested in a batch.")),
+        Some(other) => Err(GraphError::unknown_segment(other)),
+        None => Err(GraphError::unknown_segment("")),
+    }
+}
+
+/// `servicePrincipals(appId='…')` → `servicePrincipals/{id}`.
+fn resolve_alternate_key(world: &World, segments: &mut Vec<String>) -> Result<(), GraphError> {
+    let Some(first) = segments.first().cloned() else { return Ok(()) };
+    let Some((collection, rest)) = first.split_once("(appId=") else { return Ok(()) };
+    let app_id = rest.trim_end_matches(')').trim_matches('\'');
+    let object = match collection {
+        "servicePrincipals" => world.tenant.service_principal_by_app_id(app_id),
+        "applications" => world.tenant.application_by_app_id(app_id),
+        _ => return Err(GraphError::unknown_segment(&first)),
+    };
+    let id = object
+        .and_then(|object| object.get("id").and_then(Value::as_str))
+        .filter(|id| world.visible(id))
+        .ok_or_else(|| GraphError::not_found(app_id))?
+        .to_owned();
+    segments.splice(0..1, [collection.to_owned(), id]);
+    Ok(())
+}
+
+// --- Permissions --------------------------------------------------------------------------
+
+const READ_USERS: &[&str] = &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const READ_GROUPS: &[&str] =
+    &["Group.Read.All", "Group.ReadWrite.All", "GroupMember.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const READ_APPS: &[&str] = &[
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+const WRITE_APPS: &[&str] = &["Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"];
+const READ_SYNC: &[&str] = &[
+    "Synchronization.Read.All",
+    "Synchronization.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    "Application.ReadWrite.All",
+];
+const WRITE_SYNC: &[&str] =
+    &["Synchronization.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"];
+const WRITE_ASSIGNMENTS: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
+
+/// Checks the caller's application permissions for a request, as Graph does: 403
+/// `Authorization_RequestDenied`, except the synchronization endpoints, which answer 401
+/// `UnknownError` with an empty message (a known Graph quirk).
+fn authorize(caller: &Caller, method: &str, parts: &[&str]) -> Result<(), GraphError> {
+    let read = method == "GET";
+    let sync = parts.get(2) == Some(&"synchronization");
+    let mut needed: Vec<&[&str]> = Vec::new();
+    match parts.first().copied() {
+        Some("users") => needed.push(READ_USERS),
+        Some("groups") => needed.push(READ_GROUPS),
+        // Anyone signed in may read the gallery; instantiating writes an application.
+        Some("applicationTemplates") if !read => needed.push(WRITE_APPS),
+        Some("applications" | "servicePrincipals") if sync => needed.push(if read { READ_SYNC } else { WRITE_SYNC }),
+        Some("applications" | "servicePrincipals") if parts.get(2) == Some(&"appRoleAssignedTo") => {
+            if read {
+                needed.push(READ_APPS);
+            } else {
+                needed.push(WRITE_ASSIGNMENTS);
+                if method == "POST" {
+                    // Without a read permission on applications the create is refused.
+                    needed.push(READ_APPS);
+                }
+            }
+        }
+        Some("applications" | "servicePrincipals") => needed.push(if read { READ_APPS } else { WRITE_APPS }),
+        _ => {}
+    }
+    if needed.iter().all(|any_of| caller.has_any(any_of)) {
+        return Ok(());
+    }
+    if sync {
+        return Err(GraphError::new(401, "UnknownError", ""));
+    }
+    Err(GraphError::new(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."))
+}
+
+// --- Shared helpers -------------------------------------------------------------------------
+
+/// A collection response over `items`, with `$filter`, `$select`, `$top`, `$count` and
+/// paging.
+fn list(
+    world: &World,
+    request: &GraphRequest,
+    items: Vec<Object>,
+    filterable: Option<&Filterable>,
+    context: &str,
+) -> Result<Reply, GraphError> {
+    let options = QueryOptions::parse(&request.query, request.eventual(), filterable)?;
+    let link_base = format!("{}{}", world.graph_root(), request.path);
+    let context = format!("{}/$metadata#{context}", world.graph_root());
+    Ok(Reply::json(200, options.page(items, &link_base, &context)))
+}
+
+/// One entity, with `$select` and `@odata.context`.
+fn entity(
+    world: &World,
+    request: &GraphRequest,
+    object: &Object,
+    selectable: &Filterable,
+    context: &str,
+) -> Result<Reply, GraphError> {
+    let options = QueryOptions::parse(
+        &request.query.iter().filter(|(name, _)| name == "$select").cloned().collect::<Vec<_>>(),
+        false,
+        Some(selectable),
+    )?;
+    let mut body = options.project(object);
+    body.insert(
+        "@odata.context".to_owned(),
+        Value::String(format!("{}/$metadata#{context}/$entity", world.graph_root())),
+    );
+    Ok(Reply::json(200, Value::Object(body)))
+}
+
+/// Applies a PATCH body to `object`: only `writable` properties, of the type they already
+/// have; anything else is Graph's 400.
+fn patch(object: &mut Object, body: &Value, type_name: &str, writable: &[&str]) -> Result<(), GraphError> {
+    let Some(changes) = body.as_object() else {
+        return Err(GraphError::bad_request("Empty Payload. JSON content expected."));
+    };
+    for (key, value) in changes {
+        if key.starts_with("@odata") {
+            continue;
+        }
+        if !writable.contains(&key.as_str()) {
+            return Err(if object.contains_key(key) {
+                GraphError::bad_request(format!("Property '{key}' is read-only and cannot be set."))
+            } else {
+                GraphError::bad_request(format!(
+                    "Property '{key}' does not exist on type 'microsoft.graph.{type_name}'."
+                ))
+            });
+        }
+        let current = object.get(key).unwrap_or(&Value::Null);
+        let compatible = match (current, value) {
+            (_, Value::Null) | (Value::Null, _) => true,
+            (Value::Array(_), Value::Array(items)) => key != "tags" || items.iter().all(Value::is_string),
+            (current, value) => std::mem::discriminant(current) == std::mem::discriminant(value),
+        };
+        if !compatible {
+            return Err(GraphError::bad_request(format!(
+                "Invalid value for property '{key}' of type 'microsoft.graph.{type_name}'."
+            )));
+        }
+    }
+    for (key, value) in changes {
+        if !key.starts_with("@odata") {
+            object.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(())
+}
+
+/// A string property of a JSON body, required.
+fn required_string<'a>(body: &'a Value, key: &str) -> Result<&'a str, GraphError> {
+    body.get(key)
+        .and_then(Value::as_str)
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| GraphError::bad_request(format!("Required property '{key}' is missing or empty.")))
+}
+
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A reference body (`{"@odata.id": ".../directoryObjects/{id}"}`) to the id it names.
+fn reference_id(body: &Value) -> Result<String, GraphError> {
+    let reference = body
+        .get("@odata.id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::bad_request("Missing '@odata.id' in the reference payload."))?;
+    let id = reference.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    if !is_guid(id) {
+        return Err(GraphError::bad_request(format!("Invalid object identifier '{id}'.")));
+    }
+    Ok(id.to_owned())
+}
+
+fn created(body: Value) -> Reply {
+    Reply::json(201, body).changed()
+}
+
+fn json_object(value: Value) -> Object {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn id_of(object: &Object) -> String {
+    object.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn with_context(mut object: Object, world: &World, context: &str) -> Value {
+    object.insert("@odata.context".to_owned(), json!(format!("{}/$metadata#{context}", world.graph_root())));
+    Value::Object(object)
+}

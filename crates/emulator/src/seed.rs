@@ -1,0 +1,289 @@
+//! Tenant files: the users, groups, memberships, existing apps and API clients a tenant
+//! starts with.
+//!
+//! A seed is JSON. Principals are named the way people name them (users by UPN, groups by
+//! display name); ids are optional and generated deterministically from `rngSeed` when left
+//! out. Existing apps are created through the same operations Graph requests use, so a
+//! seeded app is indistinguishable from one created over the API.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::GraphError;
+use crate::tenant::{AppTemplate, Client, NON_GALLERY_TEMPLATE_ID, Tenant};
+
+/// A tenant file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Seed {
+    /// Directory (tenant) id used in token endpoint paths.
+    pub tenant_id: String,
+    /// Primary domain, for display.
+    #[serde(default = "default_domain")]
+    pub domain: String,
+    /// Seed of the id generator.
+    #[serde(default)]
+    pub rng_seed: u64,
+    /// Users.
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+    /// Groups with their direct members.
+    #[serde(default)]
+    pub groups: Vec<SeedGroup>,
+    /// Gallery templates besides the built-in ones.
+    #[serde(default)]
+    pub application_templates: Vec<AppTemplate>,
+    /// Apps that exist before anyone runs scimform.
+    #[serde(default)]
+    pub apps: Vec<SeedApp>,
+    /// API clients that may sign in.
+    #[serde(default)]
+    pub clients: Vec<Client>,
+}
+
+fn default_domain() -> String {
+    "contoso.com".to_owned()
+}
+
+/// A user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedUser {
+    /// Object id; generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// User principal name.
+    pub user_principal_name: String,
+    /// Display name; the UPN's local part when absent.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedGroup {
+    /// Object id; generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Direct members: user UPNs or group display names.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Security group (default true); only security groups can be assigned to apps.
+    #[serde(default = "yes")]
+    pub security_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An app that already exists.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedApp {
+    /// Display name.
+    pub display_name: String,
+    /// applicationTemplate id; the non-gallery template when absent.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// Extra service principal tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Service principal notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Owners by UPN (added to both the application and the service principal).
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Assignments: a principal (UPN or group name) and a role display name.
+    #[serde(default)]
+    pub assignments: Vec<SeedAssignment>,
+    /// A provisioning job, when the app has one.
+    #[serde(default)]
+    pub provisioning: Option<SeedProvisioning>,
+}
+
+/// An assignment of an existing app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedAssignment {
+    /// UPN or group display name.
+    pub principal: String,
+    /// App role display name.
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+fn default_role() -> String {
+    "User".to_owned()
+}
+
+/// A provisioning job of an existing app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedProvisioning {
+    /// Provisioning template id; the app's default when absent.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// Saved secrets, key to value.
+    #[serde(default)]
+    pub secrets: Vec<SeedSecret>,
+    /// `Active`, `Paused` or `Disabled`.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// One saved secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSecret {
+    /// A `synchronizationSecret` name.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// What is wrong with a seed.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The text is not a seed.
+    #[error("tenant file is not valid JSON for a seed")]
+    Parse(#[source] serde_json::Error),
+    /// A name points at nothing.
+    #[error("tenant file names {what} `{name}`, which it does not define")]
+    Unknown {
+        /// What kind of thing.
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// An operation on the seeded tenant was refused.
+    #[error("tenant file cannot be applied: {0}")]
+    Refused(String),
+}
+
+impl Seed {
+    /// Parses a tenant file.
+    pub fn from_json(text: &str) -> Result<Seed, SeedError> {
+        serde_json::from_str(text).map_err(SeedError::Parse)
+    }
+
+    /// Builds the tenant this seed describes.
+    pub(crate) fn build(&self) -> Result<Tenant, SeedError> {
+        let mut tenant = Tenant::empty(&self.tenant_id, &self.domain, self.rng_seed);
+        for template in &self.application_templates {
+            tenant.templates.insert(template.id.clone(), template.clone());
+        }
+        for user in &self.users {
+            let display_name = user
+                .display_name
+                .clone()
+                .unwrap_or_else(|| user.user_principal_name.split('@').next().unwrap_or_default().to_owned());
+            tenant.add_user(user.id.clone(), &user.user_principal_name, &display_name);
+        }
+        for group in &self.groups {
+            tenant.add_group(group.id.clone(), &group.display_name, group.security_enabled);
+        }
+        for group in &self.groups {
+            let group_id = principal_id(&tenant, &group.display_name)?;
+            for member in &group.members {
+                let member_id = principal_id(&tenant, member)?;
+                tenant.members.entry(group_id.clone()).or_default().push(member_id);
+            }
+        }
+        for app in &self.apps {
+            seed_app(&mut tenant, app)?;
+        }
+        tenant.clients = self.clients.clone();
+        Ok(tenant)
+    }
+}
+
+fn refused(error: GraphError) -> SeedError {
+    SeedError::Refused(error.message)
+}
+
+/// The id of a user (by UPN) or group (by display name).
+fn principal_id(tenant: &Tenant, name: &str) -> Result<String, SeedError> {
+    if let Some(user) = tenant.user(name) {
+        return Ok(string(user, "id"));
+    }
+    tenant
+        .groups
+        .values()
+        .find(|group| group.get("displayName").and_then(Value::as_str) == Some(name))
+        .map(|group| string(group, "id"))
+        .ok_or_else(|| SeedError::Unknown { what: "principal", name: name.to_owned() })
+}
+
+fn string(object: &crate::tenant::Object, key: &str) -> String {
+    object.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn seed_app(tenant: &mut Tenant, app: &SeedApp) -> Result<(), SeedError> {
+    let template_id = app.template_id.as_deref().unwrap_or(NON_GALLERY_TEMPLATE_ID);
+    let (application, service_principal) = tenant.instantiate(template_id, &app.display_name).map_err(refused)?;
+    let application_id = string(&application, "id");
+    let service_principal_id = string(&service_principal, "id");
+    if let Some(sp) = tenant.service_principals.get_mut(&service_principal_id) {
+        if let Some(tags) = sp.get_mut("tags").and_then(Value::as_array_mut) {
+            tags.extend(app.tags.iter().cloned().map(Value::String));
+        }
+        if let Some(notes) = &app.notes {
+            sp.insert("notes".to_owned(), Value::String(notes.clone()));
+        }
+    }
+    for owner in &app.owners {
+        let owner_id = principal_id(tenant, owner)?;
+        for owners in [
+            tenant.application_owners.entry(application_id.clone()).or_default(),
+            tenant.service_principal_owners.entry(service_principal_id.clone()).or_default(),
+        ] {
+            Tenant::add_owner(owners, &owner_id).map_err(refused)?;
+        }
+    }
+    for assignment in &app.assignments {
+        let principal = principal_id(tenant, &assignment.principal)?;
+        let role_id = tenant.service_principals[&service_principal_id]
+            .get("appRoles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|role| role.get("displayName").and_then(Value::as_str) == Some(assignment.role.as_str()))
+            .and_then(|role| role.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .ok_or_else(|| SeedError::Unknown { what: "app role", name: assignment.role.clone() })?;
+        tenant.assign(&service_principal_id, &principal, &role_id).map_err(refused)?;
+    }
+    if let Some(provisioning) = &app.provisioning {
+        let synchronization = tenant.synchronization_mut(&service_principal_id).map_err(refused)?;
+        let template_id = provisioning.template_id.clone().unwrap_or_else(|| {
+            synchronization
+                .templates
+                .iter()
+                .find(|template| template.default)
+                .map(|template| template.id.clone())
+                .unwrap_or_default()
+        });
+        let job = tenant.create_job(&service_principal_id, &template_id).map_err(refused)?;
+        let job_id = string(&job, "id");
+        let synchronization = tenant.synchronization_mut(&service_principal_id).map_err(refused)?;
+        synchronization.secrets =
+            provisioning.secrets.iter().map(|secret| (secret.key.clone(), secret.value.clone())).collect();
+        if let Some(state) = &provisioning.state
+            && let Some(job) = synchronization.jobs.get_mut(&job_id)
+        {
+            let code = match state.as_str() {
+                "Active" => "Active",
+                "Paused" => "Paused",
+                _ => "NotConfigured",
+            };
+            job.object["schedule"]["state"] = Value::String(state.clone());
+            job.object["status"]["code"] = Value::String(code.to_owned());
+        }
+    }
+    Ok(())
+}

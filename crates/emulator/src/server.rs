@@ -1,0 +1,487 @@
+//! HTTP: the axum router (token endpoint, Graph, admin API), faults that need the network
+//! (latency, dropped connections), and the accept loop.
+//!
+//! The accept loop is hyper's own rather than `axum::serve` for one reason: a "drop" fault
+//! must close the connection without any response, and hyper closes a connection when its
+//! service fails. The router marks such responses; the loop turns the mark into a failure.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::auth::Caller;
+use crate::faults::{FaultConfig, LoggedRequest};
+use crate::graph::{self, GraphRequest, Reply};
+use crate::seed::Seed;
+use crate::world::World;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock leaves a tenant that may be half-updated; the
+        // emulator is a test tool, so keep serving what is there.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Marks a response whose connection must be dropped instead.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/_admin/reset", post(admin_reset))
+        .route("/_admin/seed", put(admin_seed))
+        .route("/_admin/snapshot", get(admin_snapshot))
+        .route("/_admin/requests", get(admin_requests).delete(admin_clear_requests))
+        .route("/_admin/faults", get(admin_faults).put(admin_set_faults).delete(admin_clear_faults))
+        .route("/_admin/objects/{id}", patch(admin_patch_object).delete(admin_delete_object))
+        .route("/_admin/servicePrincipals/{sp}/jobs/{job}", patch(admin_patch_job))
+        .route("/_admin/servicePrincipals/{sp}/secrets", put(admin_put_secrets))
+        .route("/_admin/graph", post(admin_graph))
+        .fallback(graph_entry)
+        .with_state(shared)
+}
+
+/// Serves `router` on `listener` until `shutdown` fires.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let router = router.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                        let router = router.clone();
+                        async move {
+                            let response = router.oneshot(request.map(Body::new)).await.unwrap_or_else(|never| match never {});
+                            if response.extensions().get::<DropConnection>().is_some() {
+                                Err(DropConnection)
+                            } else {
+                                Ok(response)
+                            }
+                        }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+fn json_response(status: u16, headers: &[(String, String)], body: Option<&Value>) -> Response {
+    let mut response = match body {
+        Some(body) => {
+            let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+            response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+            response
+        }
+        None => Response::new(Body::empty()),
+    };
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) =
+            (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str()))
+        {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+// --- Token endpoint ---------------------------------------------------------------------------
+
+async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, uri: Uri, body: Bytes) -> Response {
+    let form: HashMap<String, String> =
+        graph::batch::parse_query(&String::from_utf8_lossy(&body)).into_iter().collect();
+    let mut world = shared.world();
+    let token_url = format!("{}{}", world.base_url, uri.path());
+    let World { tenant: state, tokens, rng, .. } = &mut *world;
+    match tokens.request(state, rng, &tenant, &token_url, &form) {
+        Ok(body) => json_response(200, &[], Some(&body)),
+        Err(error) => json_response(error.status, &[], Some(&error.body)),
+    }
+}
+
+// --- Graph --------------------------------------------------------------------------------------
+
+async fn graph_entry(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(path) = uri.path().strip_prefix("/v1.0").map(str::to_owned) else {
+        let error = crate::error::GraphError::new(
+            404,
+            "NotFound",
+            format!("No Graph version or route at '{}'. This emulator serves /v1.0.", uri.path()),
+        );
+        return json_response(
+            404,
+            &[],
+            Some(&error.body("00000000-0000-0000-0000-000000000000", None, &crate::util::now_timestamp())),
+        );
+    };
+    let path = if path.is_empty() { "/".to_owned() } else { path };
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let (body, malformed_body) = if bytes.is_empty() {
+        (None, false)
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => (Some(value), false),
+            Err(_) => (None, true),
+        }
+    };
+    let header_pairs: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_lowercase(), value.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let mut request = GraphRequest {
+        method: method.as_str().to_owned(),
+        path: path.clone(),
+        query: graph::batch::parse_query(uri.query().unwrap_or_default()),
+        headers: header_pairs,
+        body,
+        malformed_body,
+        probe: None,
+    };
+    let route = graph::route_template(&request.method, &path);
+    let client_request_id = request.header("client-request-id").map(str::to_owned);
+
+    // Faults first, as a gateway in front of Graph would apply them.
+    let (decision, request_id) = {
+        let mut world = shared.world();
+        let request_id = world.rng.guid();
+        (world.faults.decide(&route), request_id)
+    };
+    if decision.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
+    }
+    if let Some(outcome) = &decision.outcome {
+        let reply = graph::batch::fault_reply(outcome, &request_id);
+        let status = if matches!(outcome, crate::faults::Outcome::Drop) { 0 } else { reply.status };
+        shared.world().log.record(LoggedRequest {
+            seq: 0,
+            method: request.method.clone(),
+            route,
+            path,
+            status,
+            batch_item: false,
+            fault: Some(outcome.describe()),
+            client: None,
+        });
+        if matches!(outcome, crate::faults::Outcome::Drop) {
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            return response;
+        }
+        return finish(reply, &request_id, client_request_id.as_deref());
+    }
+
+    let authorization = headers.get("authorization").and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let caller = shared.world().tokens.authenticate(authorization.as_deref());
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(message) => {
+            let error = crate::error::GraphError::new(401, "InvalidAuthenticationToken", message);
+            let reply = Reply::error(&error, &request_id, client_request_id.as_deref());
+            shared.world().log.record(LoggedRequest {
+                seq: 0,
+                method: request.method.clone(),
+                route,
+                path,
+                status: 401,
+                batch_item: false,
+                fault: None,
+                client: None,
+            });
+            return finish(reply, &request_id, client_request_id.as_deref());
+        }
+    };
+
+    if route.ends_with("/validateCredentials") && request.method == "POST" {
+        request.probe = probe_if_enabled(&shared, &request, &path).await;
+    }
+
+    let mut world = shared.world();
+    let reply = if path == "/$batch" && request.method == "POST" {
+        graph::batch::run(&mut world, &caller, &request, &request_id)
+    } else {
+        graph::dispatch(&mut world, &caller, &request, &request_id)
+    };
+    if reply.mutated && reply.status < 300 {
+        let _ = world.persist();
+    }
+    world.log.record(LoggedRequest {
+        seq: 0,
+        method: request.method.clone(),
+        route,
+        path,
+        status: reply.status,
+        batch_item: false,
+        fault: None,
+        client: Some(caller.client_id.clone()),
+    });
+    drop(world);
+    finish(reply, &request_id, client_request_id.as_deref())
+}
+
+fn finish(mut reply: Reply, request_id: &str, client_request_id: Option<&str>) -> Response {
+    reply.headers.push(("request-id".to_owned(), request_id.to_owned()));
+    reply.headers.push(("client-request-id".to_owned(), client_request_id.unwrap_or(request_id).to_owned()));
+    json_response(reply.status, &reply.headers, reply.body.as_ref())
+}
+
+/// Test Connection as Azure does it: a SCIM query for a user that does not exist, with
+/// the bearer token, expecting 200. Only when probing is on.
+async fn probe_if_enabled(shared: &Shared, request: &GraphRequest, path: &str) -> Option<Result<(), String>> {
+    let credentials = {
+        let world = shared.world();
+        if !world.probe_scim {
+            return None;
+        }
+        let sp_id = graph::segments(path).get(1).cloned().unwrap_or_default();
+        graph::synchronization_credentials(&world, request, &sp_id).ok()?
+    };
+    let find = |key: &str| credentials.iter().rev().find(|(name, _)| name == key).map(|(_, value)| value.clone());
+    let (base, token) = (find("BaseAddress")?, find("SecretToken")?);
+    let url =
+        format!("{}/Users?filter=userName%20eq%20%22{}%22", base.trim_end_matches('/'), "0c7a3f4e-emulator-probe");
+    let outcome = shared.http.get(&url).bearer_auth(token).timeout(Duration::from_secs(10)).send().await;
+    Some(match outcome {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => Err(format!("the SCIM endpoint answered {}", response.status())),
+        Err(error) => Err(format!("the SCIM endpoint could not be reached ({})", error.without_url())),
+    })
+}
+
+// --- Admin API ------------------------------------------------------------------------------
+
+fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn admin_reset(State(shared): State<Arc<Shared>>) -> Response {
+    let mut world = shared.world();
+    match world.seed.build() {
+        Ok(tenant) => {
+            world.tenant = tenant;
+            world.visible_at.clear();
+            world.log.entries.clear();
+            world.faults.set(FaultConfig::default());
+            let _ = world.persist();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => admin_error(StatusCode::BAD_REQUEST, error.to_string()),
+    }
+}
+
+async fn admin_seed(State(shared): State<Arc<Shared>>, body: String) -> Response {
+    let seed = match Seed::from_json(&body) {
+        Ok(seed) => seed,
+        Err(error) => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default()),
+            );
+        }
+    };
+    let tenant = match seed.build() {
+        Ok(tenant) => tenant,
+        Err(error) => return admin_error(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let mut world = shared.world();
+    world.seed = seed;
+    world.tenant = tenant;
+    world.visible_at.clear();
+    world.log.entries.clear();
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_snapshot(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.world().snapshot()).into_response()
+}
+
+async fn admin_requests(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.world().log.summary()).into_response()
+}
+
+async fn admin_clear_requests(State(shared): State<Arc<Shared>>) -> Response {
+    shared.world().log.entries.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_faults(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.world().faults.config.clone()).into_response()
+}
+
+async fn admin_set_faults(State(shared): State<Arc<Shared>>, body: String) -> Response {
+    match serde_json::from_str::<FaultConfig>(&body) {
+        Ok(config) => {
+            shared.world().faults.set(config);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => admin_error(StatusCode::BAD_REQUEST, format!("not a fault configuration: {error}")),
+    }
+}
+
+async fn admin_clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.world().faults.set(FaultConfig::default());
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Changes any property of a directory object, as an edit in the portal would.
+async fn admin_patch_object(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    axum::Json(changes): axum::Json<Value>,
+) -> Response {
+    let mut world = shared.world();
+    let tenant = &mut world.tenant;
+    let object = tenant
+        .users
+        .get_mut(&id)
+        .or(tenant.groups.get_mut(&id))
+        .or(tenant.applications.get_mut(&id))
+        .or(tenant.service_principals.get_mut(&id))
+        .or(tenant.assignments.get_mut(&id));
+    let Some(object) = object else { return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`")) };
+    for (key, value) in changes.as_object().into_iter().flatten() {
+        object.insert(key.clone(), value.clone());
+    }
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_delete_object(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut world = shared.world();
+    let tenant = &mut world.tenant;
+    let removed = if tenant.applications.contains_key(&id) {
+        tenant.delete_application(&id).is_ok()
+    } else if tenant.service_principals.contains_key(&id) {
+        tenant.delete_service_principal(&id).is_ok()
+    } else {
+        tenant.assignments.remove(&id).is_some()
+            || tenant.users.remove(&id).is_some()
+            || tenant.groups.remove(&id).is_some()
+    };
+    if !removed {
+        return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`"));
+    }
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Changes a job (for example to put it in quarantine), merging objects deeply.
+async fn admin_patch_job(
+    State(shared): State<Arc<Shared>>,
+    Path((sp, job)): Path<(String, String)>,
+    axum::Json(changes): axum::Json<Value>,
+) -> Response {
+    let mut world = shared.world();
+    let Some(job) = world.tenant.synchronization.get_mut(&sp).and_then(|sync| sync.jobs.get_mut(&job)) else {
+        return admin_error(StatusCode::NOT_FOUND, "no such job");
+    };
+    let mut object = Value::Object(job.object.clone());
+    merge(&mut object, &changes);
+    job.object = object.as_object().cloned().unwrap_or_default();
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn merge(target: &mut Value, changes: &Value) {
+    match (target, changes) {
+        (Value::Object(target), Value::Object(changes)) => {
+            for (key, value) in changes {
+                merge(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+        (target, value) => *target = value.clone(),
+    }
+}
+
+/// Replaces the saved secrets, as someone typing in the portal would.
+async fn admin_put_secrets(
+    State(shared): State<Arc<Shared>>,
+    Path(sp): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut world = shared.world();
+    let Some(sync) = world.tenant.synchronization.get_mut(&sp) else {
+        return admin_error(StatusCode::NOT_FOUND, "no such service principal");
+    };
+    sync.secrets = body
+        .get("value")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|pair| {
+            let field = |name: &str| pair.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+            (field("key"), field("value"))
+        })
+        .collect();
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Runs a Graph request as the tenant administrator: no token, no faults, not logged.
+async fn admin_graph(State(shared): State<Arc<Shared>>, axum::Json(body): axum::Json<Value>) -> Response {
+    let method = body.get("method").and_then(Value::as_str).unwrap_or("GET").to_uppercase();
+    let url = body.get("url").and_then(Value::as_str).unwrap_or("/");
+    let (path, query) = graph::batch::split_url(url);
+    let request = GraphRequest {
+        method,
+        path,
+        query,
+        headers: vec![("consistencylevel".to_owned(), "eventual".to_owned())],
+        body: body.get("body").cloned().filter(|body| !body.is_null()),
+        malformed_body: false,
+        probe: None,
+    };
+    let mut world = shared.world();
+    let reply = graph::dispatch(&mut world, &Caller::administrator(), &request, "admin");
+    if reply.mutated && reply.status < 300 {
+        let _ = world.persist();
+    }
+    axum::Json(json!({ "status": reply.status, "body": reply.body })).into_response()
+}
+
+/// The address a server bound to.
+pub(crate) fn base_url(address: SocketAddr) -> String {
+    format!("http://{address}")
+}

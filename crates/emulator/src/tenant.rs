@@ -1,0 +1,666 @@
+//! The tenant: every directory object and provisioning setting the emulator holds, and the
+//! operations on them that Graph offers.
+//!
+//! Objects are kept as JSON property bags in Graph's own shape (camelCase properties,
+//! `@odata.type` where Graph sends one), so reads are a copy and `$select` is a filter.
+//! The operations here enforce Graph's rules (unique assignments, known secret keys, valid
+//! templates) and know nothing of HTTP; `graph/` maps requests onto them.
+//!
+//! Architecture invariant: this models Microsoft Graph, never scimform. Nothing here may
+//! depend on what the reconciler expects.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::GraphError;
+use crate::util::{Rng, now_timestamp};
+
+/// A Graph object as JSON properties.
+pub(crate) type Object = Map<String, Value>;
+
+/// The non-gallery ("custom") application template of the global cloud.
+pub const NON_GALLERY_TEMPLATE_ID: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
+/// The "default access" app role id, valid only on apps without user-assignable roles.
+pub(crate) const DEFAULT_ACCESS_ROLE: &str = "00000000-0000-0000-0000-000000000000";
+/// The interval Entra gives new jobs (provisioning runs about every 40 minutes).
+const JOB_INTERVAL: &str = "PT40M";
+/// Graph's "not reached yet" timestamp for steady-state times.
+const NEVER: &str = "0001-01-01T00:00:00Z";
+
+/// Every `synchronizationSecret` key Graph accepts, by name.
+pub(crate) const SECRET_KEYS: &[&str] = &[
+    "None",
+    "UserName",
+    "Password",
+    "SecretToken",
+    "AppKey",
+    "BaseAddress",
+    "ClientIdentifier",
+    "ClientSecret",
+    "SingleSignOnType",
+    "Sandbox",
+    "Url",
+    "Domain",
+    "ConsumerKey",
+    "ConsumerSecret",
+    "TokenKey",
+    "TokenExpiration",
+    "Oauth2AccessToken",
+    "Oauth2AccessTokenCreationTime",
+    "Oauth2RefreshToken",
+    "SyncAll",
+    "InstanceName",
+    "Oauth2ClientId",
+    "Oauth2ClientSecret",
+    "CompanyId",
+    "UpdateKeyOnSoftDelete",
+    "SynchronizationSchedule",
+    "SystemOfRecord",
+    "SandboxName",
+    "EnforceDomain",
+    "SyncNotificationSettings",
+    "SkipOutOfScopeDeletions",
+    "Oauth2AuthorizationCode",
+    "Oauth2RedirectUri",
+    "ApplicationTemplateIdentifier",
+    "Oauth2TokenExchangeUri",
+    "Oauth2AuthorizationUri",
+    "AuthenticationType",
+    "Server",
+    "PerformInboundEntitlementGrants",
+    "HardDeletesEnabled",
+    "SyncAgentCompatibilityKey",
+    "SyncAgentADContainer",
+    "ValidateDomain",
+    "TestReferences",
+    "ConnectionString",
+];
+
+/// Secret keys whose values Graph never returns: reads show `*`.
+pub(crate) const SENSITIVE_SECRET_KEYS: &[&str] = &[
+    "Password",
+    "SecretToken",
+    "AppKey",
+    "ClientSecret",
+    "ConsumerSecret",
+    "TokenKey",
+    "Oauth2AccessToken",
+    "Oauth2RefreshToken",
+    "Oauth2ClientSecret",
+    "Oauth2AuthorizationCode",
+    "ConnectionString",
+];
+
+/// An application template in the gallery (or the non-gallery one).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppTemplate {
+    /// applicationTemplate id.
+    pub id: String,
+    /// Display name in the gallery.
+    pub display_name: String,
+    /// Publisher shown in the gallery.
+    #[serde(default)]
+    pub publisher: String,
+    /// App roles (display names) an instance gets, besides `msiam_access`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Provisioning (synchronization) templates an instance offers.
+    #[serde(default)]
+    pub synchronization_templates: Vec<SyncTemplateDef>,
+}
+
+/// A provisioning template offered by an app template.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncTemplateDef {
+    /// The template id, which new jobs' ids start with (`scim` for non-gallery apps).
+    pub id: String,
+    /// Whether this is the template to use when in doubt.
+    #[serde(default)]
+    pub default: bool,
+}
+
+impl AppTemplate {
+    /// The templates every emulated tenant has: the non-gallery one and one gallery app.
+    pub fn built_in() -> Vec<AppTemplate> {
+        vec![
+            AppTemplate {
+                id: NON_GALLERY_TEMPLATE_ID.to_owned(),
+                display_name: "Custom".to_owned(),
+                publisher: "Microsoft Corporation".to_owned(),
+                roles: vec!["User".to_owned()],
+                synchronization_templates: vec![SyncTemplateDef { id: "scim".to_owned(), default: true }],
+            },
+            AppTemplate {
+                id: "0c0ad6b6-8ee2-4d6b-9a62-3a86a7c3a5d4".to_owned(),
+                display_name: "HR Portal".to_owned(),
+                publisher: "Example HR Systems".to_owned(),
+                roles: vec!["User".to_owned(), "Administrator".to_owned()],
+                synchronization_templates: vec![SyncTemplateDef { id: "hrPortal".to_owned(), default: true }],
+            },
+        ]
+    }
+}
+
+/// An API client registered in the tenant (an app registration that scimform signs in as).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Client {
+    /// The client (application) id.
+    pub client_id: String,
+    /// Display name, for logs.
+    #[serde(default)]
+    pub display_name: String,
+    /// Client secret, when it may sign in with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// PEM certificates it may sign client assertions with.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// Federated identity credentials (workload identity, GitHub Actions OIDC).
+    #[serde(default)]
+    pub federated_credentials: Vec<FederatedCredential>,
+    /// Application permissions granted to it (`Application.ReadWrite.All`, …).
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// A trust in tokens from an external identity provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FederatedCredential {
+    /// The external token's `iss`.
+    pub issuer: String,
+    /// The external token's `sub`, matched exactly.
+    pub subject: String,
+    /// The external token's `aud`.
+    #[serde(default = "default_audience")]
+    pub audience: String,
+    /// The public key (PEM) that the issuer signs with. Real Entra fetches the issuer's keys
+    /// from its OpenID configuration; the emulator cannot reach the internet, so the key is
+    /// registered here.
+    pub public_key_pem: String,
+}
+
+fn default_audience() -> String {
+    "api://AzureADTokenExchange".to_owned()
+}
+
+/// A provisioning job and its schema.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Job {
+    pub(crate) object: Object,
+    pub(crate) schema: Value,
+}
+
+/// The synchronization container of a service principal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Synchronization {
+    /// Provisioning templates offered.
+    pub(crate) templates: Vec<SyncTemplateDef>,
+    /// Jobs by id.
+    pub(crate) jobs: BTreeMap<String, Job>,
+    /// Saved secrets in the order they were saved.
+    pub(crate) secrets: Vec<(String, String)>,
+}
+
+/// The whole tenant. Serialized as the emulator's state file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Tenant {
+    pub(crate) tenant_id: String,
+    pub(crate) domain: String,
+    pub(crate) rng: Rng,
+    pub(crate) users: BTreeMap<String, Object>,
+    pub(crate) groups: BTreeMap<String, Object>,
+    /// Direct members (user or group ids) by group id.
+    pub(crate) members: BTreeMap<String, Vec<String>>,
+    pub(crate) applications: BTreeMap<String, Object>,
+    pub(crate) service_principals: BTreeMap<String, Object>,
+    pub(crate) application_owners: BTreeMap<String, Vec<String>>,
+    pub(crate) service_principal_owners: BTreeMap<String, Vec<String>>,
+    /// appRoleAssignments by id.
+    pub(crate) assignments: BTreeMap<String, Object>,
+    pub(crate) templates: BTreeMap<String, AppTemplate>,
+    /// Synchronization containers by service principal id.
+    pub(crate) synchronization: BTreeMap<String, Synchronization>,
+    pub(crate) clients: Vec<Client>,
+}
+
+/// The kind of a directory object found by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    User,
+    Group,
+    ServicePrincipal,
+    Application,
+}
+
+impl Tenant {
+    pub(crate) fn empty(tenant_id: &str, domain: &str, seed: u64) -> Tenant {
+        Tenant {
+            tenant_id: tenant_id.to_owned(),
+            domain: domain.to_owned(),
+            rng: Rng::new(seed),
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            members: BTreeMap::new(),
+            applications: BTreeMap::new(),
+            service_principals: BTreeMap::new(),
+            application_owners: BTreeMap::new(),
+            service_principal_owners: BTreeMap::new(),
+            assignments: BTreeMap::new(),
+            templates: AppTemplate::built_in().into_iter().map(|template| (template.id.clone(), template)).collect(),
+            synchronization: BTreeMap::new(),
+            clients: Vec::new(),
+        }
+    }
+
+    // --- Lookups -------------------------------------------------------------------
+
+    /// A directory object (user, group, service principal or application) by id.
+    pub(crate) fn directory_object(&self, id: &str) -> Option<(Kind, &Object)> {
+        self.users
+            .get(id)
+            .map(|object| (Kind::User, object))
+            .or_else(|| self.groups.get(id).map(|object| (Kind::Group, object)))
+            .or_else(|| self.service_principals.get(id).map(|object| (Kind::ServicePrincipal, object)))
+            .or_else(|| self.applications.get(id).map(|object| (Kind::Application, object)))
+    }
+
+    /// A user by object id or user principal name (case-insensitive), as `/users/{id}` takes.
+    pub(crate) fn user(&self, id_or_upn: &str) -> Option<&Object> {
+        self.users.get(id_or_upn).or_else(|| {
+            self.users.values().find(|user| {
+                user.get("userPrincipalName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|upn| upn.eq_ignore_ascii_case(id_or_upn))
+            })
+        })
+    }
+
+    pub(crate) fn service_principal_by_app_id(&self, app_id: &str) -> Option<&Object> {
+        self.service_principals.values().find(|sp| sp.get("appId").and_then(Value::as_str) == Some(app_id))
+    }
+
+    pub(crate) fn application_by_app_id(&self, app_id: &str) -> Option<&Object> {
+        self.applications.values().find(|app| app.get("appId").and_then(Value::as_str) == Some(app_id))
+    }
+
+    /// Direct and nested members of a group, each once, groups included.
+    pub(crate) fn transitive_members(&self, group_id: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        let mut queue = self.members.get(group_id).cloned().unwrap_or_default();
+        while let Some(member) = queue.pop() {
+            if seen.contains(&member) || member == group_id {
+                continue;
+            }
+            if self.groups.contains_key(&member) {
+                queue.extend(self.members.get(&member).cloned().unwrap_or_default());
+            }
+            seen.push(member);
+        }
+        seen.sort();
+        seen
+    }
+
+    // --- Directory -------------------------------------------------------------------
+
+    pub(crate) fn add_user(&mut self, id: Option<String>, upn: &str, display_name: &str) -> String {
+        let id = id.unwrap_or_else(|| self.rng.guid());
+        let mail_nickname = upn.split('@').next().unwrap_or(upn).to_owned();
+        let user = json!({
+            "@odata.type": "#microsoft.graph.user",
+            "id": id,
+            "userPrincipalName": upn,
+            "displayName": display_name,
+            "mail": upn,
+            "mailNickname": mail_nickname,
+            "accountEnabled": true,
+            "userType": "Member",
+            "givenName": null,
+            "surname": null,
+            "jobTitle": null,
+            "createdDateTime": now_timestamp(),
+        });
+        self.users.insert(id.clone(), user.as_object().cloned().unwrap_or_default());
+        id
+    }
+
+    pub(crate) fn add_group(&mut self, id: Option<String>, display_name: &str, security_enabled: bool) -> String {
+        let id = id.unwrap_or_else(|| self.rng.guid());
+        let nickname: String = display_name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let group = json!({
+            "@odata.type": "#microsoft.graph.group",
+            "id": id,
+            "displayName": display_name,
+            "description": null,
+            "mailNickname": nickname,
+            "mailEnabled": false,
+            "securityEnabled": security_enabled,
+            "groupTypes": [],
+            "createdDateTime": now_timestamp(),
+        });
+        self.groups.insert(id.clone(), group.as_object().cloned().unwrap_or_default());
+        self.members.entry(id.clone()).or_default();
+        id
+    }
+
+    // --- Applications ------------------------------------------------------------------
+
+    /// `POST /applicationTemplates/{id}/instantiate`: a new application and its service
+    /// principal, with the template's app roles (fresh role ids per app) and provisioning
+    /// templates.
+    pub(crate) fn instantiate(
+        &mut self,
+        template_id: &str,
+        display_name: &str,
+    ) -> Result<(Object, Object), GraphError> {
+        let template = self.templates.get(template_id).cloned().ok_or_else(|| GraphError::not_found(template_id))?;
+        let application_id = self.rng.guid();
+        let app_id = self.rng.guid();
+        let service_principal_id = self.rng.guid();
+        let created = now_timestamp();
+        let mut app_roles = Vec::new();
+        for role in template.roles.iter().map(String::as_str).chain(["msiam_access"]) {
+            let description = if role == "msiam_access" { "msiam_access".to_owned() } else { role.to_owned() };
+            app_roles.push(json!({
+                "id": self.rng.guid(),
+                "displayName": role,
+                "description": description,
+                "value": null,
+                "isEnabled": true,
+                "origin": "Application",
+                "allowedMemberTypes": ["User"],
+            }));
+        }
+        let non_gallery = template_id == NON_GALLERY_TEMPLATE_ID;
+        let tags: Vec<&str> = if non_gallery {
+            vec!["WindowsAzureActiveDirectoryIntegratedApp", "WindowsAzureActiveDirectoryCustomSingleSignOnApplication"]
+        } else {
+            vec!["WindowsAzureActiveDirectoryIntegratedApp"]
+        };
+        let application = json!({
+            "@odata.type": "#microsoft.graph.application",
+            "id": application_id,
+            "appId": app_id,
+            "applicationTemplateId": template_id,
+            "displayName": display_name,
+            "createdDateTime": created,
+            "description": null,
+            "notes": null,
+            "signInAudience": "AzureADMyOrg",
+            "tags": [],
+            "appRoles": app_roles,
+            "identifierUris": [],
+            "serviceManagementReference": null,
+        });
+        let service_principal = json!({
+            "@odata.type": "#microsoft.graph.servicePrincipal",
+            "id": service_principal_id,
+            "appId": app_id,
+            "applicationTemplateId": template_id,
+            "appDisplayName": display_name,
+            "displayName": display_name,
+            "accountEnabled": true,
+            "appRoleAssignmentRequired": true,
+            "appRoles": app_roles,
+            "description": null,
+            "notes": null,
+            "homepage": null,
+            "loginUrl": null,
+            "preferredSingleSignOnMode": null,
+            "servicePrincipalType": "Application",
+            "servicePrincipalNames": [app_id],
+            "tags": tags,
+            "createdDateTime": created,
+        });
+        let application = application.as_object().cloned().unwrap_or_default();
+        let service_principal = service_principal.as_object().cloned().unwrap_or_default();
+        self.applications.insert(application_id.clone(), application.clone());
+        self.service_principals.insert(service_principal_id.clone(), service_principal.clone());
+        self.application_owners.insert(application_id, Vec::new());
+        self.service_principal_owners.insert(service_principal_id.clone(), Vec::new());
+        self.synchronization.insert(
+            service_principal_id,
+            Synchronization { templates: template.synchronization_templates.clone(), ..Synchronization::default() },
+        );
+        Ok((application, service_principal))
+    }
+
+    /// Deletes an application, its service principal and everything hanging off them.
+    pub(crate) fn delete_application(&mut self, application_id: &str) -> Result<(), GraphError> {
+        let application =
+            self.applications.remove(application_id).ok_or_else(|| GraphError::not_found(application_id))?;
+        self.application_owners.remove(application_id);
+        if let Some(app_id) = application.get("appId").and_then(Value::as_str)
+            && let Some(service_principal_id) = self
+                .service_principal_by_app_id(app_id)
+                .and_then(|sp| sp.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        {
+            self.delete_service_principal(&service_principal_id)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a service principal, its assignments, owners and provisioning.
+    pub(crate) fn delete_service_principal(&mut self, service_principal_id: &str) -> Result<(), GraphError> {
+        self.service_principals
+            .remove(service_principal_id)
+            .ok_or_else(|| GraphError::not_found(service_principal_id))?;
+        self.service_principal_owners.remove(service_principal_id);
+        self.synchronization.remove(service_principal_id);
+        self.assignments.retain(|_, assignment| {
+            assignment.get("resourceId").and_then(Value::as_str) != Some(service_principal_id)
+                && assignment.get("principalId").and_then(Value::as_str) != Some(service_principal_id)
+        });
+        for owners in self.application_owners.values_mut().chain(self.service_principal_owners.values_mut()) {
+            owners.retain(|owner| owner != service_principal_id);
+        }
+        Ok(())
+    }
+
+    /// Adds an owner to an application or service principal's owner list.
+    pub(crate) fn add_owner(owners: &mut Vec<String>, owner_id: &str) -> Result<(), GraphError> {
+        if owners.iter().any(|owner| owner == owner_id) {
+            return Err(GraphError::bad_request(
+                "One or more added object references already exist for the following modified properties: 'owners'.",
+            ));
+        }
+        owners.push(owner_id.to_owned());
+        Ok(())
+    }
+
+    // --- Assignments ---------------------------------------------------------------------
+
+    /// `POST /servicePrincipals/{id}/appRoleAssignedTo`.
+    pub(crate) fn assign(
+        &mut self,
+        resource_id: &str,
+        principal_id: &str,
+        app_role_id: &str,
+    ) -> Result<Object, GraphError> {
+        let resource = self.service_principals.get(resource_id).ok_or_else(|| GraphError::not_found(resource_id))?;
+        let resource_display_name = resource.get("displayName").cloned().unwrap_or(Value::Null);
+        let roles: Vec<&str> = resource
+            .get("appRoles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|role| {
+                role.get("allowedMemberTypes")
+                    .and_then(Value::as_array)
+                    .is_some_and(|types| types.iter().any(|t| t == "User"))
+            })
+            .filter_map(|role| role.get("id").and_then(Value::as_str))
+            .collect();
+        let role_ok = if app_role_id == DEFAULT_ACCESS_ROLE { roles.is_empty() } else { roles.contains(&app_role_id) };
+        if !role_ok {
+            return Err(GraphError::bad_request(format!(
+                "Permission {app_role_id} on resource {resource_id} does not exist or one of its queried reference-property objects are not present."
+            ))
+            .with_detail("InvalidUpdate", "Invalid value specified for property 'appRoleId' of resource 'AppRoleAssignment'."));
+        }
+        let (principal_type, principal_display_name) = match self.directory_object(principal_id) {
+            Some((Kind::User, object)) => ("User", object.get("displayName").cloned()),
+            Some((Kind::Group, object)) => ("Group", object.get("displayName").cloned()),
+            Some((Kind::ServicePrincipal, object)) => ("ServicePrincipal", object.get("displayName").cloned()),
+            Some((Kind::Application, _)) | None => return Err(GraphError::not_found(principal_id)),
+        };
+        let duplicate = self.assignments.values().any(|assignment| {
+            assignment.get("resourceId").and_then(Value::as_str) == Some(resource_id)
+                && assignment.get("principalId").and_then(Value::as_str) == Some(principal_id)
+                && assignment.get("appRoleId").and_then(Value::as_str) == Some(app_role_id)
+        });
+        if duplicate {
+            return Err(GraphError::bad_request("Permission being assigned already exists on the object")
+                .with_detail("InvalidUpdate", "Permission being assigned already exists on the object"));
+        }
+        // Assignment ids are opaque base64url strings, not GUIDs.
+        let id = base64_id(&mut self.rng);
+        let assignment = json!({
+            "@odata.type": "#microsoft.graph.appRoleAssignment",
+            "id": id,
+            "appRoleId": app_role_id,
+            "principalId": principal_id,
+            "principalType": principal_type,
+            "principalDisplayName": principal_display_name.unwrap_or(Value::Null),
+            "resourceId": resource_id,
+            "resourceDisplayName": resource_display_name,
+            "createdDateTime": now_timestamp(),
+            "deletedDateTime": null,
+        });
+        let assignment = assignment.as_object().cloned().unwrap_or_default();
+        self.assignments.insert(id, assignment.clone());
+        Ok(assignment)
+    }
+
+    // --- Synchronization ---------------------------------------------------------------------
+
+    pub(crate) fn synchronization_mut(
+        &mut self,
+        service_principal_id: &str,
+    ) -> Result<&mut Synchronization, GraphError> {
+        if !self.service_principals.contains_key(service_principal_id) {
+            return Err(GraphError::not_found(service_principal_id));
+        }
+        Ok(self.synchronization.entry(service_principal_id.to_owned()).or_default())
+    }
+
+    /// `POST …/synchronization/jobs`: a disabled, not-configured job from one of the service
+    /// principal's provisioning templates.
+    pub(crate) fn create_job(&mut self, service_principal_id: &str, template_id: &str) -> Result<Object, GraphError> {
+        let job_id = format!("{template_id}.{}.{}", self.rng.hex(32), self.rng.guid());
+        let rule_id = self.rng.hex(16);
+        let synchronization = self.synchronization_mut(service_principal_id)?;
+        if !synchronization.templates.iter().any(|template| template.id == template_id) {
+            return Err(GraphError::bad_request(format!(
+                "The template '{template_id}' is not available for this service principal."
+            )));
+        }
+        let object = json!({
+            "id": job_id,
+            "templateId": template_id,
+            "schedule": { "expiration": null, "interval": JOB_INTERVAL, "state": "Disabled" },
+            "status": {
+                "code": "NotConfigured",
+                "countSuccessiveCompleteFailures": 0,
+                "escrowsPruned": false,
+                "lastExecution": null,
+                "lastSuccessfulExecution": null,
+                "lastSuccessfulExecutionWithExports": null,
+                "progress": [],
+                "quarantine": null,
+                "steadyStateFirstAchievedTime": NEVER,
+                "steadyStateLastAchievedTime": NEVER,
+                "synchronizedEntryCountByType": [],
+                "troubleshootingUrl": null,
+            },
+            "synchronizationJobSettings": [
+                { "name": "QuarantineTooManyDeletesThreshold", "value": "500" },
+            ],
+        });
+        let object = object.as_object().cloned().unwrap_or_default();
+        let schema = default_schema(&job_id, &rule_id);
+        synchronization.jobs.insert(job_id, Job { object: object.clone(), schema });
+        Ok(object)
+    }
+}
+
+/// An opaque base64url id, as Graph gives appRoleAssignments.
+fn base64_id(rng: &mut Rng) -> String {
+    use base64::Engine;
+    let mut bytes = Vec::with_capacity(32);
+    for _ in 0..4 {
+        bytes.extend_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The schema a new job gets from its template: Entra ID users and groups mapped to SCIM.
+pub(crate) fn default_schema(job_id: &str, rule_id: &str) -> Value {
+    let mapping = |source: &str, target: &str, matching: u32| {
+        json!({
+            "source": { "expression": format!("[{source}]"), "name": source, "type": "Attribute", "parameters": [] },
+            "targetAttributeName": target,
+            "defaultValue": null,
+            "exportMissingReferences": false,
+            "flowBehavior": "FlowWhenChanged",
+            "flowType": "Always",
+            "matchingPriority": matching,
+        })
+    };
+    json!({
+        "id": job_id,
+        "version": "Date:2026-01-01T00:00:00Z~Version:1",
+        "directories": [
+            { "id": "AzureActiveDirectory", "name": "Azure Active Directory", "objects": [] },
+            { "id": "customappsso", "name": "customappsso", "objects": [] },
+        ],
+        "synchronizationRules": [{
+            "id": rule_id,
+            "name": "USER_TO_SCIM",
+            "editable": true,
+            "priority": 1,
+            "sourceDirectoryName": "Azure Active Directory",
+            "targetDirectoryName": "customappsso",
+            "containerFilter": { "includedContainers": [] },
+            "groupFilter": { "includedGroups": [] },
+            "metadata": [],
+            "objectMappings": [
+                {
+                    "name": "Provision Azure Active Directory Users",
+                    "enabled": true,
+                    "flowTypes": "Add, Update, Delete",
+                    "sourceObjectName": "User",
+                    "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                    "scope": null,
+                    "metadata": [],
+                    "attributeMappings": [
+                        mapping("userPrincipalName", "userName", 1),
+                        mapping("mail", "emails[type eq \"work\"].value", 0),
+                        mapping("displayName", "displayName", 0),
+                    ],
+                },
+                {
+                    "name": "Provision Azure Active Directory Groups",
+                    "enabled": true,
+                    "flowTypes": "Add, Update, Delete",
+                    "sourceObjectName": "Group",
+                    "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group",
+                    "scope": null,
+                    "metadata": [],
+                    "attributeMappings": [
+                        mapping("displayName", "displayName", 1),
+                        mapping("members", "members", 0),
+                    ],
+                },
+            ],
+        }],
+    })
+}
