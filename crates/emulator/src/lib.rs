@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 
 pub use auth::certificate_thumbprint;
 pub use faults::{FaultAction, FaultConfig, FaultRule, LoggedRequest};
-pub use seed::{Seed, SeedError};
+pub use seed::{Seed, SeedApp, SeedAssignment, SeedError, SeedGroup, SeedProvisioning, SeedSecret, SeedUser};
 pub use tenant::{AppTemplate, Client, FederatedCredential, NON_GALLERY_TEMPLATE_ID, SyncTemplateDef};
 
 /// The demo tenant that ships in `examples/` and matches the example specs.

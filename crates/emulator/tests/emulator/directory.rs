@@ -1,0 +1,96 @@
+//! Users, groups and the OData query options on them.
+
+use scimform_emulator::{Options, Seed, SeedUser};
+use serde_json::json;
+
+use crate::support::{Harness, test_seed, urlencode};
+
+#[tokio::test]
+async fn users_by_id_or_upn_and_filters() {
+    let harness = Harness::start().await;
+    let alice = harness.id_of("users", "userPrincipalName eq 'ALICE@contoso.com'").await;
+    let by_id = harness.get(&format!("/users/{alice}")).await;
+    let by_upn = harness.get("/users/alice@contoso.com").await;
+    assert_eq!(by_id.json()["id"], by_upn.json()["id"]);
+    let selected = harness.get(&format!("/users/{alice}?$select=displayName")).await;
+    assert_eq!(selected.json()["displayName"], "Alice Example");
+    assert!(selected.json().get("userPrincipalName").is_none());
+    let many = harness.get(&format!("/users?$filter={}", urlencode("userPrincipalName in ('alice@contoso.com','bob@contoso.com')"))).await;
+    assert_eq!(many.json()["value"].as_array().unwrap().len(), 2);
+    let prefix = harness.get(&format!("/users?$filter={}", urlencode("startsWith(displayName,'Ops')"))).await;
+    assert_eq!(prefix.json()["value"][0]["userPrincipalName"], "ops-admin@contoso.com");
+    assert_eq!(harness.get("/users/nobody@contoso.com").await.error_code(), "Request_ResourceNotFound");
+    harness.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn unsupported_queries_are_refused() {
+    let harness = Harness::start().await;
+    for (query, code) in [
+        ("$filter=jobTitle eq 'x'", "Request_UnsupportedQuery"),
+        ("$filter=displayName eq", "Request_BadRequest"),
+        ("$select=doesNotExist", "Request_BadRequest"),
+        ("$top=0", "Request_BadRequest"),
+        ("$top=1000", "Request_BadRequest"),
+        ("$orderby=displayName", "Request_BadRequest"),
+        ("$count=true", "Request_UnsupportedQuery"),
+        ("$filter=displayName ne 'x'", "Request_UnsupportedQuery"),
+    ] {
+        let encoded = query.split_once('=').map(|(name, value)| format!("{name}={}", urlencode(value))).unwrap();
+        let response = harness.get(&format!("/users?{encoded}")).await;
+        assert_eq!((response.status, response.error_code()), (400, code), "{query}");
+    }
+    // With ConsistencyLevel: eventual and $count, advanced queries work.
+    let response = harness
+        .send("GET", &format!("/users?$count=true&$filter={}", urlencode("displayName ne 'Alice Example'")), None, &[("ConsistencyLevel", "eventual")])
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["@odata.count"], 6);
+    harness.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn groups_members_and_nesting() {
+    let harness = Harness::start().await;
+    let group = harness.id_of("groups", "displayName eq 'netskope users'").await;
+    let members = harness.get(&format!("/groups/{group}/members")).await;
+    let names: Vec<&str> = members.json()["value"].as_array().unwrap().iter().map(|member| member["displayName"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"Netskope Contractors"));
+    let nested = harness.get(&format!("/groups/{group}/members/microsoft.graph.group?$select=id,displayName")).await;
+    assert_eq!(nested.json()["value"].as_array().unwrap().len(), 1);
+    let transitive = harness.get(&format!("/groups/{group}/transitiveMembers")).await;
+    let transitive: Vec<&str> = transitive.json()["value"].as_array().unwrap().iter().map(|member| member["displayName"].as_str().unwrap()).collect();
+    assert!(transitive.contains(&"Erin Contractor"), "{transitive:?}");
+    harness.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn paging_over_more_than_999_users() {
+    let mut seed: Seed = test_seed();
+    for index in 0..2100 {
+        seed.users.push(SeedUser { id: None, user_principal_name: format!("bulk{index:04}@contoso.com"), display_name: None });
+    }
+    let harness = Harness::start_with(Options::for_tests(seed)).await;
+    let mut url = "/users?$top=999&$select=id,userPrincipalName".to_owned();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        let page = harness.get(&url).await;
+        pages += 1;
+        for user in page.json()["value"].as_array().unwrap() {
+            assert!(seen.insert(user["id"].as_str().unwrap().to_owned()), "a user appeared twice");
+        }
+        match page.json()["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(next.starts_with(&harness.emulator.graph_url()), "next links are absolute: {next}");
+                url = next.to_owned();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 2107);
+    let _ = json!(null);
+    harness.emulator.shutdown().await;
+}
