@@ -179,3 +179,47 @@ fn usage_errors_exit_one_not_two() {
     let output = scimform(&["--help"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// `scimform emulator` serves Graph on the port it prints, and stops when killed.
+#[test]
+fn emulator_command_serves_the_demo_tenant() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let binary = assert_cmd::cargo::cargo_bin("scimform");
+    let mut child = std::process::Command::new(binary)
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.strip_prefix("scimform emulator listening on ").expect(&first).to_owned();
+    let address = base.strip_prefix("http://").unwrap().to_owned();
+    let body = "grant_type=client_credentials&client_id=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\
+                &client_secret=demo-client-secret-not-for-production&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f/oauth2/v2.0/token HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"access_token\""), "{response}");
+}
+
+#[test]
+fn emulator_command_explains_a_bad_tenant_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let seed = directory.path().join("tenant.json");
+    std::fs::write(&seed, "{ \"tenantId\": 5 }").unwrap();
+    let output = scimform(&["emulator", "--listen", "127.0.0.1:0", "--seed", seed.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not a tenant file"), "{stderr}");
+    assert!(stderr.contains("caused by"), "{stderr}");
+}

@@ -1,6 +1,6 @@
 //! The admin API: reset, seed, snapshot, request log, drift injection; and the state file.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{Harness, test_seed};
 
@@ -9,7 +9,9 @@ async fn drift_edits_reset_and_snapshot() {
     let harness = Harness::start().await;
     let (_, sp) = harness.new_app("Drifting").await;
     // Someone edits the app in the portal.
-    let (status, _) = harness.admin("PATCH", &format!("/objects/{sp}"), Some(json!({ "notes": "changed by hand", "tags": [] }))).await;
+    let (status, _) = harness
+        .admin("PATCH", &format!("/objects/{sp}"), Some(json!({ "notes": "changed by hand", "tags": [] })))
+        .await;
     assert_eq!(status, 204);
     let read = harness.get(&format!("/servicePrincipals/{sp}?$select=notes,tags")).await;
     assert_eq!(read.json()["notes"], "changed by hand");
@@ -21,10 +23,14 @@ async fn drift_edits_reset_and_snapshot() {
         .await;
     assert_eq!((status, body["status"].as_u64()), (200, Some(201)), "{body}");
     // Jobs and secrets can be changed behind the API's back too.
-    let job = harness.post(&format!("/servicePrincipals/{sp}/synchronization/jobs"), json!({ "templateId": "scim" })).await;
+    let job =
+        harness.post(&format!("/servicePrincipals/{sp}/synchronization/jobs"), json!({ "templateId": "scim" })).await;
     let job_id = job.json()["id"].as_str().unwrap().to_owned();
     let quarantine = json!({ "status": { "code": "Quarantine", "quarantine": { "reason": "EncounteredQuarantineException", "seriesCount": 3 } } });
-    assert_eq!(harness.admin("PATCH", &format!("/servicePrincipals/{sp}/jobs/{job_id}"), Some(quarantine)).await.0, 204);
+    assert_eq!(
+        harness.admin("PATCH", &format!("/servicePrincipals/{sp}/jobs/{job_id}"), Some(quarantine)).await.0,
+        204
+    );
     let read = harness.get(&format!("/servicePrincipals/{sp}/synchronization/jobs/{job_id}")).await;
     assert_eq!(read.json()["status"]["quarantine"]["reason"], "EncounteredQuarantineException");
     assert_eq!(read.json()["schedule"]["state"], "Disabled", "a deep merge keeps the rest");
@@ -68,7 +74,13 @@ async fn a_new_seed_replaces_the_tenant() {
     assert_eq!(status, 204, "{body}");
     let users = harness.get("/users").await;
     assert_eq!(users.json()["value"].as_array().unwrap().len(), 1);
-    let (status, body) = harness.admin("PUT", "/seed", Some(json!({ "tenantId": "x", "groups": [{ "displayName": "G", "members": ["ghost@nowhere.com"] }] }))).await;
+    let (status, body) = harness
+        .admin(
+            "PUT",
+            "/seed",
+            Some(json!({ "tenantId": "x", "groups": [{ "displayName": "G", "members": ["ghost@nowhere.com"] }] })),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("ghost@nowhere.com"), "{body}");
     harness.emulator.shutdown().await;
@@ -90,6 +102,5 @@ async fn the_state_file_keeps_the_tenant_across_runs() {
     // New ids continue from the saved generator: no collisions with the first run's.
     let (_, second) = harness.new_app("Persistent Two").await;
     assert_ne!(second, sp);
-    let _: Value = Value::Null;
     harness.emulator.shutdown().await;
 }

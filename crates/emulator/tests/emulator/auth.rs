@@ -1,9 +1,11 @@
 //! The token endpoint and permissions: each sign-in flow, and Graph's answers to callers
 //! without a token or without a permission.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{self, CERT_CLIENT, FEDERATED_CLIENT, FEDERATED_ISSUER, FEDERATED_SUBJECT, Harness, READER_CLIENT, READER_SECRET};
+use crate::support::{
+    self, CERT_CLIENT, FEDERATED_CLIENT, FEDERATED_ISSUER, FEDERATED_SUBJECT, Harness, READER_CLIENT, READER_SECRET,
+};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const SCOPE: &str = "https://graph.microsoft.com/.default";
@@ -37,7 +39,12 @@ async fn client_secret_flow() {
     let harness = Harness::start().await;
     graph_works(&harness, &harness.token).await;
     let (status, body) = harness
-        .token_request(&[("grant_type", "client_credentials"), ("client_id", support::FULL_CLIENT), ("client_secret", "wrong"), ("scope", SCOPE)])
+        .token_request(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", support::FULL_CLIENT),
+            ("client_secret", "wrong"),
+            ("scope", SCOPE),
+        ])
         .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "invalid_client");
@@ -64,19 +71,26 @@ async fn certificate_client_assertion_flow() {
     graph_works(&harness, body["access_token"].as_str().unwrap()).await;
 
     // Signed by a key whose certificate is not registered.
-    let stranger = client_assertion(&harness.emulator.token_url(), &support::test_data("other-key.pem"), &support::test_data("other-cert.pem"));
-    let (status, body) = harness.token_request(&[form[0], form[1], form[2], ("client_assertion", stranger.as_str()), form[4]]).await;
+    let stranger = client_assertion(
+        &harness.emulator.token_url(),
+        &support::test_data("other-key.pem"),
+        &support::test_data("other-cert.pem"),
+    );
+    let (status, body) =
+        harness.token_request(&[form[0], form[1], form[2], ("client_assertion", stranger.as_str()), form[4]]).await;
     assert_eq!(status, 401);
     assert!(body["error_description"].as_str().unwrap().starts_with("AADSTS700027"), "{body}");
 
     // Signed by the right key but for another audience.
     let misdirected = client_assertion("https://login.example.com/other/oauth2/v2.0/token", &key, &certificate);
-    let (status, _) = harness.token_request(&[form[0], form[1], form[2], ("client_assertion", misdirected.as_str()), form[4]]).await;
+    let (status, _) =
+        harness.token_request(&[form[0], form[1], form[2], ("client_assertion", misdirected.as_str()), form[4]]).await;
     assert_eq!(status, 401);
 
     // A thumbprint that matches but a signature by another key.
     let forged = client_assertion(&harness.emulator.token_url(), &support::test_data("other-key.pem"), &certificate);
-    let (status, _) = harness.token_request(&[form[0], form[1], form[2], ("client_assertion", forged.as_str()), form[4]]).await;
+    let (status, _) =
+        harness.token_request(&[form[0], form[1], form[2], ("client_assertion", forged.as_str()), form[4]]).await;
     assert_eq!(status, 401);
     harness.emulator.shutdown().await;
 }
@@ -84,7 +98,8 @@ async fn certificate_client_assertion_flow() {
 #[tokio::test]
 async fn federated_credential_flow() {
     let harness = Harness::start().await;
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(support::test_data("federated-issuer-key.pem").as_bytes()).unwrap();
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(support::test_data("federated-issuer-key.pem").as_bytes()).unwrap();
     let token_for = |subject: &str| {
         let claims = json!({ "iss": FEDERATED_ISSUER, "sub": subject, "aud": "api://AzureADTokenExchange", "exp": now() + 300, "iat": now() });
         jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &claims, &key).unwrap()
@@ -118,17 +133,55 @@ async fn federated_credential_flow() {
 #[tokio::test]
 async fn token_requests_that_are_wrong_get_aadsts_errors() {
     let harness = Harness::start().await;
-    let cases: [(&[(&str, &str)], u16, &str); 4] = [
-        (&[("grant_type", "password"), ("client_id", support::FULL_CLIENT), ("client_secret", support::FULL_SECRET), ("scope", SCOPE)], 400, "unsupported_grant_type"),
-        (&[("grant_type", "client_credentials"), ("client_id", support::FULL_CLIENT), ("client_secret", support::FULL_SECRET), ("scope", "User.Read")], 400, "invalid_scope"),
-        (&[("grant_type", "client_credentials"), ("client_id", "99999999-9999-4999-8999-999999999999"), ("client_secret", "x"), ("scope", SCOPE)], 400, "unauthorized_client"),
-        (&[("grant_type", "client_credentials"), ("client_id", support::FULL_CLIENT), ("scope", SCOPE)], 401, "invalid_client"),
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Form, u16, &str); 4] = [
+        (
+            &[
+                ("grant_type", "password"),
+                ("client_id", support::FULL_CLIENT),
+                ("client_secret", support::FULL_SECRET),
+                ("scope", SCOPE),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", support::FULL_CLIENT),
+                ("client_secret", support::FULL_SECRET),
+                ("scope", "User.Read"),
+            ],
+            400,
+            "invalid_scope",
+        ),
+        (
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "99999999-9999-4999-8999-999999999999"),
+                ("client_secret", "x"),
+                ("scope", SCOPE),
+            ],
+            400,
+            "unauthorized_client",
+        ),
+        (
+            &[("grant_type", "client_credentials"), ("client_id", support::FULL_CLIENT), ("scope", SCOPE)],
+            401,
+            "invalid_client",
+        ),
     ];
     for (form, status, error) in cases {
         let (got, body) = harness.token_request(form).await;
         assert_eq!((got, body["error"].as_str().unwrap()), (status, error), "{body}");
     }
-    let response = harness.http.post(format!("{}/not-our-tenant/oauth2/v2.0/token", harness.emulator.base_url())).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    let response = harness
+        .http
+        .post(format!("{}/not-our-tenant/oauth2/v2.0/token", harness.emulator.base_url()))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 400);
     harness.emulator.shutdown().await;
 }
@@ -150,11 +203,14 @@ async fn missing_permissions_get_graphs_real_errors() {
     let reader = harness.token_with_secret(READER_CLIENT, READER_SECRET).await;
     let (_, sp_id) = harness.new_app("Permission Test").await;
     // Directory writes: 403 Authorization_RequestDenied.
-    let response = harness.send_as(&reader, "PATCH", &format!("/servicePrincipals/{sp_id}"), Some(json!({ "notes": "x" })), &[]).await;
+    let response = harness
+        .send_as(&reader, "PATCH", &format!("/servicePrincipals/{sp_id}"), Some(json!({ "notes": "x" })), &[])
+        .await;
     assert_eq!(response.status, 403);
     assert_eq!(response.error_code(), "Authorization_RequestDenied");
     // Synchronization: 401 UnknownError with an empty message (Graph's quirk).
-    let response = harness.send_as(&reader, "GET", &format!("/servicePrincipals/{sp_id}/synchronization/jobs"), None, &[]).await;
+    let response =
+        harness.send_as(&reader, "GET", &format!("/servicePrincipals/{sp_id}/synchronization/jobs"), None, &[]).await;
     assert_eq!(response.status, 401);
     assert_eq!(response.error_code(), "UnknownError");
     assert_eq!(response.json()["error"]["message"], "");
@@ -162,9 +218,11 @@ async fn missing_permissions_get_graphs_real_errors() {
     let response = harness.send_as(&reader, "GET", &format!("/servicePrincipals/{sp_id}"), None, &[]).await;
     assert_eq!(response.status, 200);
     // Assigning needs AppRoleAssignment.ReadWrite.All.
-    let body = json!({ "principalId": sp_id, "resourceId": sp_id, "appRoleId": "00000000-0000-0000-0000-000000000000" });
-    let response = harness.send_as(&reader, "POST", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), Some(body), &[]).await;
+    let body =
+        json!({ "principalId": sp_id, "resourceId": sp_id, "appRoleId": "00000000-0000-0000-0000-000000000000" });
+    let response = harness
+        .send_as(&reader, "POST", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), Some(body), &[])
+        .await;
     assert_eq!(response.status, 403);
-    let _: Value = Value::Null;
     harness.emulator.shutdown().await;
 }

@@ -9,7 +9,12 @@ async fn batch(harness: &Harness, requests: Value) -> crate::support::Response {
 }
 
 fn by_id<'a>(response: &'a crate::support::Response, id: &str) -> &'a Value {
-    response.json()["responses"].as_array().unwrap().iter().find(|item| item["id"] == id).unwrap_or_else(|| panic!("no response {id}"))
+    response.json()["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == id)
+        .unwrap_or_else(|| panic!("no response {id}"))
 }
 
 #[tokio::test]
@@ -28,7 +33,12 @@ async fn items_run_like_requests_of_their_own() {
     let alice = by_id(&response, "1");
     assert_eq!(alice["status"], 200);
     assert_eq!(alice["body"]["value"][0]["displayName"], "Alice Example");
-    harness.conformance.validate("microsoft.graph.userCollectionResponse", &alice["body"]).is_empty().then_some(()).unwrap();
+    harness
+        .conformance
+        .validate("microsoft.graph.userCollectionResponse", &alice["body"])
+        .is_empty()
+        .then_some(())
+        .unwrap();
     let missing = by_id(&response, "2");
     assert_eq!(missing["status"], 404);
     assert!(harness.conformance.validate("microsoft.graph.ODataErrors.ODataError", &missing["body"]).is_empty());
@@ -61,7 +71,8 @@ async fn dependencies_fail_with_424() {
 #[tokio::test]
 async fn malformed_batches_are_refused_whole() {
     let harness = Harness::start().await;
-    let twenty_one: Vec<Value> = (0..21).map(|index| json!({ "id": index.to_string(), "method": "GET", "url": "/users" })).collect();
+    let twenty_one: Vec<Value> =
+        (0..21).map(|index| json!({ "id": index.to_string(), "method": "GET", "url": "/users" })).collect();
     for requests in [
         Value::Array(twenty_one),
         json!([{ "id": "1", "method": "GET", "url": "/users" }, { "id": "1", "method": "GET", "url": "/groups" }]),
@@ -85,11 +96,13 @@ async fn items_are_throttled_one_by_one() {
         .collect();
     let response = batch(&harness, Value::Array(requests)).await;
     assert_eq!(response.status, 200);
-    let statuses: Vec<u64> = (0..4).map(|index| by_id(&response, &index.to_string())["status"].as_u64().unwrap()).collect();
+    let statuses: Vec<u64> =
+        (0..4).map(|index| by_id(&response, &index.to_string())["status"].as_u64().unwrap()).collect();
     assert_eq!(statuses, [200, 429, 429, 200]);
     assert_eq!(by_id(&response, "1")["headers"]["Retry-After"], "3");
     // Responses come back in an order of Graph's choosing, not the request's.
-    let order: Vec<&str> = response.json()["responses"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();
+    let order: Vec<&str> =
+        response.json()["responses"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();
     assert_ne!(order, ["0", "1", "2", "3"]);
     harness.emulator.shutdown().await;
 }

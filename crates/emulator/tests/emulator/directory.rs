@@ -1,7 +1,6 @@
 //! Users, groups and the OData query options on them.
 
 use scimform_emulator::{Options, Seed, SeedUser};
-use serde_json::json;
 
 use crate::support::{Harness, test_seed, urlencode};
 
@@ -15,7 +14,9 @@ async fn users_by_id_or_upn_and_filters() {
     let selected = harness.get(&format!("/users/{alice}?$select=displayName")).await;
     assert_eq!(selected.json()["displayName"], "Alice Example");
     assert!(selected.json().get("userPrincipalName").is_none());
-    let many = harness.get(&format!("/users?$filter={}", urlencode("userPrincipalName in ('alice@contoso.com','bob@contoso.com')"))).await;
+    let many = harness
+        .get(&format!("/users?$filter={}", urlencode("userPrincipalName in ('alice@contoso.com','bob@contoso.com')")))
+        .await;
     assert_eq!(many.json()["value"].as_array().unwrap().len(), 2);
     let prefix = harness.get(&format!("/users?$filter={}", urlencode("startsWith(displayName,'Ops')"))).await;
     assert_eq!(prefix.json()["value"][0]["userPrincipalName"], "ops-admin@contoso.com");
@@ -42,7 +43,12 @@ async fn unsupported_queries_are_refused() {
     }
     // With ConsistencyLevel: eventual and $count, advanced queries work.
     let response = harness
-        .send("GET", &format!("/users?$count=true&$filter={}", urlencode("displayName ne 'Alice Example'")), None, &[("ConsistencyLevel", "eventual")])
+        .send(
+            "GET",
+            &format!("/users?$count=true&$filter={}", urlencode("displayName ne 'Alice Example'")),
+            None,
+            &[("ConsistencyLevel", "eventual")],
+        )
         .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["@odata.count"], 6);
@@ -54,13 +60,23 @@ async fn groups_members_and_nesting() {
     let harness = Harness::start().await;
     let group = harness.id_of("groups", "displayName eq 'netskope users'").await;
     let members = harness.get(&format!("/groups/{group}/members")).await;
-    let names: Vec<&str> = members.json()["value"].as_array().unwrap().iter().map(|member| member["displayName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = members.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| member["displayName"].as_str().unwrap())
+        .collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"Netskope Contractors"));
     let nested = harness.get(&format!("/groups/{group}/members/microsoft.graph.group?$select=id,displayName")).await;
     assert_eq!(nested.json()["value"].as_array().unwrap().len(), 1);
     let transitive = harness.get(&format!("/groups/{group}/transitiveMembers")).await;
-    let transitive: Vec<&str> = transitive.json()["value"].as_array().unwrap().iter().map(|member| member["displayName"].as_str().unwrap()).collect();
+    let transitive: Vec<&str> = transitive.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| member["displayName"].as_str().unwrap())
+        .collect();
     assert!(transitive.contains(&"Erin Contractor"), "{transitive:?}");
     harness.emulator.shutdown().await;
 }
@@ -69,7 +85,11 @@ async fn groups_members_and_nesting() {
 async fn paging_over_more_than_999_users() {
     let mut seed: Seed = test_seed();
     for index in 0..2100 {
-        seed.users.push(SeedUser { id: None, user_principal_name: format!("bulk{index:04}@contoso.com"), display_name: None });
+        seed.users.push(SeedUser {
+            id: None,
+            user_principal_name: format!("bulk{index:04}@contoso.com"),
+            display_name: None,
+        });
     }
     let harness = Harness::start_with(Options::for_tests(seed)).await;
     let mut url = "/users?$top=999&$select=id,userPrincipalName".to_owned();
@@ -91,6 +111,5 @@ async fn paging_over_more_than_999_users() {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen.len(), 2107);
-    let _ = json!(null);
     harness.emulator.shutdown().await;
 }

@@ -61,7 +61,8 @@ async fn replication_lag_hides_new_objects_for_a_while() {
     assert_eq!(harness.get(&format!("/servicePrincipals/{sp}/synchronization/templates")).await.status, 404);
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert_eq!(harness.get(&format!("/servicePrincipals/{sp}")).await.status, 200);
-    let job = harness.post(&format!("/servicePrincipals/{sp}/synchronization/jobs"), json!({ "templateId": "scim" })).await;
+    let job =
+        harness.post(&format!("/servicePrincipals/{sp}/synchronization/jobs"), json!({ "templateId": "scim" })).await;
     let job_id = job.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(harness.get(&format!("/servicePrincipals/{sp}/synchronization/jobs/{job_id}")).await.status, 404);
     harness.emulator.shutdown().await;

@@ -13,3 +13,4 @@ mod faults;
 mod portal_walk;
 mod support;
 mod synchronization;
+mod tour;

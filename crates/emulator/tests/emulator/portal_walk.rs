@@ -16,7 +16,10 @@ async fn until_ok(harness: &Harness, method: &str, path: &str, body: Option<Valu
         let response = harness.send(method, path, body.clone(), &[]).await;
         match response.status {
             429 | 500 | 502 | 503 | 504 | 404 => {
-                let wait = response.header("retry-after").and_then(|value| value.parse::<u64>().ok()).map_or(25, |seconds| seconds * 10);
+                let wait = response
+                    .header("retry-after")
+                    .and_then(|value| value.parse::<u64>().ok())
+                    .map_or(25, |seconds| seconds * 10);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
             _ => return response,
@@ -47,12 +50,25 @@ async fn walk(harness: &Harness) {
     assert_eq!(read.status, 200);
 
     // Provisioning templates: `scim` for a non-gallery app.
-    let templates = until_ok(harness, "GET", &format!("/servicePrincipals/{sp_id}/synchronization/templates"), None).await;
-    let template = templates.json()["value"].as_array().unwrap().iter().find(|template| template["default"] == true).unwrap().clone();
+    let templates =
+        until_ok(harness, "GET", &format!("/servicePrincipals/{sp_id}/synchronization/templates"), None).await;
+    let template = templates.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|template| template["default"] == true)
+        .unwrap()
+        .clone();
     assert_eq!(template["id"], "scim");
 
     // Create the job: disabled, not configured.
-    let job = until_ok(harness, "POST", &format!("/servicePrincipals/{sp_id}/synchronization/jobs"), Some(json!({ "templateId": "scim" }))).await;
+    let job = until_ok(
+        harness,
+        "POST",
+        &format!("/servicePrincipals/{sp_id}/synchronization/jobs"),
+        Some(json!({ "templateId": "scim" })),
+    )
+    .await;
     assert_eq!(job.status, 201);
     let job_id = job.json()["id"].as_str().unwrap().to_owned();
     assert!(job_id.starts_with("scim."));
@@ -82,7 +98,9 @@ async fn walk(harness: &Harness) {
         { "key": "SyncAll", "value": "false" },
         { "key": "SyncNotificationSettings", "value": "{\"Enabled\":true,\"Recipients\":\"secops@contoso.com\",\"DeleteThresholdEnabled\":true,\"DeleteThresholdValue\":500}" },
     ]});
-    let saved = until_ok(harness, "PUT", &format!("/servicePrincipals/{sp_id}/synchronization/secrets"), Some(secrets.clone())).await;
+    let saved =
+        until_ok(harness, "PUT", &format!("/servicePrincipals/{sp_id}/synchronization/secrets"), Some(secrets.clone()))
+            .await;
     assert_eq!(saved.status, 204);
 
     // Start: Provision Status ON.
@@ -93,14 +111,24 @@ async fn walk(harness: &Harness) {
     assert_eq!(job.json()["status"]["code"], "Active");
 
     // Assign a user and a group.
-    let alice = until_ok(harness, "GET", &format!("/users?$filter={}", urlencode("userPrincipalName eq 'alice@contoso.com'")), None).await;
+    let alice = until_ok(
+        harness,
+        "GET",
+        &format!("/users?$filter={}", urlencode("userPrincipalName eq 'alice@contoso.com'")),
+        None,
+    )
+    .await;
     let alice = alice.json()["value"][0]["id"].as_str().unwrap().to_owned();
-    let group = until_ok(harness, "GET", &format!("/groups?$filter={}", urlencode("displayName eq 'Netskope Users'")), None).await;
+    let group =
+        until_ok(harness, "GET", &format!("/groups?$filter={}", urlencode("displayName eq 'Netskope Users'")), None)
+            .await;
     let group = group.json()["value"][0]["id"].as_str().unwrap().to_owned();
     let mut assignment_ids = Vec::new();
     for principal in [&alice, &group] {
         let body = json!({ "principalId": principal, "resourceId": sp_id, "appRoleId": user_role });
-        let assigned = until_ok(harness, "POST", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), Some(body.clone())).await;
+        let assigned =
+            until_ok(harness, "POST", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), Some(body.clone()))
+                .await;
         // A retried create that had in fact succeeded comes back as a duplicate.
         if assigned.status == 400 {
             assert_eq!(assigned.error_code(), "Request_BadRequest");
@@ -116,7 +144,13 @@ async fn walk(harness: &Harness) {
     while let Some(url) = next.take() {
         let page = until_ok(harness, "GET", &url, None).await;
         assert_eq!(page.json()["value"].as_array().unwrap().len(), 1);
-        listed.extend(page.json()["value"].as_array().unwrap().iter().map(|item| item["principalId"].as_str().unwrap().to_owned()));
+        listed.extend(
+            page.json()["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["principalId"].as_str().unwrap().to_owned()),
+        );
         next = page.json()["@odata.nextLink"].as_str().map(str::to_owned);
     }
     listed.sort();
@@ -132,15 +166,23 @@ async fn walk(harness: &Harness) {
 
     // Remove the user's assignment (a 404 after a lost response counts as done).
     let all = until_ok(harness, "GET", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), None).await;
-    let alice_assignment = all.json()["value"].as_array().unwrap().iter().find(|item| item["principalId"] == alice.as_str()).unwrap()["id"]
+    let alice_assignment = all.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["principalId"] == alice.as_str())
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let removed = harness.send("DELETE", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo/{alice_assignment}"), None, &[]).await;
+    let removed = harness
+        .send("DELETE", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo/{alice_assignment}"), None, &[])
+        .await;
     let removed = if removed.status == 204 || removed.status == 404 {
         removed
     } else {
-        until_ok(harness, "DELETE", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo/{alice_assignment}"), None).await
+        until_ok(harness, "DELETE", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo/{alice_assignment}"), None)
+            .await
     };
     assert!(removed.status == 204 || removed.status == 404);
 
@@ -161,7 +203,11 @@ async fn the_portal_flow_over_raw_http() {
     walk(&harness).await;
     // Replication lag was visible: a read right after the create answered 404 first.
     let requests = harness.requests().await;
-    let lagged = requests["entries"].as_array().unwrap().iter().any(|entry| entry["route"] == "GET /servicePrincipals/{id}" && entry["status"] == 404);
+    let lagged = requests["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|entry| entry["route"] == "GET /servicePrincipals/{id}" && entry["status"] == 404);
     assert!(lagged, "no read saw the replication lag");
     // The secret saved is in the tenant (by digest), never in the snapshot in clear.
     let (_, snapshot) = harness.admin("GET", "/snapshot", None).await;
@@ -191,7 +237,9 @@ async fn the_portal_flow_under_faults_shows_them_exactly_where_configured() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|entry| entry["fault"].as_str().map(|fault| (entry["route"].as_str().unwrap().to_owned(), fault.to_owned())))
+        .filter_map(|entry| {
+            entry["fault"].as_str().map(|fault| (entry["route"].as_str().unwrap().to_owned(), fault.to_owned()))
+        })
         .collect();
     let expected: Vec<(String, String)> = [
         ("POST /applicationTemplates/{id}/instantiate", "status(503)"),
@@ -208,7 +256,12 @@ async fn the_portal_flow_under_faults_shows_them_exactly_where_configured() {
     // Faulted requests never reached the tenant: exactly one app was made and removed,
     // and the group assignment made it through once.
     let (_, snapshot) = harness.admin("GET", "/snapshot", None).await;
-    let names: Vec<&str> = snapshot["servicePrincipals"].as_object().unwrap().values().map(|sp| sp["displayName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = snapshot["servicePrincipals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|sp| sp["displayName"].as_str().unwrap())
+        .collect();
     assert!(!names.contains(&"Netskope SCIM"), "{names:?}");
     harness.emulator.shutdown().await;
 }

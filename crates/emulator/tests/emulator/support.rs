@@ -147,14 +147,28 @@ impl Harness {
         self.send("POST", path, Some(body), &[]).await
     }
 
-    pub(crate) async fn send(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Response {
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         self.send_as(&self.token, method, path, body, headers).await
     }
 
     /// Sends a Graph request (`path` below `/v1.0`, query included) and checks the reply
     /// against the reference.
-    pub(crate) async fn send_as(&self, token: &str, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Response {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.emulator.graph_url()) };
+    pub(crate) async fn send_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let url =
+            if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.emulator.graph_url()) };
         let mut request = self.http.request(method.parse().unwrap(), &url).bearer_auth(token);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -196,11 +210,17 @@ impl Harness {
     /// Instantiates the non-gallery template and waits until the service principal reads.
     pub(crate) async fn new_app(&self, display_name: &str) -> (String, String) {
         let created = self
-            .post(&format!("/applicationTemplates/{}/instantiate", scimform_emulator::NON_GALLERY_TEMPLATE_ID), json!({ "displayName": display_name }))
+            .post(
+                &format!("/applicationTemplates/{}/instantiate", scimform_emulator::NON_GALLERY_TEMPLATE_ID),
+                json!({ "displayName": display_name }),
+            )
             .await;
         assert_eq!(created.status, 201, "{:?}", created.body);
         let body = created.json();
-        (body["application"]["id"].as_str().unwrap().to_owned(), body["servicePrincipal"]["id"].as_str().unwrap().to_owned())
+        (
+            body["application"]["id"].as_str().unwrap().to_owned(),
+            body["servicePrincipal"]["id"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// A user's or group's id by a `$filter`.
@@ -224,7 +244,8 @@ async fn read(response: reqwest::Response) -> Response {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap();
-    let body = if bytes.is_empty() { None } else { Some(serde_json::from_slice(&bytes).expect("Graph bodies are JSON")) };
+    let body =
+        if bytes.is_empty() { None } else { Some(serde_json::from_slice(&bytes).expect("Graph bodies are JSON")) };
     Response { status, headers, body }
 }
 
@@ -245,6 +266,8 @@ pub(crate) struct Conformance {
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
     /// How many bodies were checked, per schema name.
     pub(crate) checked: Mutex<HashMap<String, usize>>,
+    /// Operations (`METHOD /template`) that answered with success.
+    pub(crate) covered: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Conformance {
@@ -270,17 +293,29 @@ impl Conformance {
                 }
             })
             .collect();
-        let mut components: Value = serde_json::from_str(&std::fs::read_to_string(root.join("components.schema.json")).unwrap()).unwrap();
+        let mut components: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("components.schema.json")).unwrap()).unwrap();
         // Flag enums travel as member names joined by commas ("Add, Update, Delete"); the
         // schema's `enum` lists single members only (reference README, "Flag enums").
         for name in ["objectFlowTypes", "synchronizationJobRestartScope", "directoryDefinitionDiscoverabilities"] {
             let definition = &mut components["$defs"][format!("microsoft.graph.{name}")];
-            let members: Vec<String> = definition["enum"].as_array().unwrap().iter().map(|member| member.as_str().unwrap().to_owned()).collect();
+            let members: Vec<String> = definition["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|member| member.as_str().unwrap().to_owned())
+                .collect();
             let alternatives = members.join("|");
             definition.as_object_mut().unwrap().remove("enum");
             definition["pattern"] = json!(format!("^\\s*({alternatives})(\\s*,\\s*({alternatives}))*\\s*$"));
         }
-        Conformance { operations, components, validators: Mutex::new(HashMap::new()), checked: Mutex::new(HashMap::new()) }
+        Conformance {
+            operations,
+            components,
+            validators: Mutex::new(HashMap::new()),
+            checked: Mutex::new(HashMap::new()),
+            covered: Mutex::new(Default::default()),
+        }
     }
 
     fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
@@ -291,7 +326,12 @@ impl Conformance {
             .filter(|segment| !segment.is_empty())
             .map(|segment| segment.replace("%24", "$"))
             .map(|segment| match segment.strip_prefix("microsoft.graph.") {
-                Some(action) if ["start", "pause", "restart", "validateCredentials", "provisionOnDemand", "instantiate"].contains(&action) => action.to_owned(),
+                Some(action)
+                    if ["start", "pause", "restart", "validateCredentials", "provisionOnDemand", "instantiate"]
+                        .contains(&action) =>
+                {
+                    action.to_owned()
+                }
                 _ => segment,
             })
             .collect();
@@ -321,7 +361,9 @@ impl Conformance {
                 .or_insert_with(|| {
                     let mut schema = self.components.clone();
                     schema["$ref"] = json!(format!("#/$defs/{name}"));
-                    Arc::new(jsonschema::validator_for(&schema).unwrap_or_else(|error| panic!("schema {name}: {error}")))
+                    Arc::new(
+                        jsonschema::validator_for(&schema).unwrap_or_else(|error| panic!("schema {name}: {error}")),
+                    )
                 })
                 .clone()
         };
@@ -329,9 +371,19 @@ impl Conformance {
         validator.iter_errors(value).map(|error| format!("{} at {}", error, error.instance_path())).collect()
     }
 
+    /// Every operation of the reference, as `METHOD /template`.
+    pub(crate) fn all_operations(&self) -> Vec<String> {
+        self.operations
+            .iter()
+            .map(|operation| format!("{} /{}", operation.method, operation.segments.join("/")))
+            .collect()
+    }
+
     /// The request body schema an operation documents (`microsoft.graph.X` only).
     pub(crate) fn request_schema(&self, method: &str, path: &str) -> Option<String> {
-        self.operation(method, path).map(|operation| operation.request.clone()).filter(|name| name.starts_with("microsoft.graph."))
+        self.operation(method, path)
+            .map(|operation| operation.request.clone())
+            .filter(|name| name.starts_with("microsoft.graph."))
     }
 
     pub(crate) fn check_response(&self, method: &str, path: &str, response: &Response) {
@@ -356,12 +408,15 @@ impl Conformance {
             }
             return;
         }
-        if path_only.contains("/members/microsoft.graph.") || path_only.contains("/transitiveMembers/microsoft.graph.") {
+        if path_only.contains("/members/microsoft.graph.") || path_only.contains("/transitiveMembers/microsoft.graph.")
+        {
             let errors = self.validate("microsoft.graph.directoryObjectCollectionResponse", response.json());
             assert!(errors.is_empty(), "{context}: {errors:?}");
             return;
         }
-        let operation = self.operation(method, path).unwrap_or_else(|| panic!("{context}: not an operation of the reference"));
+        let operation =
+            self.operation(method, path).unwrap_or_else(|| panic!("{context}: not an operation of the reference"));
+        self.covered.lock().unwrap().insert(format!("{} /{}", operation.method, operation.segments.join("/")));
         assert_eq!(response.status, operation.success, "{context}: the reference documents {}", operation.success);
         match &response.body {
             None => assert!(

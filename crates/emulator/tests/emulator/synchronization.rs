@@ -26,7 +26,10 @@ async fn save_secrets(harness: &Harness, sp: &str, token: &str, base: &str) {
         { "key": "SecretToken", "value": token },
         { "key": "SyncAll", "value": "false" },
     ]});
-    assert_eq!(harness.send("PUT", &format!("/servicePrincipals/{sp}/synchronization/secrets"), Some(body), &[]).await.status, 204);
+    assert_eq!(
+        harness.send("PUT", &format!("/servicePrincipals/{sp}/synchronization/secrets"), Some(body), &[]).await.status,
+        204
+    );
 }
 
 #[tokio::test]
@@ -35,7 +38,10 @@ async fn job_lifecycle_and_status_codes() {
     let app = app_with_job(&harness, "Lifecycle").await;
     let job_url = format!("{}/{}", app.jobs, app.job);
     let state = |response: &crate::support::Response| {
-        (response.json()["schedule"]["state"].as_str().unwrap().to_owned(), response.json()["status"]["code"].as_str().unwrap().to_owned())
+        (
+            response.json()["schedule"]["state"].as_str().unwrap().to_owned(),
+            response.json()["status"]["code"].as_str().unwrap().to_owned(),
+        )
     };
     // Start without credentials: the job runs into quarantine.
     assert_eq!(harness.post(&format!("{job_url}/start"), Value::Null).await.status, 204);
@@ -44,16 +50,28 @@ async fn job_lifecycle_and_status_codes() {
     assert_eq!(job.json()["status"]["quarantine"]["reason"], "EncounteredQuarantineException");
     // Credentials saved, restart clearing the quarantine.
     save_secrets(&harness, &app.sp, "lifecycle-token", "https://scim.example.com/v2").await;
-    let restart = harness.post(&format!("{job_url}/restart"), json!({ "criteria": { "resetScope": "Watermark, Escrows, QuarantineState" } })).await;
+    let restart = harness
+        .post(
+            &format!("{job_url}/restart"),
+            json!({ "criteria": { "resetScope": "Watermark, Escrows, QuarantineState" } }),
+        )
+        .await;
     assert_eq!(restart.status, 204);
     assert_eq!(state(&harness.get(&job_url).await), ("Active".to_owned(), "Active".to_owned()));
     // Pause and resume.
     assert_eq!(harness.post(&format!("{job_url}/pause"), Value::Null).await.status, 204);
     assert_eq!(state(&harness.get(&job_url).await), ("Paused".to_owned(), "Paused".to_owned()));
-    assert_eq!(harness.post(&format!("{job_url}/microsoft.graph.start"), Value::Null).await.status, 204, "the long action name works too");
+    assert_eq!(
+        harness.post(&format!("{job_url}/microsoft.graph.start"), Value::Null).await.status,
+        204,
+        "the long action name works too"
+    );
     assert_eq!(state(&harness.get(&job_url).await), ("Active".to_owned(), "Active".to_owned()));
     // Bad restart scope, unknown template.
-    assert_eq!(harness.post(&format!("{job_url}/restart"), json!({ "criteria": { "resetScope": "Everything" } })).await.status, 400);
+    assert_eq!(
+        harness.post(&format!("{job_url}/restart"), json!({ "criteria": { "resetScope": "Everything" } })).await.status,
+        400
+    );
     assert_eq!(harness.post(&app.jobs, json!({ "templateId": "customappsso" })).await.status, 400);
     // Delete; a second delete is 404.
     assert_eq!(harness.send("DELETE", &job_url, None, &[]).await.status, 204);
@@ -84,7 +102,9 @@ async fn secrets_are_replaced_whole_and_masked_on_read() {
     assert_eq!(read.json()["secrets"].as_array().unwrap().len(), 1);
     // Unknown keys are refused.
     let unknown = json!({ "value": [{ "key": "ScimToken", "value": "x" }] });
-    let refused = harness.send("PUT", &format!("/servicePrincipals/{}/synchronization/secrets", app.sp), Some(unknown), &[]).await;
+    let refused = harness
+        .send("PUT", &format!("/servicePrincipals/{}/synchronization/secrets", app.sp), Some(unknown), &[])
+        .await;
     assert_eq!(refused.status, 400);
     harness.emulator.shutdown().await;
 }
@@ -100,9 +120,17 @@ async fn test_connection_checks_what_it_can_offline() {
         async move { harness.post(&url, json!({ "useSavedCredentials": false, "credentials": credentials })).await }
     };
     assert_eq!(check(json!([{ "key": "BaseAddress", "value": "https://scim.example.com" }, { "key": "SecretToken", "value": "t" }])).await.status, 204);
-    let no_token = check(json!([{ "key": "BaseAddress", "value": "https://scim.example.com" }, { "key": "SecretToken", "value": "" }])).await;
-    assert_eq!((no_token.status, no_token.error_code()), (400, "SystemForCrossDomainIdentityManagementCredentialValidationFailure"));
-    let bad_url = check(json!([{ "key": "BaseAddress", "value": "scim.example.com" }, { "key": "SecretToken", "value": "t" }])).await;
+    let no_token = check(
+        json!([{ "key": "BaseAddress", "value": "https://scim.example.com" }, { "key": "SecretToken", "value": "" }]),
+    )
+    .await;
+    assert_eq!(
+        (no_token.status, no_token.error_code()),
+        (400, "SystemForCrossDomainIdentityManagementCredentialValidationFailure")
+    );
+    let bad_url =
+        check(json!([{ "key": "BaseAddress", "value": "scim.example.com" }, { "key": "SecretToken", "value": "t" }]))
+            .await;
     assert_eq!(bad_url.status, 400);
     // Saved credentials: none yet, then some.
     let saved = harness.post(&url, json!({ "useSavedCredentials": true })).await;
@@ -152,7 +180,10 @@ async fn test_connection_probes_the_scim_endpoint_when_asked() {
     let check = |token: &str| json!({ "useSavedCredentials": false, "credentials": [{ "key": "BaseAddress", "value": base }, { "key": "SecretToken", "value": token }] });
     assert_eq!(harness.post(&url, check("probe-token")).await.status, 204);
     let wrong = harness.post(&url, check("wrong-token")).await;
-    assert_eq!((wrong.status, wrong.error_code()), (400, "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"));
+    assert_eq!(
+        (wrong.status, wrong.error_code()),
+        (400, "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable")
+    );
     assert!(!wrong.json().to_string().contains("wrong-token"));
     server.abort();
     harness.emulator.shutdown().await;
@@ -172,7 +203,8 @@ async fn schema_and_provision_on_demand() {
     assert_eq!(harness.get(&schema_url).await.json()["synchronizationRules"][0]["objectMappings"][0]["enabled"], false);
     let alice = harness.id_of("users", "userPrincipalName eq 'alice@contoso.com'").await;
     let on_demand = format!("{}/{}/provisionOnDemand", app.jobs, app.job);
-    let body = json!({ "parameters": [{ "ruleId": rule, "subjects": [{ "objectId": alice, "objectTypeName": "User" }] }] });
+    let body =
+        json!({ "parameters": [{ "ruleId": rule, "subjects": [{ "objectId": alice, "objectTypeName": "User" }] }] });
     let missing = harness.post(&on_demand, body.clone()).await;
     assert_eq!((missing.status, missing.error_code()), (400, "CredentialsMissing"));
     save_secrets(&harness, &app.sp, "on-demand-token", "https://scim.example.com/v2").await;
@@ -197,7 +229,8 @@ async fn assignments_duplicates_roles_and_owners() {
     assert_eq!(names, ["User", "msiam_access"]);
     // Role ids are fresh per app.
     let (_, other) = harness.new_app("Assignments Two").await;
-    let other_roles = harness.get(&format!("/servicePrincipals/{other}?$select=appRoles")).await.json()["appRoles"].clone();
+    let other_roles =
+        harness.get(&format!("/servicePrincipals/{other}?$select=appRoles")).await.json()["appRoles"].clone();
     assert_ne!(roles[0]["id"], other_roles[0]["id"]);
     let user_role = roles[0]["id"].as_str().unwrap();
     let bob = harness.id_of("users", "userPrincipalName eq 'bob@contoso.com'").await;
@@ -210,7 +243,8 @@ async fn assignments_duplicates_roles_and_owners() {
     assert_eq!((duplicate.status, duplicate.error_code()), (400, "Request_BadRequest"));
     assert_eq!(duplicate.json()["error"]["details"][0]["code"], "InvalidUpdate");
     // Default access is refused on an app that has roles; a role of another app too.
-    let default_access = json!({ "principalId": bob, "resourceId": sp, "appRoleId": "00000000-0000-0000-0000-000000000000" });
+    let default_access =
+        json!({ "principalId": bob, "resourceId": sp, "appRoleId": "00000000-0000-0000-0000-000000000000" });
     assert_eq!(harness.post(&url, default_access).await.status, 400);
     let foreign = json!({ "principalId": bob, "resourceId": sp, "appRoleId": other_roles[0]["id"] });
     assert_eq!(harness.post(&url, foreign).await.status, 400);
@@ -232,9 +266,18 @@ async fn assignments_duplicates_roles_and_owners() {
     }
     let owners = harness.get(&format!("/servicePrincipals/{sp}/owners?$select=id,userPrincipalName")).await;
     assert_eq!(owners.json()["value"][0]["userPrincipalName"], "ops-admin@contoso.com");
-    assert_eq!(harness.send("DELETE", &format!("/servicePrincipals/{sp}/owners/{owner}/$ref"), None, &[]).await.status, 204);
-    assert_eq!(harness.send("DELETE", &format!("/servicePrincipals/{sp}/owners/{owner}/$ref"), None, &[]).await.status, 404);
-    let by_query = format!("/applications/{application}/owners/$ref?$id={}", urlencode(&format!("https://graph.microsoft.com/v1.0/directoryObjects/{owner}")));
+    assert_eq!(
+        harness.send("DELETE", &format!("/servicePrincipals/{sp}/owners/{owner}/$ref"), None, &[]).await.status,
+        204
+    );
+    assert_eq!(
+        harness.send("DELETE", &format!("/servicePrincipals/{sp}/owners/{owner}/$ref"), None, &[]).await.status,
+        404
+    );
+    let by_query = format!(
+        "/applications/{application}/owners/$ref?$id={}",
+        urlencode(&format!("https://graph.microsoft.com/v1.0/directoryObjects/{owner}"))
+    );
     assert_eq!(harness.send("DELETE", &by_query, None, &[]).await.status, 204);
     harness.emulator.shutdown().await;
 }
@@ -245,7 +288,12 @@ async fn service_principals_by_tag_and_alternate_key() {
     let (_, sp) = harness.new_app("Tagged").await;
     let tags = json!({ "tags": ["WindowsAzureActiveDirectoryIntegratedApp", "team:identity"], "notes": "managed" });
     assert_eq!(harness.send("PATCH", &format!("/servicePrincipals/{sp}"), Some(tags), &[]).await.status, 204);
-    let found = harness.get(&format!("/servicePrincipals?$filter={}&$select=id,tags,notes", urlencode("tags/any(t:t eq 'team:identity')"))).await;
+    let found = harness
+        .get(&format!(
+            "/servicePrincipals?$filter={}&$select=id,tags,notes",
+            urlencode("tags/any(t:t eq 'team:identity')")
+        ))
+        .await;
     assert_eq!(found.json()["value"].as_array().unwrap().len(), 1);
     assert_eq!(found.json()["value"][0]["notes"], "managed");
     let app_id = harness.get(&format!("/servicePrincipals/{sp}")).await.json()["appId"].as_str().unwrap().to_owned();
