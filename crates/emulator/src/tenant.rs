@@ -398,28 +398,16 @@ impl Tenant {
             "identifierUris": [],
             "serviceManagementReference": null,
         });
-        let service_principal = json!({
-            "@odata.type": "#microsoft.graph.servicePrincipal",
-            "id": service_principal_id,
-            "appId": app_id,
-            "applicationTemplateId": template_id,
-            "appDisplayName": display_name,
-            "displayName": display_name,
-            "accountEnabled": true,
-            "appRoleAssignmentRequired": true,
-            "appRoles": app_roles,
-            "description": null,
-            "notes": null,
-            "homepage": null,
-            "loginUrl": null,
-            "preferredSingleSignOnMode": null,
-            "servicePrincipalType": "Application",
-            "servicePrincipalNames": [app_id],
-            "tags": tags,
-            "createdDateTime": created,
-        });
+        let service_principal = Tenant::service_principal_object(
+            &service_principal_id,
+            &app_id,
+            Some(template_id),
+            display_name,
+            Value::Array(app_roles),
+            true,
+            &tags,
+        );
         let application = application.as_object().cloned().unwrap_or_default();
-        let service_principal = service_principal.as_object().cloned().unwrap_or_default();
         self.applications.insert(application_id.clone(), application.clone());
         self.service_principals.insert(service_principal_id.clone(), service_principal.clone());
         self.application_owners.insert(application_id, Vec::new());
@@ -429,6 +417,39 @@ impl Tenant {
             Synchronization { templates: template.synchronization_templates.clone(), ..Synchronization::default() },
         );
         Ok((application, service_principal))
+    }
+
+    /// A service principal as Graph returns it.
+    pub(crate) fn service_principal_object(
+        id: &str,
+        app_id: &str,
+        template_id: Option<&str>,
+        display_name: &str,
+        app_roles: Value,
+        assignment_required: bool,
+        tags: &[&str],
+    ) -> Object {
+        let object = json!({
+            "@odata.type": "#microsoft.graph.servicePrincipal",
+            "id": id,
+            "appId": app_id,
+            "applicationTemplateId": template_id,
+            "appDisplayName": display_name,
+            "displayName": display_name,
+            "accountEnabled": true,
+            "appRoleAssignmentRequired": assignment_required,
+            "appRoles": app_roles,
+            "description": null,
+            "notes": null,
+            "homepage": null,
+            "loginUrl": null,
+            "preferredSingleSignOnMode": null,
+            "servicePrincipalType": "Application",
+            "servicePrincipalNames": [app_id],
+            "tags": tags,
+            "createdDateTime": now_timestamp(),
+        });
+        object.as_object().cloned().unwrap_or_default()
     }
 
     /// Deletes an application, its service principal and everything hanging off them.

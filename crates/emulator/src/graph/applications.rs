@@ -188,29 +188,8 @@ pub(super) fn route(
             world.tenant.delete_application(id)?;
             Ok(Reply::no_content())
         }
-        ("GET", ["applications", id, "owners"]) => {
-            application(world, id)?;
-            let owners = owner_objects(&world.tenant, world.tenant.application_owners.get(*id));
-            list(world, request, owners, Some(&OWNERS), "directoryObjects")
-        }
-        ("GET", ["applications", id, "owners", "$ref"]) => {
-            application(world, id)?;
-            Ok(owner_refs(world, world.tenant.application_owners.get(*id)))
-        }
-        ("POST", ["applications", id, "owners", "$ref"]) => {
-            application(world, id)?;
-            let owner = owner_to_add(&world.tenant, request)?;
-            Tenant::add_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), &owner)?;
-            Ok(Reply::no_content())
-        }
-        ("DELETE", ["applications", id, "owners", "$ref"]) => {
-            application(world, id)?;
-            let owner = owner_in_query(request)?;
-            remove_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), &owner)
-        }
-        ("DELETE", ["applications", id, "owners", owner, "$ref"]) => {
-            application(world, id)?;
-            remove_owner(world.tenant.application_owners.entry((*id).to_owned()).or_default(), owner)
+        (_, [collection @ ("applications" | "servicePrincipals"), id, "owners", rest @ ..]) => {
+            owners(world, request, method, collection, id, rest)
         }
         // --- Service principals ---
         ("GET", ["servicePrincipals"]) => {
@@ -233,30 +212,6 @@ pub(super) fn route(
             service_principal(world, id)?;
             world.tenant.delete_service_principal(id)?;
             Ok(Reply::no_content())
-        }
-        ("GET", ["servicePrincipals", id, "owners"]) => {
-            service_principal(world, id)?;
-            let owners = owner_objects(&world.tenant, world.tenant.service_principal_owners.get(*id));
-            list(world, request, owners, Some(&OWNERS), "directoryObjects")
-        }
-        ("GET", ["servicePrincipals", id, "owners", "$ref"]) => {
-            service_principal(world, id)?;
-            Ok(owner_refs(world, world.tenant.service_principal_owners.get(*id)))
-        }
-        ("POST", ["servicePrincipals", id, "owners", "$ref"]) => {
-            service_principal(world, id)?;
-            let owner = owner_to_add(&world.tenant, request)?;
-            Tenant::add_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), &owner)?;
-            Ok(Reply::no_content())
-        }
-        ("DELETE", ["servicePrincipals", id, "owners", "$ref"]) => {
-            service_principal(world, id)?;
-            let owner = owner_in_query(request)?;
-            remove_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), &owner)
-        }
-        ("DELETE", ["servicePrincipals", id, "owners", owner, "$ref"]) => {
-            service_principal(world, id)?;
-            remove_owner(world.tenant.service_principal_owners.entry((*id).to_owned()).or_default(), owner)
         }
         // --- Assignments ---
         ("GET", ["servicePrincipals", id, "appRoleAssignedTo"]) => {
@@ -321,6 +276,54 @@ pub(super) fn route(
     }
 }
 
+/// The owner operations, the same on applications and service principals (each has its
+/// own list).
+fn owners(
+    world: &mut World,
+    request: &GraphRequest,
+    method: &str,
+    collection: &str,
+    id: &str,
+    rest: &[&str],
+) -> Result<Reply, GraphError> {
+    if collection == "applications" {
+        application(world, id)?;
+    } else {
+        service_principal(world, id)?;
+    }
+    fn list_of<'t>(tenant: &'t mut Tenant, collection: &str, id: &str) -> &'t mut Vec<String> {
+        let lists = if collection == "applications" {
+            &mut tenant.application_owners
+        } else {
+            &mut tenant.service_principal_owners
+        };
+        lists.entry(id.to_owned()).or_default()
+    }
+    let list_of = |tenant| list_of(tenant, collection, id);
+    match (method, rest) {
+        ("GET", []) => {
+            let current = list_of(&mut world.tenant).clone();
+            let owners = owner_objects(&world.tenant, Some(&current));
+            list(world, request, owners, Some(&OWNERS), "directoryObjects")
+        }
+        ("GET", ["$ref"]) => {
+            let owners = list_of(&mut world.tenant).clone();
+            Ok(owner_refs(world, Some(&owners)))
+        }
+        ("POST", ["$ref"]) => {
+            let owner = owner_to_add(&world.tenant, request)?;
+            Tenant::add_owner(list_of(&mut world.tenant), &owner)?;
+            Ok(Reply::no_content())
+        }
+        ("DELETE", ["$ref"]) => {
+            let owner = owner_in_query(request)?;
+            remove_owner(list_of(&mut world.tenant), &owner)
+        }
+        ("DELETE", [owner, "$ref"]) => remove_owner(list_of(&mut world.tenant), owner),
+        _ => Err(GraphError::method_not_allowed()),
+    }
+}
+
 /// An application by id that has replicated, or 404.
 fn application<'w>(world: &'w World, id: &str) -> Result<&'w Object, GraphError> {
     world.tenant.applications.get(id).filter(|_| world.visible(id)).ok_or_else(|| GraphError::not_found(id))
@@ -369,27 +372,11 @@ fn create_service_principal(world: &mut World, request: &GraphRequest) -> Result
         )));
     }
     let id = world.tenant.rng.guid();
-    let display_name = application.get("displayName").cloned().unwrap_or(Value::Null);
-    let object = json_object(json!({
-        "@odata.type": "#microsoft.graph.servicePrincipal",
-        "id": id,
-        "appId": app_id,
-        "applicationTemplateId": application.get("applicationTemplateId").cloned().unwrap_or(Value::Null),
-        "appDisplayName": display_name,
-        "displayName": display_name,
-        "accountEnabled": true,
-        "appRoleAssignmentRequired": false,
-        "appRoles": application.get("appRoles").cloned().unwrap_or(json!([])),
-        "description": null,
-        "notes": null,
-        "homepage": null,
-        "loginUrl": null,
-        "preferredSingleSignOnMode": null,
-        "servicePrincipalType": "Application",
-        "servicePrincipalNames": [app_id],
-        "tags": [],
-        "createdDateTime": crate::util::now_timestamp(),
-    }));
+    let display_name = application.get("displayName").and_then(Value::as_str).unwrap_or_default();
+    let template_id = application.get("applicationTemplateId").and_then(Value::as_str);
+    let app_roles = application.get("appRoles").cloned().unwrap_or(json!([]));
+    // An app registration's own service principal: no assignment required, no tags.
+    let object = Tenant::service_principal_object(&id, &app_id, template_id, display_name, app_roles, false, &[]);
     world.tenant.service_principals.insert(id.clone(), object.clone());
     world.tenant.service_principal_owners.insert(id.clone(), Vec::new());
     // An app registration's service principal gets no provisioning templates: automatic
