@@ -22,7 +22,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 }
 
 pub(crate) fn test_data(name: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).unwrap()
+    std::fs::read_to_string(workspace_root().join("tests/data/keys").join(name)).unwrap()
 }
 
 /// The demo tenant plus API clients for every test: one with every permission, one that

@@ -1,0 +1,500 @@
+//! Typed Graph operations: one method per operation of the reference that scimform uses,
+//! each with its path, `$select`, and retry class. Paths are built here only.
+
+use serde_json::{Value, json};
+
+use crate::client::{GraphClient, MAX_PAGE, Request, Response, Retry, decode};
+use crate::error::Error;
+use crate::models::{
+    AppRoleAssignment, Application, ApplicationPatch, ApplicationServicePrincipal, ApplicationTemplate,
+    DirectoryObject, Group, NewAppRoleAssignment, SecretPair, SecretReadBack, ServicePrincipal, ServicePrincipalPatch,
+    SynchronizationJob, SynchronizationTemplate, User,
+};
+
+/// Properties read of users.
+pub const USER_SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
+/// Properties read of groups.
+pub const GROUP_SELECT: &str = "id,displayName,securityEnabled";
+/// Properties read of service principals.
+pub const SERVICE_PRINCIPAL_SELECT: &str =
+    "id,appId,displayName,applicationTemplateId,tags,notes,appRoles,appRoleAssignmentRequired";
+/// Properties read of applications.
+pub const APPLICATION_SELECT: &str = "id,appId,displayName,applicationTemplateId";
+/// Properties read of assignments.
+pub const ASSIGNMENT_SELECT: &str = "id,appRoleId,principalId,principalType,principalDisplayName,resourceId";
+/// Properties read of members and owners.
+pub const MEMBER_SELECT: &str = "id,displayName,userPrincipalName";
+
+/// `key=value` pairs as a query string, values percent-encoded.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| {
+            format!("{name}={}", url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>())
+        })
+        .collect();
+    if encoded.is_empty() { String::new() } else { format!("?{}", encoded.join("&")) }
+}
+
+/// A path segment, percent-encoded (UPNs may hold `#`).
+pub fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// An OData string literal: quotes doubled.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Decodes a response body into a wire model (for `$batch` results).
+pub fn parse<T: serde::de::DeserializeOwned>(request: &Request, response: Response) -> Result<T, Error> {
+    decode(request, response.body.unwrap_or(Value::Null))
+}
+
+fn top() -> String {
+    MAX_PAGE.to_string()
+}
+
+fn no_content(_: Response) {}
+
+impl GraphClient {
+    // --- Users and groups --------------------------------------------------------------
+
+    /// `GET /users?$filter=…`, every page.
+    pub async fn list_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
+        let mut pairs = vec![("$select", USER_SELECT), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        self.list(format!("/users{}", query(&pairs))).await
+    }
+
+    /// `GET /users/{id or UPN}`.
+    pub async fn get_user(&self, id_or_upn: &str) -> Result<User, Error> {
+        self.get(format!("/users/{}{}", segment(id_or_upn), query(&[("$select", USER_SELECT)]))).await
+    }
+
+    /// `GET /groups?$filter=…`, every page.
+    pub async fn list_groups(&self, filter: Option<&str>) -> Result<Vec<Group>, Error> {
+        let mut pairs = vec![("$select", GROUP_SELECT), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        self.list(format!("/groups{}", query(&pairs))).await
+    }
+
+    /// `GET /groups/{id}`.
+    pub async fn get_group(&self, id: &str) -> Result<Group, Error> {
+        self.get(format!("/groups/{}{}", segment(id), query(&[("$select", GROUP_SELECT)]))).await
+    }
+
+    /// `GET /groups/{id}/members`: direct members.
+    pub async fn list_group_members(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
+        self.list(format!("/groups/{}/members{}", segment(id), query(&[("$select", MEMBER_SELECT), ("$top", &top())])))
+            .await
+    }
+
+    /// `GET /groups/{id}/members/microsoft.graph.group`: the groups among direct members.
+    pub async fn list_group_member_groups(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
+        self.list(format!(
+            "/groups/{}/members/microsoft.graph.group{}",
+            segment(id),
+            query(&[("$select", "id,displayName"), ("$top", &top())])
+        ))
+        .await
+    }
+
+    /// `GET /groups/{id}/transitiveMembers`: direct and nested members.
+    pub async fn list_transitive_members(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
+        self.list(format!(
+            "/groups/{}/transitiveMembers{}",
+            segment(id),
+            query(&[("$select", MEMBER_SELECT), ("$top", &top())])
+        ))
+        .await
+    }
+
+    // --- Templates and applications ------------------------------------------------------
+
+    /// `GET /applicationTemplates?$filter=…`.
+    pub async fn list_application_templates(&self, filter: Option<&str>) -> Result<Vec<ApplicationTemplate>, Error> {
+        let mut pairs = vec![("$select", "id,displayName")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        self.list(format!("/applicationTemplates{}", query(&pairs))).await
+    }
+
+    /// `GET /applicationTemplates/{id}`.
+    pub async fn get_application_template(&self, id: &str) -> Result<ApplicationTemplate, Error> {
+        self.get(format!("/applicationTemplates/{}", segment(id))).await
+    }
+
+    /// `POST /applicationTemplates/{id}/instantiate`. Not retried after an ambiguous
+    /// failure: the caller looks for the app before trying again.
+    pub async fn instantiate(
+        &self,
+        template_id: &str,
+        display_name: &str,
+    ) -> Result<ApplicationServicePrincipal, Error> {
+        let request = Request::new(
+            "POST",
+            format!("/applicationTemplates/{}/instantiate", segment(template_id)),
+            Some(json!({ "displayName": display_name })),
+            Retry::IfNotProcessed,
+        );
+        let response = self.send(&request).await?;
+        parse(&request, response)
+    }
+
+    /// `GET /applications?$filter=…`.
+    pub async fn list_applications(&self, filter: Option<&str>) -> Result<Vec<Application>, Error> {
+        let mut pairs = vec![("$select", APPLICATION_SELECT), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        self.list(format!("/applications{}", query(&pairs))).await
+    }
+
+    /// `GET /applications/{id}`.
+    pub async fn get_application(&self, id: &str) -> Result<Application, Error> {
+        self.get(format!("/applications/{}{}", segment(id), query(&[("$select", APPLICATION_SELECT)]))).await
+    }
+
+    /// `GET /applications(appId='…')`.
+    pub async fn get_application_by_app_id(&self, app_id: &str) -> Result<Application, Error> {
+        self.get(format!("/applications(appId={}){}", literal(app_id), query(&[("$select", APPLICATION_SELECT)]))).await
+    }
+
+    /// `PATCH /applications/{id}`.
+    pub async fn patch_application(&self, id: &str, patch: &ApplicationPatch) -> Result<(), Error> {
+        let body = serde_json::to_value(patch).expect("patches serialize");
+        self.send(&Request::new("PATCH", format!("/applications/{}", segment(id)), Some(body), Retry::Idempotent))
+            .await
+            .map(no_content)
+    }
+
+    /// `DELETE /applications/{id}` (its service principal goes too).
+    pub async fn delete_application(&self, id: &str) -> Result<(), Error> {
+        self.send(&Request::new("DELETE", format!("/applications/{}", segment(id)), None, Retry::Idempotent))
+            .await
+            .map(no_content)
+    }
+
+    /// `GET /applications/{id}/owners`.
+    pub async fn list_application_owners(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
+        self.list(format!("/applications/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)]))).await
+    }
+
+    /// `GET /applications/{id}/owners/$ref`: owner ids.
+    pub async fn list_application_owner_ids(&self, id: &str) -> Result<Vec<String>, Error> {
+        let references: Vec<String> = self.list(format!("/applications/{}/owners/$ref", segment(id))).await?;
+        Ok(references.iter().map(|reference| reference.rsplit('/').next().unwrap_or_default().to_owned()).collect())
+    }
+
+    /// `POST /applications/{id}/owners/$ref`.
+    pub async fn add_application_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
+        self.add_owner("applications", id, owner_id).await
+    }
+
+    /// `DELETE /applications/{id}/owners/{owner}/$ref`.
+    pub async fn remove_application_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
+        let path = format!("/applications/{}/owners/{}/$ref", segment(id), segment(owner_id));
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+    }
+
+    async fn add_owner(&self, collection: &str, id: &str, owner_id: &str) -> Result<(), Error> {
+        let root = self.endpoints().graph.as_str().trim_end_matches('/').to_owned();
+        let body = json!({ "@odata.id": format!("{root}/directoryObjects/{owner_id}") });
+        let path = format!("/{collection}/{}/owners/$ref", segment(id));
+        self.send(&Request::new("POST", path, Some(body), Retry::IfNotProcessed)).await.map(no_content)
+    }
+
+    // --- Service principals ----------------------------------------------------------------
+
+    /// `GET /servicePrincipals?$filter=…`, every page.
+    pub async fn list_service_principals(&self, filter: Option<&str>) -> Result<Vec<ServicePrincipal>, Error> {
+        let mut pairs = vec![("$select", SERVICE_PRINCIPAL_SELECT), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        self.list(format!("/servicePrincipals{}", query(&pairs))).await
+    }
+
+    /// `GET /servicePrincipals/{id}`.
+    pub async fn get_service_principal(&self, id: &str) -> Result<ServicePrincipal, Error> {
+        self.get(format!("/servicePrincipals/{}{}", segment(id), query(&[("$select", SERVICE_PRINCIPAL_SELECT)]))).await
+    }
+
+    /// `GET /servicePrincipals(appId='…')`.
+    pub async fn get_service_principal_by_app_id(&self, app_id: &str) -> Result<ServicePrincipal, Error> {
+        self.get(format!(
+            "/servicePrincipals(appId={}){}",
+            literal(app_id),
+            query(&[("$select", SERVICE_PRINCIPAL_SELECT)])
+        ))
+        .await
+    }
+
+    /// `PATCH /servicePrincipals/{id}`.
+    pub async fn patch_service_principal(&self, id: &str, patch: &ServicePrincipalPatch) -> Result<(), Error> {
+        let body = serde_json::to_value(patch).expect("patches serialize");
+        self.send(&Request::new("PATCH", format!("/servicePrincipals/{}", segment(id)), Some(body), Retry::Idempotent))
+            .await
+            .map(no_content)
+    }
+
+    /// `DELETE /servicePrincipals/{id}`.
+    pub async fn delete_service_principal(&self, id: &str) -> Result<(), Error> {
+        self.send(&Request::new("DELETE", format!("/servicePrincipals/{}", segment(id)), None, Retry::Idempotent))
+            .await
+            .map(no_content)
+    }
+
+    /// `GET /servicePrincipals/{id}/owners`.
+    pub async fn list_service_principal_owners(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
+        self.list(format!("/servicePrincipals/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)]))).await
+    }
+
+    /// `GET /servicePrincipals/{id}/owners/$ref`: owner ids.
+    pub async fn list_service_principal_owner_ids(&self, id: &str) -> Result<Vec<String>, Error> {
+        let references: Vec<String> = self.list(format!("/servicePrincipals/{}/owners/$ref", segment(id))).await?;
+        Ok(references.iter().map(|reference| reference.rsplit('/').next().unwrap_or_default().to_owned()).collect())
+    }
+
+    /// `POST /servicePrincipals/{id}/owners/$ref`.
+    pub async fn add_service_principal_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
+        self.add_owner("servicePrincipals", id, owner_id).await
+    }
+
+    /// `DELETE /servicePrincipals/{id}/owners/{owner}/$ref`.
+    pub async fn remove_service_principal_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
+        let path = format!("/servicePrincipals/{}/owners/{}/$ref", segment(id), segment(owner_id));
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+    }
+
+    // --- Assignments --------------------------------------------------------------------------
+
+    /// `GET /servicePrincipals/{id}/appRoleAssignedTo`, every page.
+    pub async fn list_assignments(&self, service_principal_id: &str) -> Result<Vec<AppRoleAssignment>, Error> {
+        self.list(format!(
+            "/servicePrincipals/{}/appRoleAssignedTo{}",
+            segment(service_principal_id),
+            query(&[("$select", ASSIGNMENT_SELECT), ("$top", "999")])
+        ))
+        .await
+    }
+
+    /// `POST /servicePrincipals/{id}/appRoleAssignedTo`.
+    pub async fn create_assignment(&self, assignment: &NewAppRoleAssignment) -> Result<AppRoleAssignment, Error> {
+        let request = Request::new(
+            "POST",
+            format!("/servicePrincipals/{}/appRoleAssignedTo", segment(&assignment.resource_id)),
+            Some(serde_json::to_value(assignment).expect("assignments serialize")),
+            Retry::IfNotProcessed,
+        );
+        let response = self.send(&request).await?;
+        parse(&request, response)
+    }
+
+    /// `DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignment}`.
+    pub async fn delete_assignment(&self, service_principal_id: &str, assignment_id: &str) -> Result<(), Error> {
+        let path = format!(
+            "/servicePrincipals/{}/appRoleAssignedTo/{}",
+            segment(service_principal_id),
+            segment(assignment_id)
+        );
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+    }
+
+    // --- Synchronization ------------------------------------------------------------------------
+
+    fn sync_path(service_principal_id: &str, rest: &str) -> String {
+        format!("/servicePrincipals/{}/synchronization{rest}", segment(service_principal_id))
+    }
+
+    /// `GET /servicePrincipals/{id}/synchronization`.
+    pub async fn get_synchronization(&self, service_principal_id: &str) -> Result<Value, Error> {
+        self.get(Self::sync_path(service_principal_id, "")).await
+    }
+
+    /// `GET …/synchronization/templates`.
+    pub async fn list_synchronization_templates(
+        &self,
+        service_principal_id: &str,
+    ) -> Result<Vec<SynchronizationTemplate>, Error> {
+        self.list(Self::sync_path(service_principal_id, "/templates")).await
+    }
+
+    /// `GET …/synchronization/templates/{id}`.
+    pub async fn get_synchronization_template(
+        &self,
+        service_principal_id: &str,
+        template_id: &str,
+    ) -> Result<SynchronizationTemplate, Error> {
+        self.get(Self::sync_path(service_principal_id, &format!("/templates/{}", segment(template_id)))).await
+    }
+
+    /// `GET …/synchronization/templates/{id}/schema`.
+    pub async fn get_synchronization_template_schema(
+        &self,
+        service_principal_id: &str,
+        template_id: &str,
+    ) -> Result<Value, Error> {
+        self.get(Self::sync_path(service_principal_id, &format!("/templates/{}/schema", segment(template_id)))).await
+    }
+
+    /// `GET …/synchronization/jobs`.
+    pub async fn list_jobs(&self, service_principal_id: &str) -> Result<Vec<SynchronizationJob>, Error> {
+        self.list(Self::sync_path(service_principal_id, "/jobs")).await
+    }
+
+    /// `POST …/synchronization/jobs`.
+    pub async fn create_job(&self, service_principal_id: &str, template_id: &str) -> Result<SynchronizationJob, Error> {
+        let request = Request::new(
+            "POST",
+            Self::sync_path(service_principal_id, "/jobs"),
+            Some(json!({ "templateId": template_id })),
+            Retry::IfNotProcessed,
+        );
+        let response = self.send(&request).await?;
+        parse(&request, response)
+    }
+
+    /// `GET …/synchronization/jobs/{id}`.
+    pub async fn get_job(&self, service_principal_id: &str, job_id: &str) -> Result<SynchronizationJob, Error> {
+        self.get(Self::sync_path(service_principal_id, &format!("/jobs/{}", segment(job_id)))).await
+    }
+
+    /// `DELETE …/synchronization/jobs/{id}`.
+    pub async fn delete_job(&self, service_principal_id: &str, job_id: &str) -> Result<(), Error> {
+        let path = Self::sync_path(service_principal_id, &format!("/jobs/{}", segment(job_id)));
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+    }
+
+    /// `GET …/synchronization/jobs/{id}/bulkUpload`.
+    pub async fn get_bulk_upload(&self, service_principal_id: &str, job_id: &str) -> Result<Value, Error> {
+        self.get(Self::sync_path(service_principal_id, &format!("/jobs/{}/bulkUpload", segment(job_id)))).await
+    }
+
+    async fn job_action(
+        &self,
+        service_principal_id: &str,
+        job_id: &str,
+        action: &str,
+        body: Option<Value>,
+        retry: Retry,
+    ) -> Result<(), Error> {
+        let path = Self::sync_path(service_principal_id, &format!("/jobs/{}/{action}", segment(job_id)));
+        self.send(&Request::new("POST", path, body, retry)).await.map(no_content)
+    }
+
+    /// `POST …/jobs/{id}/start`. Not repeated after an ambiguous failure: Microsoft asks
+    /// clients not to start a running job again.
+    pub async fn start_job(&self, service_principal_id: &str, job_id: &str) -> Result<(), Error> {
+        self.job_action(service_principal_id, job_id, "start", None, Retry::IfNotProcessed).await
+    }
+
+    /// `POST …/jobs/{id}/pause`.
+    pub async fn pause_job(&self, service_principal_id: &str, job_id: &str) -> Result<(), Error> {
+        self.job_action(service_principal_id, job_id, "pause", None, Retry::Idempotent).await
+    }
+
+    /// `POST …/jobs/{id}/restart` with a reset scope such as `"Watermark, Escrows, QuarantineState"`.
+    pub async fn restart_job(&self, service_principal_id: &str, job_id: &str, reset_scope: &str) -> Result<(), Error> {
+        let body = json!({ "criteria": { "resetScope": reset_scope } });
+        self.job_action(service_principal_id, job_id, "restart", Some(body), Retry::Idempotent).await
+    }
+
+    /// `POST …/jobs/{id}/validateCredentials` (or the collection-bound form before a job
+    /// exists, with `template_id`) with the given credentials: Test Connection.
+    pub async fn validate_credentials(
+        &self,
+        service_principal_id: &str,
+        job_id: Option<&str>,
+        template_id: Option<&str>,
+        credentials: &[SecretPair],
+    ) -> Result<(), Error> {
+        let mut body = json!({ "useSavedCredentials": false, "credentials": secret_pairs(credentials) });
+        if let Some(template_id) = template_id {
+            body["templateId"] = json!(template_id);
+        }
+        self.validate(service_principal_id, job_id, body).await
+    }
+
+    /// Test Connection with the saved credentials (a health check of the stored token).
+    pub async fn validate_saved_credentials(&self, service_principal_id: &str, job_id: &str) -> Result<(), Error> {
+        self.validate(service_principal_id, Some(job_id), json!({ "useSavedCredentials": true })).await
+    }
+
+    async fn validate(&self, service_principal_id: &str, job_id: Option<&str>, body: Value) -> Result<(), Error> {
+        let path = match job_id {
+            Some(job_id) => {
+                Self::sync_path(service_principal_id, &format!("/jobs/{}/validateCredentials", segment(job_id)))
+            }
+            None => Self::sync_path(service_principal_id, "/jobs/validateCredentials"),
+        };
+        self.send(&Request::new("POST", path, Some(body), Retry::Idempotent)).await.map(no_content)
+    }
+
+    /// `POST …/jobs/{id}/provisionOnDemand` for one user or group.
+    pub async fn provision_on_demand(
+        &self,
+        service_principal_id: &str,
+        job_id: &str,
+        rule_id: &str,
+        object_id: &str,
+        object_type: &str,
+    ) -> Result<Value, Error> {
+        let body = json!({ "parameters": [{ "ruleId": rule_id, "subjects": [{ "objectId": object_id, "objectTypeName": object_type }] }] });
+        let path = Self::sync_path(service_principal_id, &format!("/jobs/{}/provisionOnDemand", segment(job_id)));
+        let response = self.send(&Request::new("POST", path, Some(body), Retry::Idempotent)).await?;
+        Ok(response.body.unwrap_or(Value::Null))
+    }
+
+    /// `GET …/jobs/{id}/schema`.
+    pub async fn get_job_schema(&self, service_principal_id: &str, job_id: &str) -> Result<Value, Error> {
+        self.get(Self::sync_path(service_principal_id, &format!("/jobs/{}/schema", segment(job_id)))).await
+    }
+
+    /// `PUT …/jobs/{id}/schema`: replace the whole schema.
+    pub async fn put_job_schema(&self, service_principal_id: &str, job_id: &str, schema: &Value) -> Result<(), Error> {
+        let path = Self::sync_path(service_principal_id, &format!("/jobs/{}/schema", segment(job_id)));
+        self.send(&Request::new("PUT", path, Some(schema.clone()), Retry::Idempotent)).await.map(no_content)
+    }
+
+    /// `PATCH …/jobs/{id}/schema` (the spec lists it; the service documents PUT).
+    pub async fn patch_job_schema(
+        &self,
+        service_principal_id: &str,
+        job_id: &str,
+        changes: &Value,
+    ) -> Result<(), Error> {
+        let path = Self::sync_path(service_principal_id, &format!("/jobs/{}/schema", segment(job_id)));
+        self.send(&Request::new("PATCH", path, Some(changes.clone()), Retry::Idempotent)).await.map(no_content)
+    }
+
+    /// `PUT …/synchronization/secrets`: always the full set (Graph does not document
+    /// whether keys left out are kept).
+    pub async fn put_secrets(&self, service_principal_id: &str, secrets: &[SecretPair]) -> Result<(), Error> {
+        let body = json!({ "value": secret_pairs(secrets) });
+        self.send(&Request::new(
+            "PUT",
+            Self::sync_path(service_principal_id, "/secrets"),
+            Some(body),
+            Retry::Idempotent,
+        ))
+        .await
+        .map(no_content)
+    }
+
+    /// `GET …/synchronization/secrets`: sensitive values come back as `*`.
+    pub async fn get_secrets(&self, service_principal_id: &str) -> Result<Vec<SecretReadBack>, Error> {
+        self.list(Self::sync_path(service_principal_id, "/secrets")).await
+    }
+}
+
+/// Secret pairs as Graph takes them. The only place their values are exposed.
+fn secret_pairs(pairs: &[SecretPair]) -> Value {
+    Value::Array(pairs.iter().map(|pair| json!({ "key": pair.key, "value": pair.value.expose() })).collect())
+}

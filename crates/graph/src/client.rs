@@ -1,0 +1,614 @@
+//! The one send path: every Graph request goes through [`GraphClient::send`].
+//!
+//! It adds the bearer token, a `client-request-id`, the timeout; bounds concurrency;
+//! counts the request; retries what is safe to retry with capped, jittered exponential
+//! backoff that honours `Retry-After`, within a bounded total wait; and turns failures
+//! into [`Error`]s that carry status, code, message and request-id (never a token).
+//!
+//! What is safe to retry ([`Retry`]):
+//! - Everything may be retried after 429 (Graph did not process a throttled request) and
+//!   after a connection that was never made.
+//! - Reads, PUTs of a whole value, PATCHes with the desired value, DELETEs and idempotent
+//!   actions (pause, restart, validateCredentials) may also be retried after 503, 504, a
+//!   timeout or a reset: doing them twice is doing them once.
+//! - Creates (instantiate, new job, new assignment, new owner) and `start` are not retried
+//!   after a failure that may have been processed: the caller re-checks by reading (apply
+//!   does), because repeating could make a duplicate or restart a running job.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use backon::{ExponentialBuilder, Retryable};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::auth::{Credential, TokenSource};
+use crate::cloud::Endpoints;
+use crate::error::{Delivery, Error, permission_hint};
+use crate::models::Page;
+
+/// Most requests in one `$batch`.
+pub const MAX_BATCH: usize = 20;
+/// Largest page Graph serves.
+pub const MAX_PAGE: usize = 999;
+
+/// Tuning of the client.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Timeout of one attempt.
+    pub timeout: Duration,
+    /// Attempts per request, first included.
+    pub max_attempts: u32,
+    /// Total time one request may spend waiting between attempts.
+    pub max_total_wait: Duration,
+    /// First backoff.
+    pub min_backoff: Duration,
+    /// Longest backoff (a longer `Retry-After` is honoured within `max_total_wait`).
+    pub max_backoff: Duration,
+}
+
+impl Config {
+    /// The defaults: 4 in flight, 60 s per attempt, 8 attempts, 2 minutes of waiting.
+    pub fn standard() -> Config {
+        Config {
+            concurrency: 4,
+            timeout: Duration::from_secs(60),
+            max_attempts: 8,
+            max_total_wait: Duration::from_secs(120),
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How a request may be retried (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Doing it twice is doing it once.
+    Idempotent,
+    /// Only when Graph certainly did not process it (429, no connection).
+    IfNotProcessed,
+}
+
+/// A request, before sending. Its `Debug` leaves the body out: bodies may carry secrets
+/// (a SCIM token on its way to `…/synchronization/secrets`).
+#[derive(Clone)]
+pub struct Request {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path below the Graph root with its query (`/users?$select=id`), or an absolute
+    /// `@odata.nextLink`.
+    pub path: String,
+    /// JSON body.
+    pub body: Option<Value>,
+    /// Retry class.
+    pub retry: Retry,
+    /// Send `ConsistencyLevel: eventual` (advanced queries).
+    pub eventual: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Request")
+            .field("method", &self.method)
+            .field("route", &route_template(&self.path))
+            .field("body", &self.body.as_ref().map(|_| "(not shown)"))
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Request {
+    /// A GET.
+    pub fn get(path: impl Into<String>) -> Request {
+        Request { method: "GET", path: path.into(), body: None, retry: Retry::Idempotent, eventual: false }
+    }
+
+    /// A request with a method, body and retry class.
+    pub fn new(method: &'static str, path: impl Into<String>, body: Option<Value>, retry: Retry) -> Request {
+        Request { method, path: path.into(), body, retry, eventual: false }
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body, when there is one.
+    pub body: Option<Value>,
+}
+
+/// One item's outcome in a batch.
+pub type BatchItem = Result<Response, Error>;
+
+/// A Microsoft Graph client. Cheap to clone; clones share the token cache, the
+/// concurrency limit and the request counter.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+    tokens: TokenSource,
+    limit: tokio::sync::Semaphore,
+    config: Config,
+    requests: AtomicU64,
+    ids: AtomicU64,
+}
+
+impl GraphClient {
+    /// A client for `endpoints`, signing in with `credential`.
+    pub fn new(endpoints: Endpoints, credential: Credential, config: Config) -> GraphClient {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("scimform/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        let tokens = TokenSource::new(credential, endpoints.clone(), http.clone());
+        GraphClient {
+            inner: Arc::new(Inner {
+                limit: tokio::sync::Semaphore::new(config.concurrency.max(1)),
+                http,
+                endpoints,
+                tokens,
+                config,
+                requests: AtomicU64::new(0),
+                ids: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// HTTP requests sent to Graph so far (every attempt counts; token requests do not).
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The endpoints in use.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// Sends a request, retrying as its [`Retry`] class allows.
+    pub async fn send(&self, request: &Request) -> Result<Response, Error> {
+        let config = &self.inner.config;
+        let route = route_template(&request.path);
+        let waited = AtomicU64::new(0);
+        let attempts = AtomicU64::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(config.min_backoff)
+            .with_max_delay(config.max_backoff)
+            .with_max_times(config.max_attempts.saturating_sub(1) as usize)
+            .with_jitter();
+        let outcome = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(request, &route).await
+        })
+        .retry(backoff)
+        .when(|error: &Error| retryable(request.retry, error))
+        .adjust(|error: &Error, delay: Option<Duration>| {
+            let delay = delay.map(|backoff| error.retry_after().unwrap_or(backoff))?;
+            let total = waited.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
+            (total <= config.max_total_wait.as_millis() as u64).then_some(delay)
+        })
+        .notify(|error: &Error, delay: Duration| {
+            tracing::debug!(method = request.method, route = %route, ?delay, %error, "retrying");
+        })
+        .await;
+        let attempts = attempts.load(Ordering::Relaxed) as u32;
+        outcome.map_err(|error| {
+            if attempts > 1 && retryable(request.retry, &error) {
+                Error::RetriesExhausted {
+                    method: request.method.to_owned(),
+                    route: route.clone(),
+                    attempts,
+                    waited: Duration::from_millis(waited.load(Ordering::Relaxed)),
+                    last: Box::new(error),
+                }
+            } else {
+                error
+            }
+        })
+    }
+
+    async fn attempt(&self, request: &Request, route: &str) -> Result<Response, Error> {
+        let inner = &self.inner;
+        let _permit = inner.limit.acquire().await.expect("the semaphore is never closed");
+        let token = inner.tokens.token().await.map_err(Error::Auth)?;
+        let url = self.url(&request.path)?;
+        let client_request_id = self.new_request_id();
+        let mut builder = inner
+            .http
+            .request(request.method.parse().expect("methods are constants"), url)
+            .bearer_auth(token.expose())
+            .header("client-request-id", &client_request_id)
+            .header("return-client-request-id", "true")
+            .timeout(inner.config.timeout);
+        if request.eventual {
+            builder = builder.header("ConsistencyLevel", "eventual");
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        inner.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let response = builder.send().await.map_err(|source| Error::Transport {
+            method: request.method.to_owned(),
+            route: route.to_owned(),
+            delivery: if source.is_connect() { Delivery::NotSent } else { Delivery::Unknown },
+            source: source.without_url(),
+        })?;
+        let status = response.status().as_u16();
+        let retry_after =
+            response.headers().get("retry-after").and_then(|value| value.to_str().ok()).and_then(parse_retry_after);
+        let request_id = response
+            .headers()
+            .get("request-id")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or(&client_request_id)
+            .to_owned();
+        let bytes = response.bytes().await.map_err(|source| Error::Transport {
+            method: request.method.to_owned(),
+            route: route.to_owned(),
+            delivery: Delivery::Unknown,
+            source: source.without_url(),
+        })?;
+        tracing::debug!(method = request.method, route, status, request_id = %request_id, elapsed = ?started.elapsed(), "graph");
+        let body: Option<Value> = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
+        if (200..300).contains(&status) {
+            return Ok(Response { status, body });
+        }
+        if status == 401
+            && body.as_ref().and_then(|body| body["error"]["code"].as_str()) == Some("InvalidAuthenticationToken")
+        {
+            inner.tokens.invalidate().await;
+        }
+        let error = body.as_ref().map(|body| &body["error"]);
+        let text = |key: &str| error.and_then(|error| error[key].as_str()).unwrap_or_default().to_owned();
+        Err(Error::Api {
+            method: request.method.to_owned(),
+            route: route.to_owned(),
+            status,
+            code: text("code"),
+            message: text("message"),
+            request_id,
+            retry_after,
+            hint: matches!(status, 401 | 403).then(|| permission_hint(request.method, route)).flatten(),
+        })
+    }
+
+    /// The absolute URL of a path, or of a next link (only on Graph's own host: the token
+    /// must never travel elsewhere).
+    fn url(&self, path: &str) -> Result<String, Error> {
+        let root = self.inner.endpoints.graph.as_str().trim_end_matches('/');
+        if path.starts_with("http://") || path.starts_with("https://") {
+            if !path.starts_with(root) {
+                return Err(Error::Api {
+                    method: "GET".to_owned(),
+                    route: "@odata.nextLink".to_owned(),
+                    status: 0,
+                    code: "ForeignNextLink".to_owned(),
+                    message: "Graph returned a next link to another host; refusing to send the token there".to_owned(),
+                    request_id: String::new(),
+                    retry_after: None,
+                    hint: None,
+                });
+            }
+            return Ok(path.to_owned());
+        }
+        Ok(format!("{root}{path}"))
+    }
+
+    fn new_request_id(&self) -> String {
+        use std::hash::{BuildHasher, Hasher};
+        let counter = self.inner.ids.fetch_add(1, Ordering::Relaxed);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(counter);
+        let high = hasher.finish();
+        hasher.write_u64(high);
+        let low = hasher.finish();
+        let hex = format!("{high:016x}{low:016x}");
+        format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    }
+
+    /// GET and decode.
+    pub async fn get<T: DeserializeOwned>(&self, path: impl Into<String>) -> Result<T, Error> {
+        let request = Request::get(path);
+        let response = self.send(&request).await?;
+        decode(&request, response.body.unwrap_or(Value::Null))
+    }
+
+    /// Every item of a collection, following `@odata.nextLink` until the end.
+    pub async fn list<T: DeserializeOwned>(&self, path: impl Into<String>) -> Result<Vec<T>, Error> {
+        self.list_with(Request::get(path)).await
+    }
+
+    /// Like [`GraphClient::list`], for a prepared request (for example with
+    /// `ConsistencyLevel: eventual`).
+    pub async fn list_with<T: DeserializeOwned>(&self, mut request: Request) -> Result<Vec<T>, Error> {
+        let mut items = Vec::new();
+        loop {
+            let response = self.send(&request).await?;
+            let page: Page<T> = decode(&request, response.body.unwrap_or(Value::Null))?;
+            items.extend(page.value);
+            match page.next_link {
+                Some(next) => request.path = next,
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// Sends independent requests in `$batch`es of up to 20, in parallel within the
+    /// concurrency limit. Items Graph throttled (429), or answered 503/504 when they are
+    /// idempotent, are sent again in a later batch after the longest `Retry-After` asked
+    /// for. Results come back in the order of `requests`.
+    pub async fn batch(&self, requests: &[Request]) -> Vec<BatchItem> {
+        let config = &self.inner.config;
+        let mut results: Vec<Option<BatchItem>> = (0..requests.len()).map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..requests.len()).collect();
+        let mut waited = Duration::ZERO;
+        let mut round = 0;
+        while !pending.is_empty() {
+            round += 1;
+            let chunks: Vec<Vec<usize>> = pending.chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
+            let outcomes = futures::future::join_all(chunks.iter().map(|chunk| self.send_batch(requests, chunk))).await;
+            let mut again = Vec::new();
+            let mut wait = Duration::ZERO;
+            for (chunk, outcome) in chunks.iter().zip(outcomes) {
+                match outcome {
+                    Err(error) => {
+                        let shared = Arc::new(error);
+                        for index in chunk {
+                            results[*index] = Some(Err(Error::Api {
+                                method: requests[*index].method.to_owned(),
+                                route: route_template(&requests[*index].path),
+                                status: shared.status().unwrap_or(0),
+                                code: shared.code().unwrap_or("BatchFailed").to_owned(),
+                                message: format!("the $batch carrying this request failed: {shared}"),
+                                request_id: String::new(),
+                                retry_after: None,
+                                hint: None,
+                            }));
+                        }
+                    }
+                    Ok(items) => {
+                        for (index, item) in chunk.iter().zip(items) {
+                            let retry_now =
+                                item.as_ref().err().is_some_and(|error| retryable(requests[*index].retry, error));
+                            if retry_now && round < config.max_attempts {
+                                let error = item.as_ref().expect_err("checked above");
+                                wait = wait
+                                    .max(error.retry_after().unwrap_or(config.min_backoff * 2u32.pow(round.min(6))));
+                                again.push(*index);
+                            }
+                            results[*index] = Some(item);
+                        }
+                    }
+                }
+            }
+            if again.is_empty() {
+                break;
+            }
+            let wait = wait.min(config.max_backoff.max(Duration::from_secs(1)) * 4);
+            if waited + wait > config.max_total_wait {
+                break;
+            }
+            waited += wait;
+            tracing::debug!(items = again.len(), ?wait, "retrying throttled batch items");
+            tokio::time::sleep(wait).await;
+            pending = again;
+        }
+        results.into_iter().map(|result| result.expect("every item has a result")).collect()
+    }
+
+    async fn send_batch(&self, requests: &[Request], chunk: &[usize]) -> Result<Vec<BatchItem>, Error> {
+        let items: Vec<Value> = chunk
+            .iter()
+            .enumerate()
+            .map(|(position, index)| {
+                let request = &requests[*index];
+                let mut item = json!({ "id": position.to_string(), "method": request.method, "url": request.path });
+                let mut headers = serde_json::Map::new();
+                if let Some(body) = &request.body {
+                    item["body"] = body.clone();
+                    headers.insert("Content-Type".to_owned(), json!("application/json"));
+                }
+                if request.eventual {
+                    headers.insert("ConsistencyLevel".to_owned(), json!("eventual"));
+                }
+                if !headers.is_empty() {
+                    item["headers"] = Value::Object(headers);
+                }
+                item
+            })
+            .collect();
+        // The batch as a whole may be retried only if every item may.
+        let retry = if chunk.iter().all(|index| requests[*index].retry == Retry::Idempotent) {
+            Retry::Idempotent
+        } else {
+            Retry::IfNotProcessed
+        };
+        let outer = Request::new("POST", "/$batch", Some(json!({ "requests": items })), retry);
+        let response = self.send(&outer).await?;
+        let body = response.body.unwrap_or(Value::Null);
+        let mut by_id: std::collections::HashMap<String, Value> = body["responses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item["id"].as_str().map(|id| (id.to_owned(), item.clone())))
+            .collect();
+        Ok(chunk
+            .iter()
+            .enumerate()
+            .map(|(position, index)| {
+                let request = &requests[*index];
+                let route = route_template(&request.path);
+                let Some(item) = by_id.remove(&position.to_string()) else {
+                    return Err(Error::Api {
+                        method: request.method.to_owned(),
+                        route,
+                        status: 0,
+                        code: "MissingBatchResponse".to_owned(),
+                        message: "Graph's $batch answer has no response for this request".to_owned(),
+                        request_id: String::new(),
+                        retry_after: None,
+                        hint: None,
+                    });
+                };
+                let status = item["status"].as_u64().unwrap_or(0) as u16;
+                let body = item.get("body").cloned().filter(|body| !body.is_null());
+                if (200..300).contains(&status) {
+                    return Ok(Response { status, body });
+                }
+                let retry_after = item["headers"]
+                    .as_object()
+                    .and_then(|headers| headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("retry-after")))
+                    .and_then(|(_, value)| value.as_str())
+                    .and_then(parse_retry_after);
+                let error = body.as_ref().map(|body| &body["error"]);
+                let text = |key: &str| error.and_then(|error| error[key].as_str()).unwrap_or_default().to_owned();
+                Err(Error::Api {
+                    method: request.method.to_owned(),
+                    status,
+                    code: text("code"),
+                    message: text("message"),
+                    request_id: error
+                        .and_then(|error| error["innerError"]["request-id"].as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    retry_after,
+                    hint: matches!(status, 401 | 403).then(|| permission_hint(request.method, &route)).flatten(),
+                    route,
+                })
+            })
+            .collect())
+    }
+}
+
+/// Decodes a body into a wire model.
+pub(crate) fn decode<T: DeserializeOwned>(request: &Request, body: Value) -> Result<T, Error> {
+    serde_json::from_value(body).map_err(|source| Error::Decode {
+        method: request.method.to_owned(),
+        route: route_template(&request.path),
+        source,
+    })
+}
+
+fn retryable(class: Retry, error: &Error) -> bool {
+    match error {
+        Error::Api { status: 429, .. } => true,
+        Error::Transport { delivery: Delivery::NotSent, .. } => true,
+        error if class == Retry::Idempotent => error.is_retryable(),
+        _ => false,
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn parse_retry_after(text: &str) -> Option<Duration> {
+    if let Ok(seconds) = text.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = parse_http_date(text.trim())?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to seconds since the epoch.
+fn parse_http_date(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = months.iter().position(|name| name == month)? as i64 + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let clock: Vec<u64> = time.split(':').map(|part| part.parse().ok()).collect::<Option<_>>()?;
+    let [hours, minutes, seconds] = clock.as_slice() else { return None };
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    u64::try_from(days).ok().map(|days| days * 86_400 + hours * 3600 + minutes * 60 + seconds)
+}
+
+/// Path segments that are names, not ids.
+const LITERALS: &[&str] = &[
+    "users",
+    "groups",
+    "members",
+    "transitiveMembers",
+    "applications",
+    "servicePrincipals",
+    "owners",
+    "$ref",
+    "appRoleAssignedTo",
+    "synchronization",
+    "jobs",
+    "templates",
+    "secrets",
+    "schema",
+    "start",
+    "pause",
+    "restart",
+    "validateCredentials",
+    "provisionOnDemand",
+    "bulkUpload",
+    "applicationTemplates",
+    "instantiate",
+    "$batch",
+    "microsoft.graph.group",
+    "microsoft.graph.user",
+];
+
+/// `/servicePrincipals/{id}/synchronization/jobs` for messages: ids replaced, query and
+/// host dropped.
+pub(crate) fn route_template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let path = match path.find("/v1.0/") {
+        Some(index) if path.starts_with("http") => &path[index + 5..],
+        _ => path,
+    };
+    let mut template = String::new();
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        template.push('/');
+        if let Some((collection, _)) = segment.split_once("(appId=") {
+            template.push_str(collection);
+            template.push_str("(appId={appId})");
+        } else if LITERALS.contains(&segment) {
+            template.push_str(segment);
+        } else {
+            template.push_str("{id}");
+        }
+    }
+    template
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_both_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn routes_hide_ids() {
+        assert_eq!(
+            route_template("/servicePrincipals/abc-123/synchronization/jobs/scim.x.y/start"),
+            "/servicePrincipals/{id}/synchronization/jobs/{id}/start"
+        );
+        assert_eq!(route_template("https://graph.microsoft.com/v1.0/users?$skiptoken=x"), "/users");
+        assert_eq!(route_template("/servicePrincipals(appId='x')"), "/servicePrincipals(appId={appId})");
+    }
+}

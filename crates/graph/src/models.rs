@@ -1,0 +1,307 @@
+//! Wire models: the parts of Graph's JSON that scimform reads and writes.
+//!
+//! Reads ignore unknown properties (Graph adds properties over time); writes send only the
+//! properties named here, never a property Graph would not know. Names follow Graph's
+//! camelCase through serde.
+
+use serde::{Deserialize, Serialize};
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Object id.
+    pub id: String,
+    /// User principal name.
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Whether the account may sign in.
+    #[serde(default)]
+    pub account_enabled: Option<bool>,
+}
+
+/// A group.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Whether it is a security group (only those can be assigned to apps).
+    #[serde(default)]
+    pub security_enabled: Option<bool>,
+}
+
+/// A member or owner: a user, group or service principal, told apart by `@odata.type`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryObject {
+    /// `#microsoft.graph.user`, `#microsoft.graph.group`, …
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    /// Object id.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// User principal name (users only).
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+}
+
+impl DirectoryObject {
+    /// Whether this is a group.
+    pub fn is_group(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.group")
+    }
+}
+
+/// An app role.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppRole {
+    /// Role id (a GUID).
+    pub id: String,
+    /// Display name (`User`, `msiam_access`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Whether it can be assigned.
+    #[serde(default)]
+    pub is_enabled: Option<bool>,
+    /// `User`, `Application`.
+    #[serde(default)]
+    pub allowed_member_types: Vec<String>,
+}
+
+/// An application registration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    /// Object id.
+    pub id: String,
+    /// Application (client) id.
+    pub app_id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The template it was instantiated from.
+    #[serde(default)]
+    pub application_template_id: Option<String>,
+}
+
+/// A service principal: the enterprise application.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    /// Object id.
+    pub id: String,
+    /// Application (client) id.
+    pub app_id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The template it was instantiated from.
+    #[serde(default)]
+    pub application_template_id: Option<String>,
+    /// Tags, where scimform keeps its marker.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Free-text notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// App roles.
+    #[serde(default)]
+    pub app_roles: Vec<AppRole>,
+    /// Whether users need an assignment to sign in.
+    #[serde(default)]
+    pub app_role_assignment_required: Option<bool>,
+}
+
+/// The properties of a service principal scimform changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipalPatch {
+    /// New tags (the whole list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// New notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// New display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// The properties of an application scimform changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationPatch {
+    /// New display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// New notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// An application template.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationTemplate {
+    /// Template id.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// What instantiating a template creates.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationServicePrincipal {
+    /// The new application.
+    pub application: Application,
+    /// The new service principal.
+    pub service_principal: ServicePrincipal,
+}
+
+/// An app role assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppRoleAssignment {
+    /// Assignment id (opaque, not a GUID).
+    pub id: String,
+    /// The role.
+    pub app_role_id: String,
+    /// The user, group or service principal.
+    pub principal_id: String,
+    /// `User`, `Group` or `ServicePrincipal`.
+    #[serde(default)]
+    pub principal_type: Option<String>,
+    /// Principal display name.
+    #[serde(default)]
+    pub principal_display_name: Option<String>,
+    /// The service principal assigned to.
+    pub resource_id: String,
+}
+
+/// The body of a new app role assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAppRoleAssignment {
+    /// The user or group.
+    pub principal_id: String,
+    /// The service principal.
+    pub resource_id: String,
+    /// The role.
+    pub app_role_id: String,
+}
+
+/// A provisioning template.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationTemplate {
+    /// Template id (`scim` for non-gallery apps).
+    pub id: String,
+    /// Whether it is the default one.
+    #[serde(default)]
+    pub default: bool,
+    /// Factory tag.
+    #[serde(default)]
+    pub factory_tag: Option<String>,
+}
+
+/// A provisioning job.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationJob {
+    /// Job id (opaque; starts with the template id).
+    pub id: String,
+    /// The template.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// The schedule (whether it runs).
+    #[serde(default)]
+    pub schedule: Option<SynchronizationSchedule>,
+    /// The status (health).
+    #[serde(default)]
+    pub status: Option<SynchronizationStatus>,
+}
+
+/// When a job runs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationSchedule {
+    /// `Active`, `Disabled` or `Paused`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// ISO-8601 duration between cycles.
+    #[serde(default)]
+    pub interval: Option<String>,
+}
+
+/// How a job is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationStatus {
+    /// `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Failures in a row.
+    #[serde(default)]
+    pub count_successive_complete_failures: Option<i64>,
+    /// Quarantine details, when quarantined.
+    #[serde(default)]
+    pub quarantine: Option<SynchronizationQuarantine>,
+}
+
+/// Why a job is quarantined.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationQuarantine {
+    /// `EncounteredQuarantineException`, `TooManyDeletes`, …
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Since when.
+    #[serde(default)]
+    pub current_began: Option<String>,
+    /// The next retry.
+    #[serde(default)]
+    pub next_attempt: Option<String>,
+    /// How many quarantines in this series.
+    #[serde(default)]
+    pub series_count: Option<i64>,
+}
+
+/// A synchronization secret, as sent. The value is a [`crate::Secret`] so that a body
+/// holding a SCIM token cannot be printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretPair {
+    /// A `synchronizationSecret` name (`BaseAddress`, `SecretToken`, `SyncAll`, …).
+    pub key: String,
+    /// Its value.
+    pub value: crate::Secret,
+}
+
+/// A synchronization secret as read back (sensitive values are `*`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SecretReadBack {
+    /// The key.
+    pub key: String,
+    /// The value, or `*` for sensitive keys.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `{"value": [...]}` with paging.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Page<T> {
+    pub(crate) value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    pub(crate) next_link: Option<String>,
+}
