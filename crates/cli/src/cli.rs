@@ -38,11 +38,91 @@ pub(crate) enum Command {
     /// the default is the current directory. Exits 0 when the specs are valid, 1 when not.
     /// Never reads a token and never touches the network.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of the spec language (draft 2020-12).
-    Schema,
+    /// Read the live state, compare it with the specs, and print the plan.
+    ///
+    /// Exit codes: 0 success, 1 error; with --detailed-exitcode, 0 no changes, 1 error,
+    /// 2 changes present.
+    Plan(PlanArgs),
+    /// Render a saved plan (from `plan --out`).
+    Show(ShowArgs),
+    /// Print the JSON Schema of the spec language (draft 2020-12), or of plan output.
+    Schema(SchemaArgs),
     /// Run the local Microsoft Graph emulator as a server (for trying specs without a
     /// tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C.
     Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Spec files or directories.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Save the plan to this file (no secret values), for `apply --plan` and `show`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0 when none, 1 on errors).
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Plan the deletion of managed apps whose spec is gone.
+    #[arg(long)]
+    pub(crate) prune: bool,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum, default_value_t = SchemaKind::Spec)]
+    pub(crate) kind: SchemaKind,
+}
+
+/// The schemas scimform publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaKind {
+    /// The spec language.
+    Spec,
+    /// `plan --format json` output.
+    Plan,
+}
+
+/// Where Microsoft Graph is.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Use the embedded emulator with the demo tenant instead of a real tenant; its state
+    /// persists in .scimform/emulator-state.json.
+    #[arg(long)]
+    pub(crate) emulator: bool,
+    /// The Microsoft cloud.
+    #[arg(long, value_enum, default_value_t = CloudArg::Global)]
+    pub(crate) cloud: CloudArg,
+    /// Graph's v1.0 root, to use a proxy or an emulator (plain http only for loopback).
+    #[arg(long, value_name = "URL", env = "SCIMFORM_GRAPH_URL")]
+    pub(crate) graph_url: Option<String>,
+    /// The sign-in authority host (plain http only for loopback).
+    #[arg(long, value_name = "URL", env = "SCIMFORM_AUTHORITY_URL")]
+    pub(crate) authority_url: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub(crate) concurrency: usize,
+}
+
+/// Microsoft clouds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CloudArg {
+    /// The global cloud.
+    Global,
+    /// Azure US Government.
+    UsGov,
+    /// Azure China (21Vianet).
+    China,
 }
 
 #[derive(Debug, Args)]
@@ -78,4 +158,6 @@ pub(crate) enum Format {
     Json,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// Markdown, for a pull-request comment (plans).
+    Markdown,
 }

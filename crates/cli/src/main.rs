@@ -8,7 +8,9 @@
 mod cli;
 mod commands;
 mod render;
+mod saved;
 mod sources;
+mod target;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,8 @@ pub(crate) enum ExitStatus {
     Success,
     /// 1: the command failed: invalid specs, bad arguments, or an error talking to Graph.
     Failure,
+    /// 2: `plan --detailed-exitcode` found changes.
+    Changes,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -28,6 +32,7 @@ impl From<ExitStatus> for ExitCode {
         match status {
             ExitStatus::Success => ExitCode::from(0),
             ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Changes => ExitCode::from(2),
         }
     }
 }

@@ -23,11 +23,19 @@ pub(crate) struct Report<'a> {
 pub(crate) fn print(format: Format, report: &Report<'_>) -> anyhow::Result<()> {
     let mut out = anstream::stdout().lock();
     let text = match format {
-        Format::Human => human(report),
+        Format::Human | Format::Markdown => human(report),
         Format::Json => json(report),
         Format::Github => github(report),
     };
     out.write_all(text.as_bytes()).context("failed to write to standard output")?;
+    Ok(())
+}
+
+/// Prints diagnostics for people on standard error (commands whose standard output is
+/// something else, such as a plan).
+pub(crate) fn print_to_stderr(report: &Report<'_>) -> anyhow::Result<()> {
+    let mut err = anstream::stderr().lock();
+    err.write_all(human(report).as_bytes()).context("failed to write to standard error")?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Everything the user sees is written here: diagnostics, errors, summaries.
 
 pub(crate) mod diagnostics;
+pub(crate) mod plan;
 
 use std::io::Write;
 

@@ -1,0 +1,85 @@
+//! Refresh and apply: the one crate that translates between Microsoft Graph and scimform.
+//!
+//! - `refresh`: Graph → [`scimform_plan::Live`] and a [`scimform_plan::Directory`], in a
+//!   few batched round trips.
+//! - `tokens`: SCIM tokens from their references, and fingerprint salts.
+//! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
+//!   needs I/O before the pure planner runs.
+
+mod refresh;
+mod tokens;
+
+use std::collections::BTreeMap;
+
+use scimform_graph::GraphClient;
+use scimform_plan::state::TokenState;
+use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint, token_reference};
+use scimform_spec::model::{Origin, Spec};
+
+pub use refresh::{RefreshError, Refreshed, refresh};
+pub use tokens::{TokenEnvironment, TokenError, new_salt, read_token};
+
+/// What planning needs, read and resolved.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The specs, resolved.
+    pub desired: Desired,
+    /// The live state.
+    pub live: Live,
+    /// The name lookups made.
+    pub directory: Directory,
+}
+
+/// Why preparing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// Reading Graph failed.
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    /// Tokens could not be read.
+    #[error("{} SCIM token(s) cannot be read", .0.len())]
+    Tokens(Vec<(String, Origin, TokenError)>),
+    /// Names did not resolve.
+    #[error("{} name(s) in the specs do not resolve in the tenant", .0.len())]
+    Resolve(Vec<ResolveError>),
+}
+
+/// Refreshes, reads and fingerprints tokens, and resolves names.
+pub async fn prepare(
+    client: &GraphClient,
+    spec: &Spec,
+    environment: &TokenEnvironment,
+) -> Result<Prepared, PrepareError> {
+    let Refreshed { live, directory } = refresh(client, spec).await?;
+    let mut tokens = BTreeMap::new();
+    let mut token_errors = Vec::new();
+    for app in &spec.apps {
+        let Some(provisioning) = &app.provisioning else { continue };
+        let reference = token_reference(&provisioning.credentials.token);
+        let token = match read_token(&reference, environment) {
+            Ok(token) => token,
+            Err(error) => {
+                token_errors.push((app.name.clone(), app.origin.clone(), error));
+                continue;
+            }
+        };
+        let stored = live
+            .apps
+            .get(&app.name)
+            .and_then(|live| live.tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)))
+            .map(str::to_owned);
+        // argon2id is slow by design; run it off the async threads.
+        let state = tokio::task::spawn_blocking(move || match stored {
+            Some(stored) if fingerprint::matches(token.expose(), &stored) => TokenState::Unchanged,
+            _ => TokenState::Changed { fingerprint: fingerprint::fingerprint(token.expose(), &new_salt()) },
+        })
+        .await
+        .expect("fingerprinting does not panic");
+        tokens.insert(app.name.clone(), state);
+    }
+    if !token_errors.is_empty() {
+        return Err(PrepareError::Tokens(token_errors));
+    }
+    let desired = scimform_plan::resolve(spec, &directory, &live, &tokens).map_err(PrepareError::Resolve)?;
+    Ok(Prepared { desired, live, directory })
+}

@@ -1,0 +1,11 @@
+//! `scimform show FILE`: render a saved plan in any format.
+
+use crate::ExitStatus;
+use crate::cli::{GlobalArgs, ShowArgs};
+use crate::saved::SavedPlan;
+
+pub(crate) fn run(global: &GlobalArgs, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
+    let saved = SavedPlan::read(&args.file)?;
+    super::plan::print_plan(global.format, &saved.plan)?;
+    Ok(ExitStatus::Success)
+}

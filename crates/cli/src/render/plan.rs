@@ -1,0 +1,310 @@
+//! Plans for people and programs: human (symbols, colour, `before → after`), JSON (a
+//! versioned, documented view with its schema in `schemas/plan.schema.json`), Markdown
+//! (a pull-request comment) and GitHub annotations. Renderers read a plan; they never
+//! compute one.
+
+use schemars::JsonSchema;
+use scimform_plan::{Action, Attribute, Plan};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ACCENT, BOLD, ERROR, GOOD, WARNING};
+
+/// Version of the JSON view. Bumped only on incompatible changes.
+pub(crate) const JSON_VERSION: u32 = 1;
+
+/// `scimform plan --format json`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "scimform plan")]
+pub(crate) struct PlanView {
+    /// Version of this format.
+    pub(crate) format_version: u32,
+    /// Whether anything would change.
+    pub(crate) has_changes: bool,
+    /// Counts, Terraform style: a replace counts as one add and one destroy.
+    pub(crate) summary: SummaryView,
+    /// Changes in execution order.
+    pub(crate) changes: Vec<ChangeView>,
+    /// Notes for reviewers.
+    pub(crate) warnings: Vec<WarningView>,
+    /// Digest of the live state the plan was made from.
+    pub(crate) live_fingerprint: String,
+}
+
+/// Counts of changes.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct SummaryView {
+    /// Things to create (replacements included).
+    pub(crate) add: usize,
+    /// Things to update in place.
+    pub(crate) change: usize,
+    /// Things to delete (replacements included).
+    pub(crate) destroy: usize,
+}
+
+/// One change.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChangeView {
+    /// `app.netskope`, `app.netskope.assignment["group:Netskope Users"]`, …
+    pub(crate) address: String,
+    /// `create`, `update`, `replace` or `delete`.
+    pub(crate) action: String,
+    /// The basic actions: `["create"]`, `["update"]`, `["delete"]`, or `["delete", "create"]`
+    /// for a replace; scan for `"delete"` to find every deletion.
+    pub(crate) actions: Vec<String>,
+    /// Why.
+    pub(crate) reason: String,
+    /// Attribute values before and after; sensitive ones are masked.
+    pub(crate) attributes: Vec<AttributeView>,
+    /// Addresses done first.
+    pub(crate) depends_on: Vec<String>,
+}
+
+/// One attribute.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct AttributeView {
+    /// Attribute name.
+    pub(crate) name: String,
+    /// Value before (null when it did not exist).
+    pub(crate) before: Value,
+    /// Value after (null when it will not exist).
+    pub(crate) after: Value,
+    /// Whether the values are masked placeholders.
+    pub(crate) sensitive: bool,
+}
+
+/// A note for reviewers.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct WarningView {
+    /// What it is about.
+    pub(crate) address: String,
+    /// Stable name of the kind of note.
+    pub(crate) code: String,
+    /// The note.
+    pub(crate) message: String,
+}
+
+pub(crate) fn view(plan: &Plan) -> PlanView {
+    let (add, change, destroy) = plan.summary();
+    PlanView {
+        format_version: JSON_VERSION,
+        has_changes: !plan.is_empty(),
+        summary: SummaryView { add, change, destroy },
+        changes: plan
+            .changes
+            .iter()
+            .map(|change| ChangeView {
+                address: change.address.clone(),
+                action: change.action.name().to_owned(),
+                actions: match change.action {
+                    Action::Replace => vec!["delete".to_owned(), "create".to_owned()],
+                    action => vec![action.name().to_owned()],
+                },
+                reason: change.reason.clone(),
+                attributes: change
+                    .attributes
+                    .iter()
+                    .map(|attribute| AttributeView {
+                        name: attribute.name.clone(),
+                        before: attribute.before.clone().unwrap_or(Value::Null),
+                        after: attribute.after.clone().unwrap_or(Value::Null),
+                        sensitive: attribute.sensitive,
+                    })
+                    .collect(),
+                depends_on: change.depends_on.clone(),
+            })
+            .collect(),
+        warnings: plan
+            .warnings
+            .iter()
+            .map(|warning| WarningView {
+                address: warning.address.clone(),
+                code: warning.code.clone(),
+                message: warning.message.clone(),
+            })
+            .collect(),
+        live_fingerprint: plan.live_fingerprint.clone(),
+    }
+}
+
+/// The JSON Schema of [`PlanView`], as committed in `schemas/plan.schema.json`.
+pub(crate) fn json_schema_text() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(PlanView)).expect("schemas serialize");
+    schema["$id"] = Value::String("https://scimform.dev/schemas/plan.schema.json".to_owned());
+    serde_json::to_string_pretty(&schema).expect("schemas serialize") + "\n"
+}
+
+pub(crate) fn json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(&view(plan)).expect("plan views serialize") + "\n"
+}
+
+fn value_text(value: &Option<Value>) -> String {
+    match value {
+        None => "(none)".to_owned(),
+        Some(Value::String(text)) if text.starts_with('(') && text.ends_with(')') => text.clone(),
+        Some(value) => value.to_string(),
+    }
+}
+
+fn action_style(action: Action) -> anstyle::Style {
+    match action {
+        Action::Create => GOOD,
+        Action::Update => WARNING,
+        Action::Replace | Action::Delete => ERROR,
+    }
+}
+
+fn attribute_line(attribute: &Attribute, action: Action) -> (String, String) {
+    match (&attribute.before, &attribute.after) {
+        (None, Some(_)) => ("+".to_owned(), format!("{} = {}", attribute.name, value_text(&attribute.after))),
+        (Some(_), None) => ("-".to_owned(), format!("{} = {}", attribute.name, value_text(&attribute.before))),
+        _ => {
+            let symbol = if action == Action::Replace { "-/+" } else { "~" };
+            (
+                symbol.to_owned(),
+                format!("{}: {} → {}", attribute.name, value_text(&attribute.before), value_text(&attribute.after)),
+            )
+        }
+    }
+}
+
+fn headline(action: Action) -> &'static str {
+    match action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "will be replaced",
+        Action::Delete => "will be destroyed",
+    }
+}
+
+pub(crate) fn human(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.is_empty() {
+        out.push_str(&format!("{GOOD}No changes.{GOOD:#} Live state matches the specs.\n"));
+    } else {
+        out.push_str("scimform will perform the following actions:\n\n");
+        for change in &plan.changes {
+            let style = action_style(change.action);
+            out.push_str(&format!(
+                "  {BOLD}# {} {}{BOLD:#} ({})\n",
+                change.address,
+                headline(change.action),
+                change.reason
+            ));
+            out.push_str(&format!("  {style}{}{style:#} {}\n", change.action.symbol(), change.address));
+            for attribute in &change.attributes {
+                let (symbol, text) = attribute_line(attribute, change.action);
+                out.push_str(&format!("      {style}{symbol}{style:#} {text}\n"));
+            }
+            out.push('\n');
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str(&format!("{WARNING}Warnings:{WARNING:#}\n"));
+        for warning in &plan.warnings {
+            out.push_str(&format!(
+                "  {WARNING}!{WARNING:#} {ACCENT}{}{ACCENT:#}: {}\n",
+                warning.address, warning.message
+            ));
+        }
+        out.push('\n');
+    }
+    if !plan.is_empty() {
+        let (add, change, destroy) = plan.summary();
+        out.push_str(&format!("{BOLD}Plan:{BOLD:#} {add} to add, {change} to change, {destroy} to destroy.\n"));
+    }
+    out
+}
+
+pub(crate) fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let (add, change, destroy) = plan.summary();
+    if plan.is_empty() {
+        out.push_str("### scimform plan: no changes\n\nLive state matches the specs.\n");
+    } else {
+        out.push_str(&format!("### scimform plan: {add} to add, {change} to change, {destroy} to destroy\n\n"));
+        out.push_str("| | address | action | reason |\n| --- | --- | --- | --- |\n");
+        for change in &plan.changes {
+            let icon = match change.action {
+                Action::Create => "➕",
+                Action::Update => "✏️",
+                Action::Replace => "♻️",
+                Action::Delete => "🗑️",
+            };
+            out.push_str(&format!(
+                "| {icon} | `{}` | {} | {} |\n",
+                change.address,
+                change.action.name(),
+                change.reason.replace('|', "\\|")
+            ));
+        }
+        let mut apps: Vec<&str> = plan.changes.iter().map(|change| app_of(&change.address)).collect();
+        apps.dedup();
+        for app in apps {
+            let changes: Vec<_> = plan.changes.iter().filter(|change| app_of(&change.address) == app).collect();
+            out.push_str(&format!(
+                "\n<details><summary><code>{app}</code>: {} change{}</summary>\n\n```diff\n",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
+            ));
+            for change in changes {
+                let symbol = match change.action {
+                    Action::Create => "+",
+                    Action::Delete => "-",
+                    Action::Update | Action::Replace => "!",
+                };
+                out.push_str(&format!("{symbol} {} ({})\n", change.address, change.action.name()));
+                for attribute in &change.attributes {
+                    let (symbol, text) = attribute_line(attribute, change.action);
+                    let diff_symbol = match symbol.as_str() {
+                        "+" => "+",
+                        "-" => "-",
+                        _ => "!",
+                    };
+                    out.push_str(&format!("{diff_symbol}     {text}\n"));
+                }
+            }
+            out.push_str("```\n\n</details>\n");
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("\n**Warnings**\n\n");
+        for warning in &plan.warnings {
+            out.push_str(&format!("- ⚠️ `{}`: {}\n", warning.address, warning.message));
+        }
+    }
+    out
+}
+
+/// `app.netskope.assignment[…]` → `app.netskope`.
+fn app_of(address: &str) -> &str {
+    let mut dots = address.match_indices('.').map(|(index, _)| index);
+    let _ = dots.next();
+    match dots.next() {
+        Some(index) => &address[..index],
+        None => address,
+    }
+}
+
+pub(crate) fn github(plan: &Plan) -> String {
+    let mut out = String::new();
+    for warning in &plan.warnings {
+        out.push_str(&format!(
+            "::warning title=scimform {}::{}: {}\n",
+            warning.code,
+            warning.address,
+            warning.message.replace('\n', "%0A")
+        ));
+    }
+    let (add, change, destroy) = plan.summary();
+    if plan.is_empty() {
+        out.push_str("::notice title=scimform plan::No changes. Live state matches the specs.\n");
+    } else {
+        out.push_str(&format!(
+            "::notice title=scimform plan::Plan: {add} to add, {change} to change, {destroy} to destroy.\n"
+        ));
+    }
+    out
+}

@@ -1,0 +1,25 @@
+//! The planner: `plan(desired, live) -> Plan`, pure, deterministic and total.
+//!
+//! - `state`: the inputs in scimform's vocabulary: [`Live`] (what refresh found) and
+//!   [`Desired`] (the specs with names resolved to ids).
+//! - `diff`: [`plan`] itself.
+//! - `model`: the [`Plan`]: changes in execution order with attribute diffs (sensitive
+//!   values masked), reasons, dependencies and the steps apply executes.
+//! - `fingerprint`: argon2id token fingerprints, the only way scimform knows whether a
+//!   token changed.
+//!
+//! Architecture invariant: no I/O, no async, no clock, no randomness here (the salt of a
+//! new fingerprint is made by the caller). Rendering is the CLI's job.
+
+mod diff;
+pub mod fingerprint;
+pub mod model;
+mod resolve;
+pub mod state;
+
+pub use diff::{
+    DEFAULT_ACCESS, MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, live_fingerprint, name_tag, plan,
+};
+pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, SecretSetting, SecretValue, Step, Warning};
+pub use resolve::{Directory, ResolveError, resolve, token_reference};
+pub use state::{Desired, Live};

@@ -1,0 +1,277 @@
+//! The plan: changes in execution order, each with the steps that carry it out.
+//!
+//! A change is what reviewers read (address, action, attribute before/after, reason). Its
+//! steps are what apply executes, one by one, in order: apply makes no decision of its own
+//! (it looks up ids by name and reads tokens from their references, nothing more). The
+//! reason is for people only; apply never reads it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::TokenReference;
+
+/// Version of the saved plan format; apply refuses other versions.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// A plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Plan {
+    /// [`PLAN_FORMAT`].
+    pub format: u32,
+    /// Digest of the live state the plan was made from; apply refuses a plan whose live
+    /// state has changed since.
+    pub live_fingerprint: String,
+    /// Changes in execution order. No-op changes are left out.
+    pub changes: Vec<Change>,
+    /// Things reviewers should know that are not changes.
+    pub warnings: Vec<Warning>,
+}
+
+impl Plan {
+    /// Whether there is anything to do.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// (to add, to change, to destroy), counted as Terraform does: a replace counts once
+    /// as an add and once as a destroy.
+    pub fn summary(&self) -> (usize, usize, usize) {
+        let count = |wanted: &[Action]| self.changes.iter().filter(|change| wanted.contains(&change.action)).count();
+        (count(&[Action::Create, Action::Replace]), count(&[Action::Update]), count(&[Action::Delete, Action::Replace]))
+    }
+}
+
+/// One change to one addressable thing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Change {
+    /// `app.netskope`, `app.netskope.provisioning`, `app.netskope.assignment["group:Netskope Users"]`.
+    pub address: String,
+    /// What happens.
+    pub action: Action,
+    /// Why, in words (for people; apply ignores it).
+    pub reason: String,
+    /// Attribute values before and after; sensitive ones masked.
+    pub attributes: Vec<Attribute>,
+    /// Addresses that must be done first.
+    pub depends_on: Vec<String>,
+    /// What apply does, in order.
+    pub steps: Vec<Step>,
+}
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// `+`
+    Create,
+    /// `~`
+    Update,
+    /// `-/+`
+    Replace,
+    /// `-`
+    Delete,
+}
+
+impl Action {
+    /// The symbol renderers show.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// One attribute's values. For sensitive attributes the values are placeholders such as
+/// `"(sensitive)"`: the real values are never in a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Attribute {
+    /// `displayName`, `provisioning.baseUrl`, …
+    pub name: String,
+    /// Before; `None` when it did not exist.
+    pub before: Option<Value>,
+    /// After; `None` when it will not exist.
+    pub after: Option<Value>,
+    /// Whether the values are masked.
+    pub sensitive: bool,
+}
+
+/// A note for reviewers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Warning {
+    /// What it is about.
+    pub address: String,
+    /// Stable name: `nested-group`, `lookalike-app`, `scope-restart`, `orphan-app`, `quarantine`.
+    pub code: String,
+    /// What and what to do.
+    pub message: String,
+}
+
+/// One executable step. Apps are named by their spec name; apply finds their ids in the
+/// refreshed live state, or remembers them from the step that created them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Step {
+    /// `POST /applicationTemplates/{id}/instantiate`.
+    #[serde(rename_all = "camelCase")]
+    Instantiate {
+        /// App name.
+        app: String,
+        /// Template.
+        template_id: String,
+        /// Display name.
+        display_name: String,
+    },
+    /// Poll until the new service principal reads back (replication lag).
+    #[serde(rename_all = "camelCase")]
+    WaitForReplication {
+        /// App name.
+        app: String,
+    },
+    /// Add and remove tags on the service principal, keeping all others.
+    #[serde(rename_all = "camelCase")]
+    SetTags {
+        /// App name.
+        app: String,
+        /// Tags to have.
+        add: Vec<String>,
+        /// Prefixes of tags to drop first (for replacing `scimform:token=…`).
+        remove_prefixes: Vec<String>,
+    },
+    /// Rename the service principal.
+    #[serde(rename_all = "camelCase")]
+    SetDisplayName {
+        /// App name.
+        app: String,
+        /// New name.
+        display_name: String,
+    },
+    /// Add an owner to the service principal.
+    #[serde(rename_all = "camelCase")]
+    AddOwner {
+        /// App name.
+        app: String,
+        /// User object id.
+        user_id: String,
+    },
+    /// Remove an owner from the service principal.
+    #[serde(rename_all = "camelCase")]
+    RemoveOwner {
+        /// App name.
+        app: String,
+        /// User object id.
+        user_id: String,
+    },
+    /// Create the provisioning job.
+    #[serde(rename_all = "camelCase")]
+    CreateJob {
+        /// App name.
+        app: String,
+        /// Provisioning template; `None` for the one the app marks default.
+        template_id: Option<String>,
+    },
+    /// Test Connection with the desired credentials.
+    #[serde(rename_all = "camelCase")]
+    TestConnection {
+        /// App name.
+        app: String,
+        /// SCIM base URL.
+        base_url: String,
+        /// Where to read the token.
+        token: TokenReference,
+    },
+    /// Save the full set of provisioning secrets.
+    #[serde(rename_all = "camelCase")]
+    SaveSecrets {
+        /// App name.
+        app: String,
+        /// Every key to store.
+        secrets: Vec<SecretSetting>,
+    },
+    /// Start (resume) the job.
+    #[serde(rename_all = "camelCase")]
+    StartJob {
+        /// App name.
+        app: String,
+    },
+    /// Pause the job.
+    #[serde(rename_all = "camelCase")]
+    PauseJob {
+        /// App name.
+        app: String,
+    },
+    /// Restart the job with a reset scope.
+    #[serde(rename_all = "camelCase")]
+    RestartJob {
+        /// App name.
+        app: String,
+        /// `Watermark, Escrows, QuarantineState`, …
+        reset_scope: String,
+    },
+    /// Assign a principal a role.
+    #[serde(rename_all = "camelCase")]
+    Assign {
+        /// App name.
+        app: String,
+        /// User or group id.
+        principal_id: String,
+        /// Role display name; `None` for default access.
+        role: Option<String>,
+    },
+    /// Remove an assignment.
+    #[serde(rename_all = "camelCase")]
+    Unassign {
+        /// App name.
+        app: String,
+        /// Assignment id.
+        assignment_id: String,
+    },
+    /// Delete the provisioning job.
+    #[serde(rename_all = "camelCase")]
+    DeleteJob {
+        /// App name.
+        app: String,
+    },
+    /// Delete the application (and with it the service principal).
+    #[serde(rename_all = "camelCase")]
+    DeleteApp {
+        /// App name.
+        app: String,
+    },
+}
+
+/// One provisioning secret to save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretSetting {
+    /// A `synchronizationSecret` name.
+    pub key: String,
+    /// Its value.
+    pub value: SecretValue,
+}
+
+/// A secret value in a plan: plain for settings, a reference for the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum SecretValue {
+    /// A setting such as `"false"` or a URL.
+    Plain(String),
+    /// The SCIM token, read at apply time from its reference.
+    Token(TokenReference),
+}

@@ -1,0 +1,232 @@
+//! From specs to [`Desired`]: names to ids, with every problem reported at once.
+//!
+//! The lookups themselves (Graph reads) happen before, in one batched pass; their results
+//! arrive here as a [`Directory`]. What is left is pure: matching, the default role, and
+//! errors for principals that do not resolve, group names that are ambiguous, and roles
+//! the app does not have.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::{
+    DeletionGuard, Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live,
+    NotificationSetting, Principal, PrincipalKind, ScopeSetting, Status, TokenReference, TokenState,
+};
+use scimform_spec::model::{self, PrincipalRef, Spec};
+
+/// What the directory lookups found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Directory {
+    /// Users by lower-case UPN: (id, UPN as stored).
+    #[serde(default)]
+    pub users_by_upn: BTreeMap<String, (String, String)>,
+    /// Users by id: UPN.
+    #[serde(default)]
+    pub users_by_id: BTreeMap<String, String>,
+    /// Groups by lower-case display name: every (id, name) with that name.
+    #[serde(default)]
+    pub groups_by_name: BTreeMap<String, Vec<(String, String)>>,
+    /// Groups by id: display name.
+    #[serde(default)]
+    pub groups_by_id: BTreeMap<String, String>,
+    /// Groups (by id) that contain groups: the nested groups' names.
+    #[serde(default)]
+    pub nested_groups: BTreeMap<String, Vec<String>>,
+}
+
+/// A name that did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveError {
+    /// Where the spec names it.
+    pub origin: model::Origin,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Resolves every app of `spec`. `tokens` has, per app name with provisioning, whether its
+/// token matches the live fingerprint (computed by the caller, who can read tokens).
+pub fn resolve(
+    spec: &Spec,
+    directory: &Directory,
+    live: &Live,
+    tokens: &BTreeMap<String, TokenState>,
+) -> Result<Desired, Vec<ResolveError>> {
+    let mut errors = Vec::new();
+    let mut apps = BTreeMap::new();
+    for app in &spec.apps {
+        let mut resolver = Resolver { directory, errors: &mut errors };
+        let owners = app
+            .owners
+            .as_ref()
+            .map(|owners| owners.iter().filter_map(|owner| resolver.principal(owner)).collect::<Vec<_>>());
+        let live_app = live.apps.get(&app.name);
+        let assignments = app.assignments.as_ref().map(|assignments| {
+            let default_role = default_role(assignments.default_role.as_deref(), live_app);
+            let entries = assignments
+                .principals
+                .iter()
+                .filter_map(|entry| {
+                    let principal = resolver.principal(entry)?;
+                    let role = entry.role.clone().or_else(|| default_role.clone());
+                    if let (Some(role), Some(live_app)) = (&role, live_app)
+                        && !live_app.roles.iter().any(|candidate| &candidate.name == role)
+                    {
+                        let known: Vec<&str> = live_app.roles.iter().map(|role| role.name.as_str()).collect();
+                        resolver.errors.push(ResolveError {
+                            origin: entry.origin.clone(),
+                            message: format!(
+                                "app `{}` has no role `{role}`; its roles are {}",
+                                app.name,
+                                quoted(&known)
+                            ),
+                        });
+                        return None;
+                    }
+                    Some(DesiredAssignment { principal, role })
+                })
+                .collect();
+            DesiredAssignments { exact: assignments.policy == model::AssignmentPolicy::Exact, entries }
+        });
+        let nested_groups = assignments
+            .iter()
+            .flat_map(|assignments| &assignments.entries)
+            .filter(|entry| entry.principal.kind == PrincipalKind::Group)
+            .filter_map(|entry| {
+                directory
+                    .nested_groups
+                    .get(&entry.principal.id)
+                    .map(|nested| (entry.principal.id.clone(), nested.clone()))
+            })
+            .collect();
+        let provisioning =
+            app.provisioning.as_ref().map(|provisioning| desired_provisioning(&app.name, provisioning, tokens));
+        apps.insert(
+            app.name.clone(),
+            DesiredApp {
+                display_name: app.display_name.clone(),
+                template_id: app.template.id().to_owned(),
+                non_gallery: app.template == model::Template::NonGallery,
+                owners,
+                provisioning,
+                assignments,
+                nested_groups,
+            },
+        );
+    }
+    if errors.is_empty() { Ok(Desired { apps }) } else { Err(errors) }
+}
+
+/// The role for principals listed without one: the spec's `defaultRole`; else `User` when
+/// the app has it (every non-gallery app does); else default access for an app without
+/// roles; else `msiam_access`, the role every gallery app has.
+fn default_role(spec_default: Option<&str>, live: Option<&crate::state::LiveApp>) -> Option<String> {
+    if let Some(role) = spec_default {
+        return Some(role.to_owned());
+    }
+    let Some(live) = live else { return Some("User".to_owned()) };
+    if live.roles.iter().any(|role| role.name == "User") {
+        Some("User".to_owned())
+    } else if live.roles.is_empty() {
+        None
+    } else {
+        Some("msiam_access".to_owned())
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Where a token reference points, with `fromFile` paths made relative to the spec file.
+pub fn token_reference(source: &model::TokenSource) -> TokenReference {
+    match source {
+        model::TokenSource::Env { variable } => TokenReference::Env { variable: variable.clone() },
+        model::TokenSource::File { path, relative_to } => {
+            let base = Path::new(relative_to).parent().unwrap_or(Path::new(""));
+            let joined = if Path::new(path).is_absolute() { Path::new(path).to_path_buf() } else { base.join(path) };
+            TokenReference::File { path: joined.to_string_lossy().replace('\\', "/") }
+        }
+    }
+}
+
+fn desired_provisioning(
+    name: &str,
+    provisioning: &model::Provisioning,
+    tokens: &BTreeMap<String, TokenState>,
+) -> DesiredProvisioning {
+    DesiredProvisioning {
+        status: match provisioning.status {
+            model::ProvisioningStatus::On => Status::On,
+            model::ProvisioningStatus::Off => Status::Off,
+        },
+        base_url: provisioning.credentials.base_url.clone(),
+        token: token_reference(&provisioning.credentials.token),
+        // No entry means the caller could not compare: treat the token as changed, so it is saved.
+        token_state: tokens.get(name).cloned().unwrap_or(TokenState::Changed { fingerprint: String::new() }),
+        scope: provisioning.scope.map(|scope| match scope {
+            model::Scope::Assigned => ScopeSetting::Assigned,
+            model::Scope::All => ScopeSetting::All,
+        }),
+        skip_out_of_scope_deletions: provisioning.skip_out_of_scope_deletions,
+        notifications: provisioning.notifications.as_ref().map(|notifications| NotificationSetting {
+            enabled: notifications.enabled,
+            email: notifications.email.clone(),
+        }),
+        accidental_deletions: provisioning
+            .accidental_deletions
+            .as_ref()
+            .map(|guard| DeletionGuard { enabled: guard.enabled, threshold: guard.threshold }),
+        test_connection: provisioning.test_connection,
+    }
+}
+
+struct Resolver<'a> {
+    directory: &'a Directory,
+    errors: &'a mut Vec<ResolveError>,
+}
+
+impl Resolver<'_> {
+    fn principal(&mut self, principal: &model::Principal) -> Option<Principal> {
+        let directory = self.directory;
+        let found = match &principal.reference {
+            PrincipalRef::UserUpn(upn) => directory
+                .users_by_upn
+                .get(&upn.to_lowercase())
+                .map(|(id, upn)| Principal { id: id.clone(), kind: PrincipalKind::User, label: upn.clone() })
+                .ok_or_else(|| format!("no user has the UPN `{upn}` in this tenant; check the spelling, or whether the user was deleted or renamed")),
+            PrincipalRef::UserId(id) => directory
+                .users_by_id
+                .get(id)
+                .map(|upn| Principal { id: id.clone(), kind: PrincipalKind::User, label: upn.clone() })
+                .ok_or_else(|| format!("no user has the id `{id}` in this tenant")),
+            PrincipalRef::GroupName(name) => match directory.groups_by_name.get(&name.to_lowercase()).map(Vec::as_slice) {
+                Some([(id, name)]) => Ok(Principal { id: id.clone(), kind: PrincipalKind::Group, label: name.clone() }),
+                Some(several) if several.len() > 1 => Err(format!(
+                    "{} groups are named `{name}` ({}); name the group by id instead: `{{ id: <GUID> }}`",
+                    several.len(),
+                    several.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+                _ => Err(format!("no group is named `{name}` in this tenant; check the spelling (names compare without case)")),
+            },
+            PrincipalRef::GroupId(id) => directory
+                .groups_by_id
+                .get(id)
+                .map(|name| Principal { id: id.clone(), kind: PrincipalKind::Group, label: name.clone() })
+                .ok_or_else(|| format!("no group has the id `{id}` in this tenant")),
+        };
+        match found {
+            Ok(principal) => Some(principal),
+            Err(message) => {
+                self.errors.push(ResolveError { origin: principal.origin.clone(), message });
+                None
+            }
+        }
+    }
+}
