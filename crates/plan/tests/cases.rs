@@ -1,0 +1,70 @@
+//! Diff cases as data: `tests/data/<case>/spec.yaml` with `live.json` (the live state,
+//! absent for an empty tenant), optional `tokens.json` (`{"app": "unchanged"|"changed"}`)
+//! and `options.json` (`{"prune": true}`), and the shared `directory.json`, give a plan
+//! whose YAML is snapshotted in `tests/snapshots/`. A case named `error-*` must fail to
+//! resolve, and its errors are snapshotted instead.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use scimform_plan::state::TokenState;
+use scimform_plan::{Directory, Live, Options};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+fn read_json<T: serde::de::DeserializeOwned + Default>(path: &Path) -> T {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display())),
+        Err(_) => T::default(),
+    }
+}
+
+fn run(case: &Path) -> String {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(case.join("spec.yaml")).unwrap();
+    let loaded = scimform_spec::load(&[scimform_spec::Source { name: format!("{name}/spec.yaml"), text }]);
+    let spec = loaded.spec.unwrap_or_else(|| panic!("{name}: the spec is invalid: {:?}", loaded.diagnostics));
+    let live: Live = read_json(&case.join("live.json"));
+    let directory: Directory = read_json(&data().join("directory.json"));
+    let token_words: BTreeMap<String, String> = read_json(&case.join("tokens.json"));
+    let tokens: BTreeMap<String, TokenState> = token_words
+        .into_iter()
+        .map(|(app, word)| {
+            let state = if word == "unchanged" { TokenState::Unchanged } else { TokenState::Changed { fingerprint: "v1$new-salt$new-hash".to_owned() } };
+            (app, state)
+        })
+        .collect();
+    let options: BTreeMap<String, bool> = read_json(&case.join("options.json"));
+    let options = Options { prune: options.get("prune").copied().unwrap_or(false) };
+    match scimform_plan::resolve(&spec, &directory, &live, &tokens) {
+        Ok(desired) => {
+            assert!(!name.starts_with("error-"), "{name}: expected resolution errors");
+            let plan = scimform_plan::plan(&desired, &live, &options);
+            assert_eq!(plan, scimform_plan::plan(&desired, &live, &options), "{name}: the planner is deterministic");
+            serde_json::to_string_pretty(&plan).unwrap()
+        }
+        Err(errors) => {
+            assert!(name.starts_with("error-"), "{name}: unexpected resolution errors: {errors:?}");
+            errors
+                .iter()
+                .map(|error| format!("{}:{}:{}: {}\n", error.origin.file, error.origin.span.line, error.origin.span.column, error.message))
+                .collect()
+        }
+    }
+}
+
+#[test]
+fn diff_cases() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(data()).unwrap().map(|entry| entry.unwrap().path()).filter(|path| path.is_dir()).collect();
+    cases.sort();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let output = run(&case);
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(name, output);
+        });
+    }
+}
