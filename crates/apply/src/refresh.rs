@@ -79,7 +79,7 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
             format!("displayName in ({})", names.iter().map(|name| literal(name)).collect::<Vec<_>>().join(","));
         requests.push(Request::get(format!(
             "/servicePrincipals{}",
-            query(&[("$filter", &filter), ("$select", "id,displayName,tags"), ("$top", "999")])
+            query(&[("$filter", &filter), ("$select", "id,appId,displayName,tags"), ("$top", "999")])
         )));
     }
     let names: Vec<&String> = by_name.keys().collect();

@@ -223,3 +223,156 @@ fn emulator_command_explains_a_bad_tenant_file() {
     assert!(stderr.contains("is not a tenant file"), "{stderr}");
     assert!(stderr.contains("caused by"), "{stderr}");
 }
+
+// --- plan and show against the embedded emulator -------------------------------------------
+
+const TOKEN: &str = "plan-test-token-7d1e";
+
+/// `scimform` in a fresh working directory (so the embedded emulator starts from the demo
+/// tenant), with the example specs' tokens in the environment.
+fn in_tenant(directory: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut command = Command::cargo_bin("scimform").unwrap();
+    command
+        .current_dir(directory)
+        .env("NO_COLOR", "1")
+        .env("NETSKOPE_SCIM_TOKEN", TOKEN)
+        .env("WIKI_SCIM_TOKEN", TOKEN)
+        .env("HR_PORTAL_SCIM_TOKEN", TOKEN)
+        .args(args);
+    command.output().unwrap()
+}
+
+fn example(name: &str) -> String {
+    workspace_root().join("examples").join(name).display().to_string()
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(TOKEN), "the token was printed");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(TOKEN), "the token was printed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn redact_fingerprint(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("\"liveFingerprint\": \"") {
+            Some(index) => format!("{}\"liveFingerprint\": \"[sha256]\",", &line[..index]),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn plan_renders_in_every_format() {
+    let directory = tempfile::tempdir().unwrap();
+    let netskope = example("netskope.yaml");
+    let human = in_tenant(directory.path(), &["plan", &netskope, "--emulator"]);
+    assert_eq!(human.status.code(), Some(0), "{}", String::from_utf8_lossy(&human.stderr));
+    snapshot("plan_human", &stdout_of(&human));
+    let json = in_tenant(directory.path(), &["plan", &netskope, "--emulator", "--format", "json"]);
+    let json_text = stdout_of(&json);
+    let value: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(workspace_root().join("schemas/plan.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&value).map(|error| error.to_string()).collect();
+    assert!(errors.is_empty(), "plan JSON does not match schemas/plan.schema.json: {errors:?}");
+    snapshot("plan_json", &redact_fingerprint(&json_text));
+    let markdown = in_tenant(directory.path(), &["plan", &netskope, "--emulator", "--format", "markdown"]);
+    snapshot("plan_markdown", &stdout_of(&markdown));
+    let github = in_tenant(directory.path(), &["plan", &netskope, "--emulator", "--format", "github"]);
+    snapshot("plan_github", &stdout_of(&github));
+}
+
+#[test]
+fn plan_saves_and_show_renders_without_secrets() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("netskope.plan.json");
+    let saved = in_tenant(
+        directory.path(),
+        &["plan", &example("netskope.yaml"), "--emulator", "--out", out.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(saved.status.code(), Some(2), "changes present: {}", String::from_utf8_lossy(&saved.stderr));
+    let file = std::fs::read_to_string(&out).unwrap();
+    assert!(!file.contains(TOKEN), "the plan file holds the token");
+    assert!(file.contains("NETSKOPE_SCIM_TOKEN"), "the plan file names where the token comes from");
+    let plan_human = stdout_of(&in_tenant(directory.path(), &["plan", &example("netskope.yaml"), "--emulator"]));
+    let shown = in_tenant(directory.path(), &["show", out.to_str().unwrap()]);
+    assert_eq!(shown.status.code(), Some(0));
+    assert_eq!(stdout_of(&shown), plan_human, "show renders the saved plan as plan did");
+    let shown_markdown = in_tenant(directory.path(), &["show", "--format", "markdown", out.to_str().unwrap()]);
+    assert!(stdout_of(&shown_markdown).starts_with("### scimform plan: 6 to add"));
+    let broken = directory.path().join("broken.json");
+    std::fs::write(&broken, "{\"format\": 99}").unwrap();
+    let refused = in_tenant(directory.path(), &["show", broken.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+}
+
+#[test]
+fn plan_of_every_example_and_its_warnings() {
+    let directory = tempfile::tempdir().unwrap();
+    let examples = directory.path().join("examples");
+    std::fs::create_dir_all(examples.join("secrets")).unwrap();
+    for entry in std::fs::read_dir(workspace_root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, examples.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(examples.join("secrets/ticketing.token"), format!("{TOKEN}\n")).unwrap();
+    let output = in_tenant(directory.path(), &["plan", "examples", "--emulator", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = stdout_of(&output);
+    assert!(text.contains("Plan: "), "{text}");
+    // The demo tenant holds an unmanaged `Expenses` app: reported, not taken.
+    assert!(text.contains("an unmanaged app named `Expenses` exists"), "{text}");
+    snapshot("plan_all_examples", &text);
+}
+
+#[test]
+fn plan_errors_name_the_place_and_touch_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    // A token that is not in the environment.
+    let mut command = Command::cargo_bin("scimform").unwrap();
+    let output = command
+        .current_dir(directory.path())
+        .env("NO_COLOR", "1")
+        .env_remove("NETSKOPE_SCIM_TOKEN")
+        .args(["plan", &example("netskope.yaml"), "--emulator"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("NETSKOPE_SCIM_TOKEN") && stderr.contains("netskope.yaml:6:1"), "{stderr}");
+    // Names that do not resolve, all at once.
+    let spec = directory.path().join("unknown.yaml");
+    std::fs::write(&spec, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: unknown\ndisplayName: Unknown\nassignments:\n  users: [ghost@contoso.com]\n  groups: [No Such Group]\n").unwrap();
+    let output = in_tenant(directory.path(), &["plan", spec.to_str().unwrap(), "--emulator"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown.yaml:6:11: no user has the UPN `ghost@contoso.com`"), "{stderr}");
+    assert!(stderr.contains("unknown.yaml:7:12: no group is named `No Such Group`"), "{stderr}");
+    // An invalid spec is reported before anything talks to Graph.
+    let fresh = tempfile::tempdir().unwrap();
+    let bad = fresh.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: Bad Name\ndisplayName: x\n").unwrap();
+    let output = in_tenant(fresh.path(), &["plan", bad.to_str().unwrap(), "--emulator"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid-name"));
+    assert!(!fresh.path().join(".scimform").exists(), "no emulator was started for an invalid spec");
+}
+
+#[test]
+fn plan_schema_is_committed_and_current() {
+    let output = scimform(&["schema", "plan"]).output().unwrap();
+    let path = workspace_root().join("schemas/plan.schema.json");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &output.stdout).unwrap();
+    }
+    let committed = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        output.stdout == committed,
+        "schemas/plan.schema.json is stale: run `UPDATE_EXPECT=1 cargo test -p scimform --test cli plan_schema` and commit it"
+    );
+}

@@ -32,7 +32,11 @@ fn run(case: &Path) -> String {
     let tokens: BTreeMap<String, TokenState> = token_words
         .into_iter()
         .map(|(app, word)| {
-            let state = if word == "unchanged" { TokenState::Unchanged } else { TokenState::Changed { fingerprint: "v1$new-salt$new-hash".to_owned() } };
+            let state = if word == "unchanged" {
+                TokenState::Unchanged
+            } else {
+                TokenState::Changed { fingerprint: "v1$new-salt$new-hash".to_owned() }
+            };
             (app, state)
         })
         .collect();
@@ -49,7 +53,12 @@ fn run(case: &Path) -> String {
             assert!(name.starts_with("error-"), "{name}: unexpected resolution errors: {errors:?}");
             errors
                 .iter()
-                .map(|error| format!("{}:{}:{}: {}\n", error.origin.file, error.origin.span.line, error.origin.span.column, error.message))
+                .map(|error| {
+                    format!(
+                        "{}:{}:{}: {}\n",
+                        error.origin.file, error.origin.span.line, error.origin.span.column, error.message
+                    )
+                })
                 .collect()
         }
     }
@@ -57,7 +66,8 @@ fn run(case: &Path) -> String {
 
 #[test]
 fn diff_cases() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(data()).unwrap().map(|entry| entry.unwrap().path()).filter(|path| path.is_dir()).collect();
+    let mut cases: Vec<PathBuf> =
+        std::fs::read_dir(data()).unwrap().map(|entry| entry.unwrap().path()).filter(|path| path.is_dir()).collect();
     cases.sort();
     assert!(cases.len() >= 20);
     for case in cases {

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use scimform_plan::state::{
-    DeletionGuard, Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp, LiveAssignment, LiveJob,
-    NotificationSetting, Principal, PrincipalKind, Role, ScopeSetting, Status, TokenReference, TokenState,
+    DeletionGuard, Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp,
+    LiveAssignment, LiveJob, NotificationSetting, Principal, PrincipalKind, Role, ScopeSetting, Status, TokenReference,
+    TokenState,
 };
 use scimform_plan::{Action, DEFAULT_ACCESS, MANAGED_TAG, Options, name_tag};
 use serde_json::json;
@@ -17,8 +18,16 @@ const TEMPLATE: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 const ROLES: [(&str, &str); 3] = [("r-user", "User"), ("r-admin", "Admin"), ("r-msiam", "msiam_access")];
 
 fn principals() -> Vec<Principal> {
-    let users = ["alice", "bob", "carol", "dave"].map(|name| Principal { id: format!("u-{name}"), kind: PrincipalKind::User, label: format!("{name}@contoso.com") });
-    let groups = ["Engineering", "Support", "Sales"].map(|name| Principal { id: format!("g-{name}"), kind: PrincipalKind::Group, label: name.to_owned() });
+    let users = ["alice", "bob", "carol", "dave"].map(|name| Principal {
+        id: format!("u-{name}"),
+        kind: PrincipalKind::User,
+        label: format!("{name}@contoso.com"),
+    });
+    let groups = ["Engineering", "Support", "Sales"].map(|name| Principal {
+        id: format!("g-{name}"),
+        kind: PrincipalKind::Group,
+        label: name.to_owned(),
+    });
     users.into_iter().chain(groups).collect()
 }
 
@@ -64,7 +73,10 @@ fn app() -> impl Strategy<Value = DesiredApp> {
                 entries: principals
                     .into_iter()
                     .zip(roles)
-                    .map(|(principal, role)| DesiredAssignment { principal, role: [Some("User"), Some("Admin"), None][role].map(str::to_owned) })
+                    .map(|(principal, role)| DesiredAssignment {
+                        principal,
+                        role: [Some("User"), Some("Admin"), None][role].map(str::to_owned),
+                    })
                     .collect(),
             }),
             nested_groups: BTreeMap::new(),
@@ -107,7 +119,13 @@ fn live_from(desired: &Desired) -> Live {
                 secrets.insert("SyncNotificationSettings".to_owned(), serde_json::Value::Object(settings).to_string());
             }
             let state = if provisioning.status == Status::On { "Active" } else { "Paused" };
-            LiveJob { id: format!("scim.{name}"), template_id: Some("scim".to_owned()), state: state.to_owned(), status_code: Some(state.to_owned()), quarantine_reason: None }
+            LiveJob {
+                id: format!("scim.{name}"),
+                template_id: Some("scim".to_owned()),
+                state: state.to_owned(),
+                status_code: Some(state.to_owned()),
+                quarantine_reason: None,
+            }
         });
         let assignments = app
             .assignments

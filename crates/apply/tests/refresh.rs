@@ -1,0 +1,82 @@
+//! Refresh costs round trips that grow with apps / 20, not with resources.
+
+use scimform_apply::{TokenEnvironment, prepare};
+use scimform_emulator::{Options, Seed, SeedApp, SeedAssignment, SeedProvisioning, SeedSecret};
+use scimform_graph::{Cloud, Config, Credential, Endpoints, GraphClient, Secret};
+
+/// A tenant with `count` managed apps, each with a job, secrets and two assignments, and
+/// the specs that name them.
+fn tenant_and_specs(count: usize) -> (Seed, String) {
+    let mut seed = Seed::from_json(scimform_emulator::DEMO_TENANT).unwrap();
+    let mut specs = String::new();
+    for index in 0..count {
+        let name = format!("app-{index:03}");
+        seed.apps.push(SeedApp {
+            display_name: format!("App {index}"),
+            template_id: None,
+            tags: vec!["scimform:managed".to_owned(), format!("scimform:name={name}")],
+            notes: None,
+            owners: vec!["ops-admin@contoso.com".to_owned()],
+            assignments: vec![
+                SeedAssignment { principal: "alice@contoso.com".to_owned(), role: "User".to_owned() },
+                SeedAssignment { principal: "Engineering".to_owned(), role: "User".to_owned() },
+            ],
+            provisioning: Some(SeedProvisioning {
+                template_id: None,
+                secrets: vec![
+                    SeedSecret { key: "BaseAddress".to_owned(), value: format!("https://scim{index}.example.com") },
+                    SeedSecret { key: "SecretToken".to_owned(), value: "refresh-test-token".to_owned() },
+                ],
+                state: Some("Active".to_owned()),
+            }),
+        });
+        specs.push_str(&format!(
+            "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: {name}\ndisplayName: App {index}\nowners: [ops-admin@contoso.com]\n\
+             provisioning:\n  status: on\n  credentials:\n    baseUrl: https://scim{index}.example.com\n    token: {{ fromEnv: REFRESH_TOKEN }}\n\
+             assignments:\n  users: [alice@contoso.com]\n  groups: [Engineering, Netskope Users]\n---\n"
+        ));
+    }
+    (seed, specs)
+}
+
+async fn requests_for(count: usize) -> u64 {
+    let (seed, specs) = tenant_and_specs(count);
+    let client_seed = seed.clients[0].clone();
+    let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
+    let endpoints = Endpoints::new(Cloud::Global, Some(&emulator.graph_url()), Some(emulator.authority_url())).unwrap();
+    let credential = Credential::ClientSecret {
+        tenant_id: emulator.tenant_id().to_owned(),
+        client_id: client_seed.client_id,
+        secret: Secret::new(client_seed.secret.unwrap()),
+    };
+    let client = GraphClient::new(endpoints, credential, Config::standard());
+    let loaded = scimform_spec::load(&[scimform_spec::Source { name: "specs.yaml".to_owned(), text: specs }]);
+    let spec = loaded.spec.expect("valid specs");
+    let environment = TokenEnvironment::from_pairs([("REFRESH_TOKEN", "refresh-test-token")]);
+    let prepared = prepare(&client, &spec, &environment).await.unwrap();
+    assert_eq!(prepared.live.apps.len(), count);
+    let first = prepared.live.apps.values().next().unwrap();
+    assert_eq!(first.assignments.len(), 2);
+    assert!(first.job.is_some());
+    assert_eq!(first.secrets.get("SecretToken").map(String::as_str), Some("*"));
+    // Netskope Users holds a nested group; the spec assigns it.
+    assert!(prepared.desired.apps.values().all(|app| app.nested_groups.len() == 1));
+    let requests = client.request_count();
+    emulator.shutdown().await;
+    requests
+}
+
+#[tokio::test]
+async fn round_trips_grow_with_apps_over_twenty() {
+    let mut counts = Vec::new();
+    for apps in [1, 10, 50] {
+        let requests = requests_for(apps).await;
+        // 1 list of managed apps, 4 reads per app in $batches of 20, 1 batch of directory
+        // look-ups, 1 batch of nested-group checks.
+        let bound = 1 + (4 * apps as u64).div_ceil(20) + 1 + 1;
+        assert!(requests <= bound, "{apps} apps took {requests} requests (bound {bound})");
+        counts.push(requests);
+    }
+    // Fifty times the apps, nowhere near fifty times the requests.
+    assert!(counts[2] < counts[0] * 5, "{counts:?}");
+}
