@@ -5,7 +5,12 @@
 //! - `tokens`: SCIM tokens from their references, and fingerprint salts.
 //! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
 //!   needs I/O before the pure planner runs.
+//! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
 
+// Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
+#![allow(clippy::result_large_err)]
+
+mod execute;
 mod refresh;
 mod tokens;
 
@@ -16,6 +21,7 @@ use scimform_plan::state::TokenState;
 use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint, token_reference};
 use scimform_spec::model::{Origin, Spec};
 
+pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
 pub use refresh::{RefreshError, Refreshed, refresh};
 pub use tokens::{TokenEnvironment, TokenError, new_salt, read_token};
 

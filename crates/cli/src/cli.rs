@@ -43,6 +43,11 @@ pub(crate) enum Command {
     /// Exit codes: 0 success, 1 error; with --detailed-exitcode, 0 no changes, 1 error,
     /// 2 changes present.
     Plan(PlanArgs),
+    /// Plan and execute the changes, in order; or execute a saved plan (--plan FILE).
+    ///
+    /// Asks for confirmation on a terminal; elsewhere needs --auto-approve. A saved plan is
+    /// refused when the live state or the specs changed since it was made.
+    Apply(ApplyArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12), or of plan output.
@@ -66,6 +71,27 @@ pub(crate) struct PlanArgs {
     /// Plan the deletion of managed apps whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// Spec files or directories (with --plan: the ones the plan was made from, by default).
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Execute this saved plan instead of planning anew.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plan: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub(crate) auto_approve: bool,
+    /// Delete managed apps whose spec is gone.
+    #[arg(long)]
+    pub(crate) prune: bool,
+    /// Stop before the first change if the plan removes more than this many things.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_deletes: Option<usize>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; [`run`] dispatches. Helpers shared by the commands that
 //! talk to Graph live here.
 
+mod apply;
 mod emulator;
 mod plan;
 mod schema;
@@ -21,6 +22,7 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
     match &args.command {
         Command::Validate(validate_args) => validate::run(&args.global, validate_args),
         Command::Plan(plan_args) => plan::run(&args.global, plan_args),
+        Command::Apply(apply_args) => apply::run(&args.global, apply_args),
         Command::Show(show_args) => show::run(&args.global, show_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),
