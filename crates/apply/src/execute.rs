@@ -225,6 +225,75 @@ struct Executor<'a> {
 }
 
 impl Executor<'_> {
+    /// Runs an idempotent operation until it succeeds, repeating it after 404s (replication)
+    /// and server or transport failures, within the replication timeout.
+    async fn persist<F, Fut>(&self, address: &str, what: &str, operation: F) -> Result<(), ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), scimform_graph::Error>>,
+    {
+        let deadline = Instant::now() + self.options.replication_timeout;
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match operation().await {
+                Ok(()) => return Ok(()),
+                Err(error)
+                    if Instant::now() < deadline
+                        && (error.is_not_found() || error.status().is_none_or(|status| status >= 500)) => {}
+                Err(source) => {
+                    return Err(ApplyError::Graph { address: address.to_owned(), what: what.to_owned(), source });
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Polls `read` with growing pauses until it stops answering 404 (replication lag),
+    /// within the replication timeout.
+    async fn wait_until_readable<T, F, Fut>(
+        &self,
+        address: &str,
+        on_event: &mut (dyn FnMut(&Event) + Send),
+        what: &str,
+        read: F,
+    ) -> Result<(), ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
+    {
+        let deadline = Instant::now() + self.options.replication_timeout;
+        let mut delay = Duration::from_millis(100);
+        let mut announced = false;
+        loop {
+            match read().await {
+                Ok(_) => return Ok(()),
+                // Not there yet, or the service stumbled: keep polling. Giving up here would
+                // leave a created but unmarked app behind for the next run to duplicate.
+                Err(error) if error.is_not_found() || error.status().is_none_or(|status| status >= 500) => {}
+                Err(source) => {
+                    return Err(ApplyError::Graph {
+                        address: address.to_owned(),
+                        what: format!("waiting for {what}"),
+                        source,
+                    });
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(ApplyError::Replication {
+                    address: address.to_owned(),
+                    timeout: self.options.replication_timeout,
+                });
+            }
+            if !announced {
+                on_event(&Event::Waiting { address: address.to_owned(), what: what.to_owned() });
+                announced = true;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
     fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
         self.apps.get(app).ok_or_else(|| ApplyError::Missing {
             address: address.to_owned(),
@@ -297,49 +366,38 @@ impl Executor<'_> {
             }
             Step::WaitForReplication { app } => {
                 let id = self.ids(address, app)?.service_principal_id.clone();
-                let deadline = Instant::now() + self.options.replication_timeout;
-                let mut delay = Duration::from_millis(100);
-                let mut announced = false;
-                loop {
-                    match client.get_service_principal(&id).await {
-                        Ok(_) => break,
-                        Err(error) if error.is_not_found() => {}
-                        Err(error) => return Err(graph("waiting for the new app")(error)),
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(ApplyError::Replication {
-                            address: address.to_owned(),
-                            timeout: self.options.replication_timeout,
-                        });
-                    }
-                    if !announced {
-                        on_event(&Event::Waiting {
-                            address: address.to_owned(),
-                            what: "the new app to replicate".to_owned(),
-                        });
-                        announced = true;
-                    }
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
+                self.wait_until_readable(address, on_event, "the new app to replicate", || {
+                    client.get_service_principal(&id)
+                })
+                .await?;
             }
             Step::SetTags { app, add, remove_prefixes } => {
                 let id = self.ids(address, app)?.service_principal_id.clone();
-                let current = client.get_service_principal(&id).await.map_err(graph("reading the tags"))?.tags;
-                let mut tags: Vec<String> = current
-                    .iter()
-                    .filter(|tag| !remove_prefixes.iter().any(|prefix| tag.starts_with(prefix)))
-                    .cloned()
-                    .collect();
-                for tag in add {
-                    if !tags.contains(tag) {
-                        tags.push(tag.clone());
+                // Right after a create this closes the window in which the app exists but is
+                // not yet marked as ours; transient failures must not end it early.
+                self.persist(address, "writing the tags", || async {
+                    let current = client.get_service_principal(&id).await?.tags;
+                    let mut tags: Vec<String> = current
+                        .iter()
+                        .filter(|tag| !remove_prefixes.iter().any(|prefix| tag.starts_with(prefix)))
+                        .cloned()
+                        .collect();
+                    for tag in add {
+                        if !tags.contains(tag) {
+                            tags.push(tag.clone());
+                        }
                     }
-                }
-                if tags != current {
-                    let patch = ServicePrincipalPatch { tags: Some(tags), ..Default::default() };
-                    client.patch_service_principal(&id, &patch).await.map_err(graph("writing the tags"))?;
-                }
+                    if tags != current {
+                        client
+                            .patch_service_principal(
+                                &id,
+                                &ServicePrincipalPatch { tags: Some(tags), ..Default::default() },
+                            )
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await?;
             }
             Step::SetDisplayName { app, display_name } => {
                 let id = self.ids(address, app)?.service_principal_id.clone();
@@ -396,6 +454,12 @@ impl Executor<'_> {
                         }
                     }
                 };
+                // A new job replicates like a new app: later steps need it readable, and a
+                // re-run that listed jobs before it replicated would make a second one.
+                self.wait_until_readable(address, on_event, "the new provisioning job to replicate", || {
+                    client.get_job(&id, &job_id)
+                })
+                .await?;
                 if let Some(ids) = self.apps.get_mut(app) {
                     ids.job_id = Some(job_id);
                 }

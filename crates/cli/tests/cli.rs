@@ -376,3 +376,36 @@ fn plan_schema_is_committed_and_current() {
         "schemas/plan.schema.json is stale: run `UPDATE_EXPECT=1 cargo test -p scimform --test cli plan_schema` and commit it"
     );
 }
+
+/// README's first command, then a second plan: the embedded emulator keeps the tenant.
+#[test]
+fn readme_main_command_with_the_embedded_emulator() {
+    let directory = tempfile::tempdir().unwrap();
+    let netskope = example("netskope.yaml");
+    let applied = in_tenant(directory.path(), &["apply", &netskope, "--emulator", "--auto-approve"]);
+    let text = stdout_of(&applied);
+    assert_eq!(applied.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&applied.stderr));
+    assert!(text.contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."), "{text}");
+    let again = in_tenant(directory.path(), &["plan", &netskope, "--emulator", "--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout_of(&again));
+    assert!(stdout_of(&again).contains("No changes. Live state matches the specs."));
+    let state = std::fs::read_to_string(directory.path().join(".scimform/emulator-state.json")).unwrap();
+    assert!(state.contains("scimform:name=netskope"));
+}
+
+#[test]
+fn apply_json_is_an_event_stream() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = in_tenant(
+        directory.path(),
+        &["apply", &example("netskope.yaml"), "--emulator", "--auto-approve", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let events: Vec<serde_json::Value> =
+        stdout_of(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(events[0]["type"], "plan");
+    assert_eq!(events[0]["add"], 6);
+    assert_eq!(events.iter().filter(|event| event["type"] == "completed").count(), 6);
+    assert_eq!(events.last().unwrap()["type"], "complete");
+    assert_eq!(events.last().unwrap()["added"], 6);
+}

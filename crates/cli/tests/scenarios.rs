@@ -1,0 +1,427 @@
+//! End-to-end scenarios: the `scimform` binary against an emulator over loopback, as a
+//! pipeline would run it (credentials from the environment, `--graph-url` and
+//! `--authority-url` from `SCIMFORM_GRAPH_URL` / `SCIMFORM_AUTHORITY_URL`).
+//!
+//! Scenarios are data: `tests/scenarios/*.txt`, one command a line (see [`World::step`]).
+//! Every scenario ends with a second plan that must show no changes, and every output
+//! (stdout, stderr, files written, the emulator's request log and snapshot) is scanned for
+//! every token the scenario used. The fault matrix below runs the same create under a fault
+//! at each step in turn, re-running apply until it succeeds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use scimform_emulator::{Options, Running, Seed};
+use serde_json::Value;
+use sha2::Digest;
+
+struct World {
+    runtime: tokio::runtime::Runtime,
+    emulator: Option<Running>,
+    directory: tempfile::TempDir,
+    environment: BTreeMap<String, String>,
+    secrets: Vec<String>,
+    transcript: String,
+    last: String,
+    http: reqwest::Client,
+}
+
+impl World {
+    fn new() -> World {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let seed = Seed::from_json(scimform_emulator::DEMO_TENANT).unwrap();
+        let client = seed.clients[0].clone();
+        let emulator = runtime.block_on(scimform_emulator::start(Options::for_tests(seed))).unwrap();
+        let mut environment = BTreeMap::new();
+        environment.insert("AZURE_TENANT_ID".to_owned(), emulator.tenant_id().to_owned());
+        environment.insert("AZURE_CLIENT_ID".to_owned(), client.client_id.clone());
+        environment.insert("AZURE_CLIENT_SECRET".to_owned(), client.secret.clone().unwrap());
+        environment.insert("SCIMFORM_GRAPH_URL".to_owned(), emulator.graph_url());
+        environment.insert("SCIMFORM_AUTHORITY_URL".to_owned(), emulator.authority_url().to_owned());
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(directory.path().join("specs")).unwrap();
+        World {
+            runtime,
+            emulator: Some(emulator),
+            directory,
+            environment,
+            secrets: vec![client.secret.unwrap()],
+            transcript: String::new(),
+            last: String::new(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn emulator(&self) -> &Running {
+        self.emulator.as_ref().unwrap()
+    }
+
+    fn run(&mut self, args: &[&str]) -> Output {
+        let binary = assert_cmd::cargo::cargo_bin("scimform");
+        let output = std::process::Command::new(binary)
+            .current_dir(self.directory.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .envs(&self.environment)
+            .args(args)
+            .output()
+            .unwrap();
+        self.last = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        self.transcript.push_str(&format!("$ scimform {}\n{}\n", args.join(" "), self.last));
+        output
+    }
+
+    fn run_expecting(&mut self, code: i32, args: &[&str]) {
+        let output = self.run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "scimform {} exited {:?}:\n{}",
+            args.join(" "),
+            output.status.code(),
+            self.last
+        );
+    }
+
+    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.emulator().admin_url());
+        self.runtime.block_on(async {
+            let mut request = self.http.request(method.parse().unwrap(), url);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_success(), "admin {method} {path}: {}", response.status());
+            response.json::<Value>().await.unwrap_or(Value::Null)
+        })
+    }
+
+    fn snapshot(&self) -> Value {
+        self.admin("GET", "/snapshot", None)
+    }
+
+    /// `{sp:NAME}`, `{job:NAME}`, `{user:UPN}` and `{group:NAME}` to ids.
+    fn placeholders(&self, text: &str) -> String {
+        let mut result = text.to_owned();
+        let next = |text: &str| {
+            ["{sp:", "{job:", "{user:", "{group:", "{role:"].iter().filter_map(|prefix| text.find(prefix)).min()
+        };
+        while let Some(start) = next(&result) {
+            let end = start + result[start..].find('}').unwrap();
+            let inner = result[start + 1..end].to_owned();
+            let (kind, name) = inner.split_once(':').unwrap();
+            let snapshot = self.snapshot();
+            let id = match kind {
+                "sp" | "job" => {
+                    let tag = format!("scimform:name={name}");
+                    let sp = snapshot["servicePrincipals"]
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .find(|sp| sp["tags"].as_array().unwrap().iter().any(|candidate| candidate == &tag))
+                        .unwrap_or_else(|| panic!("no managed app named {name}"));
+                    let sp_id = sp["id"].as_str().unwrap().to_owned();
+                    if kind == "sp" {
+                        sp_id
+                    } else {
+                        snapshot["synchronization"][&sp_id]["jobs"].as_object().unwrap().keys().next().unwrap().clone()
+                    }
+                }
+                "role" => {
+                    let (app, role) = name.split_once('/').unwrap();
+                    let sp = self.app_service_principal(app);
+                    sp["appRoles"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|candidate| candidate["displayName"] == role)
+                        .unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                }
+                "user" => snapshot["users"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .find(|user| user["userPrincipalName"] == name)
+                    .unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                _ => {
+                    snapshot["groups"].as_object().unwrap().values().find(|group| group["displayName"] == name).unwrap()
+                        ["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                }
+            };
+            result.replace_range(start..=end, &id);
+        }
+        result
+    }
+
+    fn app_service_principal(&self, name: &str) -> Value {
+        let id = self.placeholders(&format!("{{sp:{name}}}"));
+        self.snapshot()["servicePrincipals"][&id].clone()
+    }
+
+    /// Runs one scenario line (and the lines of a `spec` block).
+    fn step(&mut self, line: &str, lines: &mut std::slice::Iter<'_, &str>) {
+        let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match command {
+            "spec" => {
+                let mut text = String::new();
+                for line in lines.by_ref() {
+                    if *line == "end" {
+                        break;
+                    }
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                std::fs::write(self.directory.path().join("specs").join(rest), text).unwrap();
+            }
+            "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
+            "env" => {
+                let (name, value) = rest.split_once('=').unwrap();
+                if name.ends_with("TOKEN") {
+                    self.secrets.push(value.to_owned());
+                }
+                self.environment.insert(name.to_owned(), value.to_owned());
+            }
+            "unset" => {
+                self.environment.remove(rest);
+            }
+            "apply" => {
+                let mut args = vec!["apply", "specs", "--auto-approve"];
+                args.extend(rest.split_whitespace());
+                self.run_expecting(0, &args);
+            }
+            "plan-empty" => self.run_expecting(0, &["plan", "specs", "--detailed-exitcode"]),
+            "plan-changes" => self.run_expecting(2, &["plan", "specs", "--detailed-exitcode"]),
+            "run" | "fail" | "changes" => {
+                let code = match command {
+                    "run" => 0,
+                    "fail" => 1,
+                    _ => 2,
+                };
+                let args: Vec<String> = rest.split_whitespace().map(str::to_owned).collect();
+                self.run_expecting(code, &args.iter().map(String::as_str).collect::<Vec<_>>());
+            }
+            "expect" => {
+                let wanted = self.placeholders(rest);
+                assert!(self.last.contains(&wanted), "expected output to contain {wanted:?}:\n{}", self.last);
+            }
+            "expect-not" => {
+                assert!(!self.last.contains(rest), "expected output not to contain {rest:?}:\n{}", self.last)
+            }
+            "admin" => {
+                let mut parts = rest.splitn(3, ' ');
+                let (method, path) = (parts.next().unwrap(), self.placeholders(parts.next().unwrap()));
+                let body = parts.next().map(|body| serde_json::from_str(&self.placeholders(body)).unwrap());
+                let answer = self.admin(method, &path, body);
+                if path == "/graph" {
+                    assert!(answer["status"].as_u64().is_some_and(|status| status < 300), "{answer}");
+                }
+            }
+            "faults" => {
+                self.admin("PUT", "/faults", Some(serde_json::from_str(rest).unwrap()));
+            }
+            "apply-until-ok" => {
+                let tries: usize = rest.parse().unwrap();
+                let ok = (0..tries).any(|_| self.run(&["apply", "specs", "--auto-approve"]).status.success());
+                assert!(ok, "apply did not succeed in {tries} runs:\n{}", self.transcript);
+            }
+            "secret-saved" => {
+                let (app, value) = rest.split_once(' ').unwrap();
+                let id = self.placeholders(&format!("{{sp:{app}}}"));
+                let digest: String =
+                    sha2::Sha256::digest(value.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+                let snapshot = self.snapshot();
+                let saved = snapshot["synchronization"][&id]["secrets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|pair| pair[0] == "SecretToken")
+                    .cloned();
+                assert_eq!(
+                    saved.map(|pair| pair[1].clone()),
+                    Some(Value::String(format!("sha256:{digest}"))),
+                    "the saved token is not {value}"
+                );
+            }
+            "job-state" => {
+                let (app, state) = rest.split_once(' ').unwrap();
+                let id = self.placeholders(&format!("{{sp:{app}}}"));
+                let snapshot = self.snapshot();
+                let job =
+                    snapshot["synchronization"][&id]["jobs"].as_object().unwrap().values().next().unwrap().clone();
+                assert_eq!(job["object"]["schedule"]["state"], state);
+            }
+            "app-count" => {
+                let (display, count) = rest.rsplit_once(' ').unwrap();
+                let snapshot = self.snapshot();
+                let found = snapshot["servicePrincipals"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .filter(|sp| sp["displayName"] == display)
+                    .count();
+                assert_eq!(found.to_string(), count, "apps named {display}");
+            }
+            "tags-include" => {
+                let (app, tag) = rest.split_once(' ').unwrap();
+                let tags = self.app_service_principal(app)["tags"].clone();
+                assert!(tags.as_array().unwrap().iter().any(|candidate| candidate == tag), "{tags}");
+            }
+            other => panic!("unknown scenario command {other:?}"),
+        }
+    }
+
+    /// The closing checks of every scenario: a second plan shows no changes, and no
+    /// output, file or emulator record holds a secret.
+    fn finish(mut self) {
+        self.run_expecting(0, &["plan", "specs", "--detailed-exitcode"]);
+        assert!(self.last.contains("No changes."), "{}", self.last);
+        let mut haystack = self.transcript.clone();
+        haystack.push_str(&self.admin("GET", "/requests", None).to_string());
+        haystack.push_str(&self.snapshot().to_string());
+        for file in walk(self.directory.path()) {
+            haystack.push_str(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
+        }
+        for secret in &self.secrets {
+            assert!(
+                !haystack.contains(secret.as_str()),
+                "a secret appears in the output, a file or the emulator's records:\n{}",
+                self.transcript
+            );
+        }
+        let emulator = self.emulator.take().unwrap();
+        self.runtime.block_on(emulator.shutdown());
+    }
+}
+
+fn walk(directory: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn scenario(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut world = World::new();
+    world.transcript.push_str(&format!("# scenario {}\n", path.display()));
+    let mut iterator = lines.iter();
+    while let Some(line) = iterator.next() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        world.step(line.trim(), &mut iterator);
+    }
+    world.finish();
+}
+
+#[test]
+fn scenarios_as_data() {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&directory).unwrap().map(|entry| entry.unwrap().path()).collect();
+    paths.sort();
+    assert!(paths.len() >= 7);
+    for path in paths {
+        scenario(&path);
+    }
+}
+
+const NETSKOPE: &str = "apiVersion: scimform/v1
+kind: ProvisioningApp
+name: netskope
+displayName: Netskope SCIM
+owners: [ops-admin@contoso.com]
+provisioning:
+  status: on
+  credentials:
+    baseUrl: https://contoso.goskope.com/api/v2/scim
+    token: { fromEnv: NETSKOPE_SCIM_TOKEN }
+  scope: assigned
+  notifications: { email: secops@contoso.com }
+  accidentalDeletions: { threshold: 500 }
+assignments:
+  users: [alice@contoso.com, bob@contoso.com]
+  groups: [Netskope Users]
+";
+
+/// Each step of a create under each kind of fault, apply re-run until it succeeds; then
+/// the tenant matches the spec and a second plan is empty.
+#[test]
+fn convergence_under_faults_at_every_step() {
+    let routes = [
+        "POST /applicationTemplates/{id}/instantiate",
+        "GET /servicePrincipals/{id}",
+        "PATCH /servicePrincipals/{id}",
+        "POST /servicePrincipals/{id}/owners/$ref",
+        "GET /servicePrincipals/{id}/synchronization/jobs",
+        "POST /servicePrincipals/{id}/synchronization/jobs",
+        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/validateCredentials",
+        "PUT /servicePrincipals/{id}/synchronization/secrets",
+        "POST /servicePrincipals/{id}/appRoleAssignedTo",
+        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/start",
+        "POST /$batch",
+        "GET /servicePrincipals",
+    ];
+    let actions = [
+        r#"{ "type": "throttle", "retryAfterSeconds": 1 }"#,
+        r#"{ "type": "status", "status": 503 }"#,
+        r#"{ "type": "status", "status": 500 }"#,
+        r#"{ "type": "drop" }"#,
+    ];
+    for route in routes {
+        for action in actions {
+            let mut world = World::new();
+            world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "fault-matrix-token".to_owned());
+            world.secrets.push("fault-matrix-token".to_owned());
+            std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+            let faults = format!(
+                r#"{{ "replicationLagMs": 150, "rules": [{{ "route": "{route}", "first": 1, "action": {action} }}, {{ "action": {{ "type": "latency", "ms": 2 }} }}] }}"#
+            );
+            world.admin("PUT", "/faults", Some(serde_json::from_str(&faults).unwrap()));
+            let ok = (0..4).any(|_| world.run(&["apply", "specs", "--auto-approve"]).status.success());
+            assert!(ok, "{route} with {action}: apply did not converge:\n{}", world.transcript);
+            let log = world.admin("GET", "/requests", None);
+            let injected = log["entries"].as_array().unwrap().iter().any(|entry| entry["fault"].is_string());
+            assert!(injected, "{route} with {action}: the fault never fired (route not used?)");
+            world.admin("DELETE", "/faults", None);
+            // Exactly one app, with everything the spec asks.
+            let snapshot = world.snapshot();
+            let apps = snapshot["servicePrincipals"]
+                .as_object()
+                .unwrap()
+                .values()
+                .filter(|sp| sp["displayName"] == "Netskope SCIM")
+                .count();
+            assert_eq!(apps, 1, "{route} with {action}: duplicate apps");
+            let sp = world.placeholders("{sp:netskope}");
+            let assignments = snapshot["assignments"]
+                .as_object()
+                .unwrap()
+                .values()
+                .filter(|assignment| assignment["resourceId"] == sp.as_str())
+                .count();
+            assert_eq!(assignments, 3, "{route} with {action}");
+            let jobs = snapshot["synchronization"][&sp]["jobs"].as_object().unwrap();
+            assert_eq!(jobs.len(), 1, "{route} with {action}: duplicate jobs");
+            assert_eq!(jobs.values().next().unwrap()["object"]["schedule"]["state"], "Active");
+            world.finish();
+        }
+    }
+}
