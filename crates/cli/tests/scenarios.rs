@@ -425,3 +425,66 @@ fn convergence_under_faults_at_every_step() {
         }
     }
 }
+
+/// Ctrl-C during apply finishes the step in flight, stops, says what was done; the next
+/// apply finishes the job.
+#[test]
+fn interrupt_stops_between_steps_and_apply_resumes() {
+    let mut world = World::new();
+    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "interrupt-token-6f0".to_owned());
+    world.secrets.push("interrupt-token-6f0".to_owned());
+    std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+    // Slow enough that the interrupt lands mid-apply.
+    world.admin(
+        "PUT",
+        "/faults",
+        Some(serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 150 } }] })),
+    );
+    let binary = assert_cmd::cargo::cargo_bin("scimform");
+    let mut child = std::process::Command::new(binary)
+        .current_dir(world.directory.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .envs(&world.environment)
+        .args(["apply", "specs", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first change is done: apply is then surely under way.
+    let mut text = String::new();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        text.push('\n');
+        if line.contains("Creation complete") {
+            break;
+        }
+    }
+    let signalled = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(signalled.success());
+    for line in lines {
+        text.push_str(&line.unwrap());
+        text.push('\n');
+    }
+    let output = child.wait_with_output().unwrap();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    world.transcript.push_str(&text);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("Apply interrupted"), "{text}");
+    assert!(text.contains("run apply again to finish"), "{text}");
+    world.admin("DELETE", "/faults", None);
+    world.run_expecting(0, &["apply", "specs", "--auto-approve"]);
+    assert_eq!(
+        world.snapshot()["servicePrincipals"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|sp| sp["displayName"] == "Netskope SCIM")
+            .count(),
+        1
+    );
+    world.finish();
+}

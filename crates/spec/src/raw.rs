@@ -33,8 +33,9 @@ pub struct AppDocument {
     /// (the default), or `{ id: <GUID> }` for an app from the Entra gallery.
     #[serde(default)]
     pub template: Option<Template>,
-    /// Owners of the application and its service principal, by user principal name. When
-    /// given, the list is exact: owners not listed are removed.
+    /// Owners of the enterprise application (its service principal: the portal's Owners
+    /// blade), by user principal name. When given, the list is exact: owners not listed are
+    /// removed.
     #[serde(default)]
     pub owners: Option<Vec<String>>,
     /// Automatic provisioning (the portal's Provisioning blade). Leave out to manage no
