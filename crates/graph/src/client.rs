@@ -538,7 +538,8 @@ fn parse_http_date(text: &str) -> Option<u64> {
     u64::try_from(days).ok().map(|days| days * 86_400 + hours * 3600 + minutes * 60 + seconds)
 }
 
-/// Path segments that are names, not ids.
+/// Path segments that are names, not ids. The emulator has its own copy on purpose: it
+/// must not depend on the client it is there to test.
 const LITERALS: &[&str] = &[
     "users",
     "groups",
