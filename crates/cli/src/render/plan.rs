@@ -140,10 +140,12 @@ pub(crate) fn json(plan: &Plan) -> String {
     serde_json::to_string_pretty(&view(plan)).expect("plan views serialize") + "\n"
 }
 
-fn value_text(value: &Option<Value>) -> String {
+/// A value as shown: JSON, except masked placeholders of sensitive attributes, which are
+/// shown as they are (`(sensitive)`).
+fn value_text(value: &Option<Value>, sensitive: bool) -> String {
     match value {
         None => "(none)".to_owned(),
-        Some(Value::String(text)) if text.starts_with('(') && text.ends_with(')') => text.clone(),
+        Some(Value::String(text)) if sensitive => text.clone(),
         Some(value) => value.to_string(),
     }
 }
@@ -157,15 +159,13 @@ fn action_style(action: Action) -> anstyle::Style {
 }
 
 fn attribute_line(attribute: &Attribute, action: Action) -> (String, String) {
+    let text = |value: &Option<Value>| value_text(value, attribute.sensitive);
     match (&attribute.before, &attribute.after) {
-        (None, Some(_)) => ("+".to_owned(), format!("{} = {}", attribute.name, value_text(&attribute.after))),
-        (Some(_), None) => ("-".to_owned(), format!("{} = {}", attribute.name, value_text(&attribute.before))),
+        (None, Some(_)) => ("+".to_owned(), format!("{} = {}", attribute.name, text(&attribute.after))),
+        (Some(_), None) => ("-".to_owned(), format!("{} = {}", attribute.name, text(&attribute.before))),
         _ => {
             let symbol = if action == Action::Replace { "-/+" } else { "~" };
-            (
-                symbol.to_owned(),
-                format!("{}: {} → {}", attribute.name, value_text(&attribute.before), value_text(&attribute.after)),
-            )
+            (symbol.to_owned(), format!("{}: {} → {}", attribute.name, text(&attribute.before), text(&attribute.after)))
         }
     }
 }
