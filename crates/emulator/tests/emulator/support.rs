@@ -180,6 +180,9 @@ impl Harness {
         let response = read(response).await;
         let relative = url.strip_prefix(&self.emulator.graph_url()).unwrap_or(&url).to_owned();
         self.conformance.check_response(method, &relative, &response);
+        if relative == "/$batch" && response.status == 200 {
+            self.conformance.check_batch(body.as_ref(), &response);
+        }
         response
     }
 
@@ -384,6 +387,21 @@ impl Conformance {
         self.operation(method, path)
             .map(|operation| operation.request.clone())
             .filter(|name| name.starts_with("microsoft.graph."))
+    }
+
+    /// Checks each item of a `$batch` answer as the response of its own request.
+    pub(crate) fn check_batch(&self, request: Option<&Value>, response: &Response) {
+        let requests = request.and_then(|body| body["requests"].as_array()).cloned().unwrap_or_default();
+        for item in response.json()["responses"].as_array().unwrap() {
+            let sub = requests.iter().find(|sub| sub["id"] == item["id"]).expect("every response answers a request");
+            let body = item.get("body").cloned().filter(|body| !body.is_null());
+            let status = item["status"].as_u64().unwrap() as u16;
+            // 424 is the batch's own answer to a failed dependency; it has the error shape.
+            let as_response = Response { status, headers: reqwest::header::HeaderMap::new(), body };
+            let url = sub["url"].as_str().unwrap();
+            let path = if url.starts_with('/') { url.to_owned() } else { format!("/{url}") };
+            self.check_response(sub["method"].as_str().unwrap(), &path, &as_response);
+        }
     }
 
     pub(crate) fn check_response(&self, method: &str, path: &str, response: &Response) {
