@@ -133,9 +133,9 @@ fn load_document(
     diagnostics.extend(checked.diagnostics);
     let document: raw::AppDocument = match checked.repaired.map(serde_json::from_value) {
         Some(Ok(document)) => document,
-        // A document that is structurally broken beyond repair was reported above.
-        None | Some(Err(_)) if !structurally_valid => return None,
+        // Not a mapping (reported above), or broken beyond repair (also reported above).
         None => return None,
+        Some(Err(_)) if !structurally_valid => return None,
         Some(Err(error)) => {
             // The structural check accepts exactly what the schema says; serde should agree.
             // If it ever does not, say so plainly rather than hide the document.
