@@ -571,16 +571,8 @@ impl Executor<'_> {
             }
             Step::DeleteApp { app } => {
                 let Some(ids) = self.apps.get(app).cloned() else { return Ok(()) };
-                match client
-                    .send(&scimform_graph::Request::new(
-                        "DELETE",
-                        format!("/applications(appId={})", literal(&ids.app_id)),
-                        None,
-                        scimform_graph::Retry::Idempotent,
-                    ))
-                    .await
-                {
-                    Ok(_) => {}
+                match client.delete_application_by_app_id(&ids.app_id).await {
+                    Ok(()) => {}
                     Err(error) if error.is_not_found() => {}
                     Err(error) => return Err(graph("deleting the app")(error)),
                 }

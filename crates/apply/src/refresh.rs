@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use scimform_graph::models::{
     AppRoleAssignment, DirectoryObject, Group, SecretReadBack, ServicePrincipal, SynchronizationJob, User,
 };
-use scimform_graph::{GraphClient, Request, literal, parse, query};
+use scimform_graph::{GraphClient, Request, literal, parse, reads};
 use scimform_plan::state::{Live, LiveApp, LiveAssignment, LiveJob, Lookalike, Principal, PrincipalKind, Role};
 use scimform_plan::{Directory, MANAGED_TAG, NAME_TAG_PREFIX};
 use scimform_spec::model::{PrincipalRef, Spec};
@@ -77,24 +77,17 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
     for names in &lookalike_queries {
         let filter =
             format!("displayName in ({})", names.iter().map(|name| literal(name)).collect::<Vec<_>>().join(","));
-        requests.push(Request::get(format!(
-            "/servicePrincipals{}",
-            query(&[("$filter", &filter), ("$select", "id,appId,displayName,tags"), ("$top", "999")])
-        )));
+        requests.push(reads::service_principals(Some(&filter)));
     }
     let names: Vec<&String> = by_name.keys().collect();
     for name in &names {
-        let id = scimform_graph::segment(&by_name[*name].id);
-        requests.push(Request::get(format!(
-            "/servicePrincipals/{id}/owners{}",
-            query(&[("$select", "id,displayName,userPrincipalName")])
-        )));
-        requests.push(Request::get(format!("/servicePrincipals/{id}/synchronization/jobs")));
-        requests.push(Request::get(format!("/servicePrincipals/{id}/synchronization/secrets")));
-        requests.push(Request::get(format!(
-            "/servicePrincipals/{id}/appRoleAssignedTo{}",
-            query(&[("$select", scimform_graph::ASSIGNMENT_SELECT), ("$top", "999")])
-        )));
+        let id = &by_name[*name].id;
+        requests.extend([
+            reads::service_principal_owners(id),
+            reads::jobs(id),
+            reads::secrets(id),
+            reads::assignments(id),
+        ]);
     }
     let mut results = client.batch(&requests).await.into_iter().zip(requests.iter());
     let mut lookalikes = Vec::new();
@@ -155,10 +148,9 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
             };
         }
     }
-    let directory = wanted.fetch(client).await?;
+    let mut directory = wanted.fetch(client).await?;
 
     // 4. Nested groups among assigned groups.
-    let mut directory = directory;
     let assigned_groups: BTreeSet<String> = spec
         .apps
         .iter()
@@ -174,16 +166,7 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
         })
         .collect();
     let group_ids: Vec<&String> = assigned_groups.iter().collect();
-    let requests: Vec<Request> = group_ids
-        .iter()
-        .map(|id| {
-            Request::get(format!(
-                "/groups/{}/members/microsoft.graph.group{}",
-                scimform_graph::segment(id),
-                query(&[("$select", "id,displayName"), ("$top", "999")])
-            ))
-        })
-        .collect();
+    let requests: Vec<Request> = group_ids.iter().map(|id| reads::member_groups(id)).collect();
     for ((result, request), id) in client.batch(&requests).await.into_iter().zip(&requests).zip(&group_ids) {
         let nested: Vec<DirectoryObject> =
             page(client, request, result).await.map_err(failed(format!("the members of group {id}")))?;
@@ -320,21 +303,8 @@ impl Wanted {
             in_filters("userPrincipalName", &self.upns).into_iter().chain(in_filters("id", &self.user_ids)).collect();
         let group_filters: Vec<String> =
             in_filters("displayName", &self.group_names).into_iter().chain(in_filters("id", &self.group_ids)).collect();
-        let mut requests: Vec<Request> = user_filters
-            .iter()
-            .map(|filter| {
-                Request::get(format!(
-                    "/users{}",
-                    query(&[("$filter", filter), ("$select", scimform_graph::USER_SELECT), ("$top", "999")])
-                ))
-            })
-            .collect();
-        requests.extend(group_filters.iter().map(|filter| {
-            Request::get(format!(
-                "/groups{}",
-                query(&[("$filter", filter), ("$select", scimform_graph::GROUP_SELECT), ("$top", "999")])
-            ))
-        }));
+        let mut requests: Vec<Request> = user_filters.iter().map(|filter| reads::users(Some(filter))).collect();
+        requests.extend(group_filters.iter().map(|filter| reads::groups(Some(filter))));
         let mut directory = Directory::default();
         let results = client.batch(&requests).await;
         for (index, (result, request)) in results.into_iter().zip(&requests).enumerate() {

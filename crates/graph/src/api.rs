@@ -62,11 +62,7 @@ impl GraphClient {
 
     /// `GET /users?$filter=…`, every page.
     pub async fn list_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
-        let mut pairs = vec![("$select", USER_SELECT), ("$top", "999")];
-        if let Some(filter) = filter {
-            pairs.push(("$filter", filter));
-        }
-        self.list(format!("/users{}", query(&pairs))).await
+        self.list_with(reads::users(filter)).await
     }
 
     /// `GET /users/{id or UPN}`.
@@ -76,11 +72,7 @@ impl GraphClient {
 
     /// `GET /groups?$filter=…`, every page.
     pub async fn list_groups(&self, filter: Option<&str>) -> Result<Vec<Group>, Error> {
-        let mut pairs = vec![("$select", GROUP_SELECT), ("$top", "999")];
-        if let Some(filter) = filter {
-            pairs.push(("$filter", filter));
-        }
-        self.list(format!("/groups{}", query(&pairs))).await
+        self.list_with(reads::groups(filter)).await
     }
 
     /// `GET /groups/{id}`.
@@ -96,12 +88,7 @@ impl GraphClient {
 
     /// `GET /groups/{id}/members/microsoft.graph.group`: the groups among direct members.
     pub async fn list_group_member_groups(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
-        self.list(format!(
-            "/groups/{}/members/microsoft.graph.group{}",
-            segment(id),
-            query(&[("$select", "id,displayName"), ("$top", &top())])
-        ))
-        .await
+        self.list_with(reads::member_groups(id)).await
     }
 
     /// `GET /groups/{id}/transitiveMembers`: direct and nested members.
@@ -174,6 +161,12 @@ impl GraphClient {
             .map(no_content)
     }
 
+    /// `DELETE /applications(appId='…')` (its service principal goes too).
+    pub async fn delete_application_by_app_id(&self, app_id: &str) -> Result<(), Error> {
+        let path = format!("/applications(appId={})", literal(app_id));
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+    }
+
     /// `DELETE /applications/{id}` (its service principal goes too).
     pub async fn delete_application(&self, id: &str) -> Result<(), Error> {
         self.send(&Request::new("DELETE", format!("/applications/{}", segment(id)), None, Retry::Idempotent))
@@ -214,11 +207,7 @@ impl GraphClient {
 
     /// `GET /servicePrincipals?$filter=…`, every page.
     pub async fn list_service_principals(&self, filter: Option<&str>) -> Result<Vec<ServicePrincipal>, Error> {
-        let mut pairs = vec![("$select", SERVICE_PRINCIPAL_SELECT), ("$top", "999")];
-        if let Some(filter) = filter {
-            pairs.push(("$filter", filter));
-        }
-        self.list(format!("/servicePrincipals{}", query(&pairs))).await
+        self.list_with(reads::service_principals(filter)).await
     }
 
     /// `GET /servicePrincipals/{id}`.
@@ -253,7 +242,7 @@ impl GraphClient {
 
     /// `GET /servicePrincipals/{id}/owners`.
     pub async fn list_service_principal_owners(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
-        self.list(format!("/servicePrincipals/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)]))).await
+        self.list_with(reads::service_principal_owners(id)).await
     }
 
     /// `GET /servicePrincipals/{id}/owners/$ref`: owner ids.
@@ -277,12 +266,7 @@ impl GraphClient {
 
     /// `GET /servicePrincipals/{id}/appRoleAssignedTo`, every page.
     pub async fn list_assignments(&self, service_principal_id: &str) -> Result<Vec<AppRoleAssignment>, Error> {
-        self.list(format!(
-            "/servicePrincipals/{}/appRoleAssignedTo{}",
-            segment(service_principal_id),
-            query(&[("$select", ASSIGNMENT_SELECT), ("$top", "999")])
-        ))
-        .await
+        self.list_with(reads::assignments(service_principal_id)).await
     }
 
     /// `POST /servicePrincipals/{id}/appRoleAssignedTo`.
@@ -346,7 +330,7 @@ impl GraphClient {
 
     /// `GET …/synchronization/jobs`.
     pub async fn list_jobs(&self, service_principal_id: &str) -> Result<Vec<SynchronizationJob>, Error> {
-        self.list(Self::sync_path(service_principal_id, "/jobs")).await
+        self.list_with(reads::jobs(service_principal_id)).await
     }
 
     /// `POST …/synchronization/jobs`.
@@ -490,7 +474,72 @@ impl GraphClient {
 
     /// `GET …/synchronization/secrets`: sensitive values come back as `*`.
     pub async fn get_secrets(&self, service_principal_id: &str) -> Result<Vec<SecretReadBack>, Error> {
-        self.list(Self::sync_path(service_principal_id, "/secrets")).await
+        self.list_with(reads::secrets(service_principal_id)).await
+    }
+}
+
+/// The list reads, as requests, for callers that group them in `$batch`es. The typed
+/// `list_*` methods send these same requests.
+pub mod reads {
+    use super::{
+        ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, SERVICE_PRINCIPAL_SELECT, USER_SELECT, query, segment,
+    };
+    use crate::client::Request;
+
+    fn filtered(collection: &str, select: &str, filter: Option<&str>) -> Request {
+        let mut pairs = vec![("$select", select), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        Request::get(format!("/{collection}{}", query(&pairs)))
+    }
+
+    /// `GET /users?$filter=…`.
+    pub fn users(filter: Option<&str>) -> Request {
+        filtered("users", USER_SELECT, filter)
+    }
+
+    /// `GET /groups?$filter=…`.
+    pub fn groups(filter: Option<&str>) -> Request {
+        filtered("groups", GROUP_SELECT, filter)
+    }
+
+    /// `GET /servicePrincipals?$filter=…`.
+    pub fn service_principals(filter: Option<&str>) -> Request {
+        filtered("servicePrincipals", SERVICE_PRINCIPAL_SELECT, filter)
+    }
+
+    /// `GET /groups/{id}/members/microsoft.graph.group`: the groups among direct members.
+    pub fn member_groups(group_id: &str) -> Request {
+        Request::get(format!(
+            "/groups/{}/members/microsoft.graph.group{}",
+            segment(group_id),
+            query(&[("$select", "id,displayName"), ("$top", "999")])
+        ))
+    }
+
+    /// `GET /servicePrincipals/{id}/owners`.
+    pub fn service_principal_owners(id: &str) -> Request {
+        Request::get(format!("/servicePrincipals/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)])))
+    }
+
+    /// `GET /servicePrincipals/{id}/appRoleAssignedTo`.
+    pub fn assignments(id: &str) -> Request {
+        Request::get(format!(
+            "/servicePrincipals/{}/appRoleAssignedTo{}",
+            segment(id),
+            query(&[("$select", ASSIGNMENT_SELECT), ("$top", "999")])
+        ))
+    }
+
+    /// `GET /servicePrincipals/{id}/synchronization/jobs`.
+    pub fn jobs(id: &str) -> Request {
+        Request::get(format!("/servicePrincipals/{}/synchronization/jobs", segment(id)))
+    }
+
+    /// `GET /servicePrincipals/{id}/synchronization/secrets`.
+    pub fn secrets(id: &str) -> Request {
+        Request::get(format!("/servicePrincipals/{}/synchronization/secrets", segment(id)))
     }
 }
 

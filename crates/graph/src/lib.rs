@@ -27,6 +27,7 @@ mod error;
 pub mod models;
 mod secret;
 
+pub use api::reads;
 pub use api::{
     APPLICATION_SELECT, ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, SERVICE_PRINCIPAL_SELECT, USER_SELECT, literal,
     parse, query, segment,
