@@ -5,12 +5,15 @@
 //! app, and reads tokens from their references. Every step is idempotent, so re-running
 //! after any failure, crash or interrupt converges:
 //!
-//! - a duplicate assignment or owner counts as done; a 404 on delete counts as done;
-//! - a create that may have succeeded (timeout, 5xx) is re-checked by reading before it is
-//!   repeated: a job that exists is adopted; an app that appeared with the same display
-//!   name and template since the plan (it is not one of the plan's look-alikes) is adopted;
+//! - failures are handled by one policy (`retry.rs` on the Graph error's classification):
+//!   a 404 on delete counts as done; a create whose outcome is unknown (its answer lost,
+//!   or refused as a possible duplicate) is confirmed by reading: an assignment or owner
+//!   that exists counts as done, a job that exists is adopted, an app that appeared with
+//!   the same display name and template since the plan (not one of the plan's look-alikes)
+//!   is adopted;
 //! - tags are merged into the current tags, never written from a stale copy.
 //!
+//! One function per step kind; [`Executor::step`] is an exhaustive match over them.
 //! Ctrl-C (the `cancel` flag) is honoured between steps: the step in flight finishes.
 
 use std::collections::HashMap;
@@ -18,19 +21,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use scimform_graph::models::{NewAppRoleAssignment, SecretPair, ServicePrincipalPatch};
-use scimform_graph::{GraphClient, Secret, literal};
-use scimform_plan::state::{Live, TokenReference};
-use scimform_plan::{Action, DEFAULT_ACCESS, Plan, SecretValue, Step, fingerprint};
+use scimform_graph::models::{NewAppRoleAssignment, ServicePrincipalPatch};
+use scimform_graph::{GraphClient, Intent, Owned, Secret, literal};
+use scimform_plan::state::{BaseUrl, Live, ProvisioningSettings, Roles, TokenSource};
+use scimform_plan::{Action, Plan, ResetPart, Step, fingerprint};
 
+use crate::retry::{Object, Outcome, Retrier};
 use crate::tokens::{TokenEnvironment, TokenError, read_token};
+use crate::wire;
 
 /// How apply behaves.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Set to stop after the step in flight (Ctrl-C).
     pub cancel: Arc<AtomicBool>,
-    /// How long to wait for a new app to replicate.
+    /// How long one step may keep trying: waiting for a new app to replicate, or retrying
+    /// transient failures.
     pub replication_timeout: Duration,
 }
 
@@ -150,7 +156,7 @@ struct AppIds {
     service_principal_id: String,
     app_id: String,
     job_id: Option<String>,
-    roles: Vec<(String, String)>,
+    roles: Roles,
 }
 
 /// Executes `plan` against the tenant whose refreshed state is `live`.
@@ -165,7 +171,7 @@ pub async fn apply(
     let mut executor = Executor {
         client,
         environment,
-        options,
+        retrier: Retrier { budget: options.replication_timeout },
         apps: live
             .apps
             .iter()
@@ -174,24 +180,13 @@ pub async fn apply(
                     service_principal_id: app.service_principal_id.clone(),
                     app_id: app.app_id.clone(),
                     job_id: app.job.as_ref().map(|job| job.id.clone()),
-                    roles: app.roles.iter().map(|role| (role.name.clone(), role.id.clone())).collect(),
+                    roles: app.roles.clone(),
                 };
                 (name.clone(), ids)
             })
             .collect(),
         lookalikes: live.lookalikes.iter().map(|lookalike| lookalike.service_principal_id.clone()).collect(),
-        fingerprints: plan
-            .changes
-            .iter()
-            .flat_map(|change| &change.steps)
-            .filter_map(|step| match step {
-                Step::SetTags { app, add, .. } => add
-                    .iter()
-                    .find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX))
-                    .map(|print| (app.clone(), print.to_owned())),
-                _ => None,
-            })
-            .collect(),
+        fingerprints: planned_fingerprints(plan),
     };
     let mut applied = Applied::default();
     for change in &plan.changes {
@@ -214,85 +209,66 @@ pub async fn apply(
     Ok(applied)
 }
 
+/// Token fingerprints the plan will write, by app: the token read at apply time must match.
+fn planned_fingerprints(plan: &Plan) -> HashMap<String, String> {
+    plan.changes
+        .iter()
+        .flat_map(|change| &change.steps)
+        .filter_map(|step| match step {
+            Step::SetTags { app, add, .. } => add
+                .iter()
+                .find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX))
+                .map(|print| (app.clone(), print.to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
+type OnEvent<'e> = &'e mut (dyn FnMut(&Event) + Send);
+
 struct Executor<'a> {
     client: &'a GraphClient,
     environment: &'a TokenEnvironment,
-    options: &'a ApplyOptions,
+    retrier: Retrier,
     apps: HashMap<String, AppIds>,
     lookalikes: Vec<String>,
     /// Token fingerprints the plan will write, by app: the token read now must match.
     fingerprints: HashMap<String, String>,
 }
 
+/// A failed Graph call as an apply error.
+fn failed(address: &str, what: &str) -> impl FnOnce(scimform_graph::Error) -> ApplyError {
+    let (address, what) = (address.to_owned(), what.to_owned());
+    move |source| ApplyError::Graph { address, what, source }
+}
+
 impl Executor<'_> {
-    /// Runs an idempotent operation until it succeeds, repeating it after 404s (replication)
-    /// and server or transport failures, within the replication timeout.
-    async fn persist<F, Fut>(&self, address: &str, what: &str, operation: F) -> Result<(), ApplyError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(), scimform_graph::Error>>,
-    {
-        let deadline = Instant::now() + self.options.replication_timeout;
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match operation().await {
-                Ok(()) => return Ok(()),
-                Err(error)
-                    if Instant::now() < deadline
-                        && (error.is_not_found() || error.status().is_none_or(|status| status >= 500)) => {}
-                Err(source) => {
-                    return Err(ApplyError::Graph { address: address.to_owned(), what: what.to_owned(), source });
-                }
+    async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
+        match step {
+            Step::Instantiate { app, template_id, display_name } => {
+                self.instantiate(address, app, template_id, display_name).await
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+            Step::WaitForReplication { app } => self.wait_for_replication(address, app, on_event).await,
+            Step::SetTags { app, add, remove_prefixes } => self.set_tags(address, app, add, remove_prefixes).await,
+            Step::SetDisplayName { app, display_name } => self.set_display_name(address, app, display_name).await,
+            Step::AddOwner { app, user_id } => self.add_owner(address, app, user_id).await,
+            Step::RemoveOwner { app, user_id } => self.remove_owner(address, app, user_id).await,
+            Step::CreateJob { app, template_id } => {
+                self.create_job(address, app, template_id.as_deref(), on_event).await
+            }
+            Step::TestConnection { app, base_url, token } => self.test_connection(address, app, base_url, token).await,
+            Step::SaveSettings { app, settings, token } => self.save_settings(address, app, settings, token).await,
+            Step::StartJob { app } => self.start_job(address, app).await,
+            Step::PauseJob { app } => self.pause_job(address, app).await,
+            Step::RestartJob { app, reset } => self.restart_job(address, app, reset).await,
+            Step::DeleteJob { app } => self.delete_job(address, app).await,
+            Step::Assign { app, principal_id, role } => self.assign(address, app, principal_id, role.as_deref()).await,
+            Step::Unassign { app, assignment_id } => self.unassign(address, app, assignment_id).await,
+            Step::DeleteApp { app } => self.delete_app(address, app).await,
         }
     }
 
-    /// Polls `read` with growing pauses until it stops answering 404 (replication lag),
-    /// within the replication timeout.
-    async fn wait_until_readable<T, F, Fut>(
-        &self,
-        address: &str,
-        on_event: &mut (dyn FnMut(&Event) + Send),
-        what: &str,
-        read: F,
-    ) -> Result<(), ApplyError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
-    {
-        let deadline = Instant::now() + self.options.replication_timeout;
-        let mut delay = Duration::from_millis(100);
-        let mut announced = false;
-        loop {
-            match read().await {
-                Ok(_) => return Ok(()),
-                // Not there yet, or the service stumbled: keep polling. Giving up here would
-                // leave a created but unmarked app behind for the next run to duplicate.
-                Err(error) if error.is_not_found() || error.status().is_none_or(|status| status >= 500) => {}
-                Err(source) => {
-                    return Err(ApplyError::Graph {
-                        address: address.to_owned(),
-                        what: format!("waiting for {what}"),
-                        source,
-                    });
-                }
-            }
-            if Instant::now() >= deadline {
-                return Err(ApplyError::Replication {
-                    address: address.to_owned(),
-                    timeout: self.options.replication_timeout,
-                });
-            }
-            if !announced {
-                on_event(&Event::Waiting { address: address.to_owned(), what: what.to_owned() });
-                announced = true;
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
-    }
+    // --- Helpers ------------------------------------------------------------------------
 
     fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
         self.apps.get(app).ok_or_else(|| ApplyError::Missing {
@@ -301,8 +277,22 @@ impl Executor<'_> {
         })
     }
 
-    fn token(&self, address: &str, app: &str, reference: &TokenReference) -> Result<Secret, ApplyError> {
-        let token = read_token(reference, self.environment)
+    fn service_principal(&self, address: &str, app: &str) -> Result<String, ApplyError> {
+        Ok(self.ids(address, app)?.service_principal_id.clone())
+    }
+
+    /// The app's service principal and job ids, or an error when it has no job.
+    fn job(&self, address: &str, app: &str) -> Result<(String, String), ApplyError> {
+        let ids = self.ids(address, app)?;
+        let job_id = ids.job_id.clone().ok_or_else(|| ApplyError::Missing {
+            address: address.to_owned(),
+            message: format!("app `{app}` has no provisioning job"),
+        })?;
+        Ok((ids.service_principal_id.clone(), job_id))
+    }
+
+    fn token(&self, address: &str, app: &str, source: &TokenSource) -> Result<Secret, ApplyError> {
+        let token = read_token(source, self.environment)
             .map_err(|source| ApplyError::Token { address: address.to_owned(), source })?;
         if let Some(expected) = self.fingerprints.get(app)
             && !fingerprint::matches(token.expose(), expected)
@@ -312,273 +302,428 @@ impl Executor<'_> {
         Ok(token)
     }
 
-    async fn step(
-        &mut self,
+    /// Runs an operation under the failure policy; "already done" counts as done, and an
+    /// unconfirmed create is confirmed with `confirm` (true: it happened).
+    async fn run<T, F, Fut>(
+        &self,
         address: &str,
-        step: &Step,
-        on_event: &mut (dyn FnMut(&Event) + Send),
-    ) -> Result<(), ApplyError> {
-        let client = self.client;
-        let graph = |what: &str| {
-            let address = address.to_owned();
-            let what = what.to_owned();
-            move |source| ApplyError::Graph { address, what, source }
-        };
-        match step {
-            Step::Instantiate { app, template_id, display_name } => {
-                if self.apps.contains_key(app) {
-                    return Ok(());
-                }
-                let created = match client.instantiate(template_id, display_name).await {
-                    Ok(created) => (
-                        created.service_principal.id,
-                        created.service_principal.app_id,
-                        created.service_principal.app_roles,
-                    ),
-                    Err(error) if error.is_retryable() => {
-                        // It may have been created: look for an app that was not there at plan time.
-                        let filter = format!(
-                            "displayName eq {} and applicationTemplateId eq {}",
-                            literal(display_name),
-                            literal(template_id)
-                        );
-                        let found = client
-                            .list_service_principals(Some(&filter))
-                            .await
-                            .map_err(graph("looking for the app after a failed create"))?;
-                        let fresh: Vec<_> = found
-                            .into_iter()
-                            .filter(|sp| {
-                                !self.lookalikes.contains(&sp.id)
-                                    && !sp.tags.iter().any(|tag| tag == scimform_plan::MANAGED_TAG)
-                            })
-                            .collect();
-                        match <[_; 1]>::try_from(fresh) {
-                            Ok([sp]) => (sp.id, sp.app_id, sp.app_roles),
-                            Err(_) => return Err(graph("creating the app")(error)),
-                        }
-                    }
-                    Err(error) => return Err(graph("creating the app")(error)),
-                };
-                let (service_principal_id, app_id, roles) = created;
-                let roles = roles.into_iter().map(|role| (role.display_name.unwrap_or_default(), role.id)).collect();
-                self.apps.insert(app.clone(), AppIds { service_principal_id, app_id, job_id: None, roles });
-            }
-            Step::WaitForReplication { app } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                self.wait_until_readable(address, on_event, "the new app to replicate", || {
-                    client.get_service_principal(&id)
-                })
-                .await?;
-            }
-            Step::SetTags { app, add, remove_prefixes } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                // Right after a create this closes the window in which the app exists but is
-                // not yet marked as ours; transient failures must not end it early.
-                self.persist(address, "writing the tags", || async {
-                    let current = client.get_service_principal(&id).await?.tags;
-                    let mut tags: Vec<String> = current
-                        .iter()
-                        .filter(|tag| !remove_prefixes.iter().any(|prefix| tag.starts_with(prefix)))
-                        .cloned()
-                        .collect();
-                    for tag in add {
-                        if !tags.contains(tag) {
-                            tags.push(tag.clone());
-                        }
-                    }
-                    if tags != current {
-                        client
-                            .patch_service_principal(
-                                &id,
-                                &ServicePrincipalPatch { tags: Some(tags), ..Default::default() },
-                            )
-                            .await?;
-                    }
-                    Ok(())
-                })
-                .await?;
-            }
-            Step::SetDisplayName { app, display_name } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                let patch = ServicePrincipalPatch { display_name: Some(display_name.clone()), ..Default::default() };
-                client.patch_service_principal(&id, &patch).await.map_err(graph("renaming the app"))?;
-            }
-            Step::AddOwner { app, user_id } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                match client.add_service_principal_owner(&id, user_id).await {
-                    Ok(()) => {}
-                    Err(error) if error.status() == Some(400) && error.to_string().contains("already exist") => {}
-                    Err(error) => return Err(graph("adding the owner")(error)),
-                }
-            }
-            Step::RemoveOwner { app, user_id } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                match client.remove_service_principal_owner(&id, user_id).await {
-                    Ok(()) => {}
-                    Err(error) if error.is_not_found() => {}
-                    Err(error) => return Err(graph("removing the owner")(error)),
-                }
-            }
-            Step::CreateJob { app, template_id } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                // A job made by an earlier, interrupted run is adopted.
-                let existing = client.list_jobs(&id).await.map_err(graph("reading the provisioning jobs"))?;
-                let job_id = match existing.into_iter().next() {
-                    Some(job) => job.id,
-                    None => {
-                        let template = match template_id {
-                            Some(template) => template.clone(),
-                            None => {
-                                let templates = client
-                                    .list_synchronization_templates(&id)
-                                    .await
-                                    .map_err(graph("reading the provisioning templates"))?;
-                                templates.into_iter().find(|template| template.default).map(|template| template.id).ok_or_else(|| ApplyError::Missing {
-                                    address: address.to_owned(),
-                                    message: "the app offers no default provisioning template; is it a gallery app with automatic provisioning?".to_owned(),
-                                })?
-                            }
-                        };
-                        match client.create_job(&id, &template).await {
-                            Ok(job) => job.id,
-                            Err(error) if error.is_retryable() => {
-                                let jobs =
-                                    client.list_jobs(&id).await.map_err(graph("re-reading the provisioning jobs"))?;
-                                jobs.into_iter()
-                                    .next()
-                                    .map(|job| job.id)
-                                    .ok_or_else(|| graph("creating the provisioning job")(error))?
-                            }
-                            Err(error) => return Err(graph("creating the provisioning job")(error)),
-                        }
-                    }
-                };
-                // A new job replicates like a new app: later steps need it readable, and a
-                // re-run that listed jobs before it replicated would make a second one.
-                self.wait_until_readable(address, on_event, "the new provisioning job to replicate", || {
-                    client.get_job(&id, &job_id)
-                })
-                .await?;
-                if let Some(ids) = self.apps.get_mut(app) {
-                    ids.job_id = Some(job_id);
-                }
-            }
-            Step::TestConnection { app, base_url, token } => {
-                let ids = self.ids(address, app)?.clone();
-                let token = self.token(address, app, token)?;
-                let credentials = vec![
-                    SecretPair { key: "BaseAddress".into(), value: Secret::new(base_url.clone()) },
-                    SecretPair { key: "SecretToken".into(), value: token },
-                ];
-                let result = client
-                    .validate_credentials(&ids.service_principal_id, ids.job_id.as_deref(), None, &credentials)
-                    .await;
-                match result {
-                    Ok(()) => {}
-                    Err(error) if error.status() == Some(400) => {
-                        return Err(ApplyError::TestConnection { address: address.to_owned(), source: error });
-                    }
-                    Err(error) => return Err(graph("testing the connection")(error)),
-                }
-            }
-            Step::SaveSecrets { app, secrets } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                let mut pairs = Vec::new();
-                for setting in secrets {
-                    let value = match &setting.value {
-                        SecretValue::Plain(value) => Secret::new(value.clone()),
-                        SecretValue::Token(reference) => self.token(address, app, reference)?,
-                    };
-                    pairs.push(SecretPair { key: setting.key.clone(), value });
-                }
-                client.put_secrets(&id, &pairs).await.map_err(graph("saving the provisioning credentials"))?;
-            }
-            Step::StartJob { app }
-            | Step::PauseJob { app }
-            | Step::RestartJob { app, .. }
-            | Step::DeleteJob { app } => {
-                let ids = self.ids(address, app)?.clone();
-                let Some(job_id) = ids.job_id.clone() else {
-                    if matches!(step, Step::DeleteJob { .. }) {
-                        return Ok(());
-                    }
-                    return Err(ApplyError::Missing {
-                        address: address.to_owned(),
-                        message: format!("app `{app}` has no provisioning job"),
-                    });
-                };
-                let sp = &ids.service_principal_id;
-                let result = match step {
-                    Step::StartJob { .. } => {
-                        client.start_job(sp, &job_id).await.map_err(graph("starting provisioning"))
-                    }
-                    Step::PauseJob { .. } => client.pause_job(sp, &job_id).await.map_err(graph("pausing provisioning")),
-                    Step::RestartJob { reset_scope, .. } => {
-                        client.restart_job(sp, &job_id, reset_scope).await.map_err(graph("restarting provisioning"))
-                    }
-                    _ => match client.delete_job(sp, &job_id).await {
-                        Err(error) if error.is_not_found() => Ok(()),
-                        other => other.map_err(graph("deleting the provisioning job")),
-                    },
-                };
-                result?;
-            }
-            Step::Assign { app, principal_id, role } => {
-                let ids = self.ids(address, app)?.clone();
-                let app_role_id = match role {
-                    None => DEFAULT_ACCESS.to_owned(),
-                    Some(role) => {
-                        ids.roles.iter().find(|(name, _)| name == role).map(|(_, id)| id.clone()).ok_or_else(|| {
-                            ApplyError::Missing {
-                                address: address.to_owned(),
-                                message: format!("app `{app}` has no role `{role}`"),
-                            }
-                        })?
-                    }
-                };
-                let assignment = NewAppRoleAssignment {
-                    principal_id: principal_id.clone(),
-                    resource_id: ids.service_principal_id.clone(),
-                    app_role_id,
-                };
-                match client.create_assignment(&assignment).await {
-                    Ok(_) => {}
-                    Err(error) if error.is_duplicate_assignment() => {}
-                    Err(error) if error.is_retryable() => {
-                        // It may have been made: look before trying again.
-                        let current = client
-                            .list_assignments(&ids.service_principal_id)
-                            .await
-                            .map_err(graph("re-reading the assignments"))?;
-                        if !current.iter().any(|existing| {
-                            existing.principal_id == assignment.principal_id
-                                && existing.app_role_id == assignment.app_role_id
-                        }) {
-                            return Err(graph("assigning")(error));
-                        }
-                    }
-                    Err(error) => return Err(graph("assigning")(error)),
-                }
-            }
-            Step::Unassign { app, assignment_id } => {
-                let id = self.ids(address, app)?.service_principal_id.clone();
-                match client.delete_assignment(&id, assignment_id).await {
-                    Ok(()) => {}
-                    Err(error) if error.is_not_found() => {}
-                    Err(error) => return Err(graph("removing the assignment")(error)),
-                }
-            }
-            Step::DeleteApp { app } => {
-                let Some(ids) = self.apps.get(app).cloned() else { return Ok(()) };
-                match client.delete_application_by_app_id(&ids.app_id).await {
-                    Ok(()) => {}
-                    Err(error) if error.is_not_found() => {}
-                    Err(error) => return Err(graph("deleting the app")(error)),
-                }
-                self.apps.remove(app);
+        what: &str,
+        intent: Intent,
+        object: Object,
+        operation: F,
+    ) -> Result<Outcome<T>, ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
+    {
+        self.retrier.run(intent, object, |_| {}, operation).await.map_err(failed(address, what))
+    }
+
+    /// Like [`Executor::run`] for an operation whose answer is not needed, where an
+    /// unconfirmed outcome is settled by `confirm` (true: it happened).
+    async fn ensure<F, Fut, C, CFut>(
+        &self,
+        address: &str,
+        what: &str,
+        intent: Intent,
+        operation: F,
+        confirm: C,
+    ) -> Result<(), ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), scimform_graph::Error>>,
+        C: Fn() -> CFut,
+        CFut: std::future::Future<Output = Result<bool, scimform_graph::Error>>,
+    {
+        match self.run(address, what, intent, Object::Settled, operation).await? {
+            Outcome::Done(()) | Outcome::AlreadyDone => Ok(()),
+            Outcome::Unconfirmed(error) => {
+                let happened = self.read(address, &format!("confirming {what}"), Object::Settled, confirm).await?;
+                if happened { Ok(()) } else { Err(failed(address, what)(error)) }
             }
         }
+    }
+
+    /// A read under the failure policy.
+    async fn read<T, F, Fut>(&self, address: &str, what: &str, object: Object, read: F) -> Result<T, ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
+    {
+        match self.run(address, what, Intent::Read, object, read).await? {
+            Outcome::Done(value) => Ok(value),
+            Outcome::AlreadyDone | Outcome::Unconfirmed(_) => {
+                unreachable!("reads are never already done or unconfirmed")
+            }
+        }
+    }
+
+    /// Polls `read` until the object it reads has replicated, announcing the wait once.
+    async fn await_replication<T, F, Fut>(
+        &self,
+        address: &str,
+        what: &str,
+        on_event: OnEvent<'_>,
+        read: F,
+    ) -> Result<(), ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
+    {
+        let announce = |_: &scimform_graph::Error| {
+            on_event(&Event::Waiting { address: address.to_owned(), what: what.to_owned() });
+        };
+        match self.retrier.run(Intent::Read, Object::Fresh, announce, read).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_not_found() => {
+                Err(ApplyError::Replication { address: address.to_owned(), timeout: self.retrier.budget })
+            }
+            Err(error) => Err(failed(address, &format!("waiting for {what}"))(error)),
+        }
+    }
+
+    // --- Steps ----------------------------------------------------------------------------
+
+    async fn instantiate(
+        &mut self,
+        address: &str,
+        app: &str,
+        template_id: &str,
+        display_name: &str,
+    ) -> Result<(), ApplyError> {
+        if self.apps.contains_key(app) {
+            return Ok(());
+        }
+        let client = self.client;
+        let outcome = self
+            .run(address, "creating the app", Intent::Create, Object::Settled, || {
+                client.instantiate(template_id, display_name)
+            })
+            .await?;
+        let service_principal = match outcome {
+            Outcome::Done(created) => created.service_principal,
+            Outcome::AlreadyDone => unreachable!("creates are never already done"),
+            Outcome::Unconfirmed(error) => self.find_new_app(address, template_id, display_name, error).await?,
+        };
+        let roles = Roles(
+            service_principal
+                .app_roles
+                .into_iter()
+                .map(|role| scimform_plan::state::Role { id: role.id, name: role.display_name.unwrap_or_default() })
+                .collect(),
+        );
+        let ids = AppIds {
+            service_principal_id: service_principal.id,
+            app_id: service_principal.app_id,
+            job_id: None,
+            roles,
+        };
+        self.apps.insert(app.to_owned(), ids);
+        Ok(())
+    }
+
+    /// After an unconfirmed instantiate: the one app with that name and template that was
+    /// not there at plan time, or the original failure.
+    async fn find_new_app(
+        &self,
+        address: &str,
+        template_id: &str,
+        display_name: &str,
+        error: scimform_graph::Error,
+    ) -> Result<scimform_graph::models::ServicePrincipal, ApplyError> {
+        let filter =
+            format!("displayName eq {} and applicationTemplateId eq {}", literal(display_name), literal(template_id));
+        let client = self.client;
+        let found = self
+            .read(address, "looking for the app after an unconfirmed create", Object::Settled, || {
+                client.list_service_principals(Some(&filter))
+            })
+            .await?;
+        let fresh: Vec<_> = found
+            .into_iter()
+            .filter(|sp| {
+                !self.lookalikes.contains(&sp.id) && !sp.tags.iter().any(|tag| tag == scimform_plan::MANAGED_TAG)
+            })
+            .collect();
+        match <[_; 1]>::try_from(fresh) {
+            Ok([service_principal]) => Ok(service_principal),
+            Err(_) => Err(failed(address, "creating the app")(error)),
+        }
+    }
+
+    async fn wait_for_replication(&self, address: &str, app: &str, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let client = self.client;
+        self.await_replication(address, "the new app to replicate", on_event, || client.get_service_principal(&id))
+            .await
+    }
+
+    async fn set_tags(
+        &self,
+        address: &str,
+        app: &str,
+        add: &[String],
+        remove_prefixes: &[String],
+    ) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let client = self.client;
+        // Right after a create this closes the window in which the app exists but is not
+        // yet marked as ours: the app may still be replicating.
+        self.run(address, "writing the tags", Intent::Update, Object::Fresh, || async {
+            let current = client.get_service_principal(&id).await?.tags;
+            let mut tags: Vec<String> = current
+                .iter()
+                .filter(|tag| !remove_prefixes.iter().any(|prefix| tag.starts_with(prefix)))
+                .cloned()
+                .collect();
+            for tag in add {
+                if !tags.contains(tag) {
+                    tags.push(tag.clone());
+                }
+            }
+            if tags == current {
+                return Ok(());
+            }
+            let patch = ServicePrincipalPatch { tags: Some(tags), ..Default::default() };
+            client.patch_service_principal(&id, &patch).await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn set_display_name(&self, address: &str, app: &str, display_name: &str) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let patch = ServicePrincipalPatch { display_name: Some(display_name.to_owned()), ..Default::default() };
+        let client = self.client;
+        self.run(address, "renaming the app", Intent::Update, Object::Settled, || {
+            client.patch_service_principal(&id, &patch)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn add_owner(&self, address: &str, app: &str, user_id: &str) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let (client, of) = (self.client, Owned::ServicePrincipal(&id));
+        self.ensure(
+            address,
+            "adding the owner",
+            Intent::Create,
+            || client.add_owner(of, user_id),
+            || async { Ok(client.list_owner_ids(of).await?.iter().any(|owner| owner == user_id)) },
+        )
+        .await
+    }
+
+    async fn remove_owner(&self, address: &str, app: &str, user_id: &str) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let client = self.client;
+        self.run(address, "removing the owner", Intent::Delete, Object::Settled, || {
+            client.remove_owner(Owned::ServicePrincipal(&id), user_id)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn create_job(
+        &mut self,
+        address: &str,
+        app: &str,
+        template_id: Option<&str>,
+        on_event: OnEvent<'_>,
+    ) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let client = self.client;
+        // A job made by an earlier, interrupted run is adopted.
+        let existing =
+            self.read(address, "reading the provisioning jobs", Object::Fresh, || client.list_jobs(&id)).await?;
+        let job_id = match existing.into_iter().next() {
+            Some(job) => job.id,
+            None => self.new_job(address, &id, template_id).await?,
+        };
+        // A new job replicates like a new app: later steps need it readable, and a re-run
+        // that listed jobs before it replicated would make a second one.
+        self.await_replication(address, "the new provisioning job to replicate", on_event, || {
+            client.get_job(&id, &job_id)
+        })
+        .await?;
+        if let Some(ids) = self.apps.get_mut(app) {
+            ids.job_id = Some(job_id);
+        }
+        Ok(())
+    }
+
+    async fn new_job(&self, address: &str, id: &str, template_id: Option<&str>) -> Result<String, ApplyError> {
+        let client = self.client;
+        let template = match template_id {
+            Some(template) => template.to_owned(),
+            None => self.default_job_template(address, id).await?,
+        };
+        let outcome = self
+            .run(address, "creating the provisioning job", Intent::Create, Object::Settled, || {
+                client.create_job(id, &template)
+            })
+            .await?;
+        match outcome {
+            Outcome::Done(job) => Ok(job.id),
+            Outcome::AlreadyDone => unreachable!("creates are never already done"),
+            Outcome::Unconfirmed(error) => {
+                let jobs = self
+                    .read(address, "re-reading the provisioning jobs", Object::Settled, || client.list_jobs(id))
+                    .await?;
+                jobs.into_iter()
+                    .next()
+                    .map(|job| job.id)
+                    .ok_or_else(|| failed(address, "creating the provisioning job")(error))
+            }
+        }
+    }
+
+    async fn default_job_template(&self, address: &str, id: &str) -> Result<String, ApplyError> {
+        let client = self.client;
+        let templates = self
+            .read(address, "reading the provisioning templates", Object::Settled, || {
+                client.list_synchronization_templates(id)
+            })
+            .await?;
+        templates.into_iter().find(|template| template.default).map(|template| template.id).ok_or_else(|| {
+            ApplyError::Missing {
+                address: address.to_owned(),
+                message:
+                    "the app offers no default provisioning template; is it a gallery app with automatic provisioning?"
+                        .to_owned(),
+            }
+        })
+    }
+
+    async fn test_connection(
+        &self,
+        address: &str,
+        app: &str,
+        base_url: &BaseUrl,
+        token: &TokenSource,
+    ) -> Result<(), ApplyError> {
+        let ids = self.ids(address, app)?;
+        let credentials = wire::encode_credentials(base_url, self.token(address, app, token)?);
+        let client = self.client;
+        let result = self
+            .retrier
+            .run(
+                Intent::Update,
+                Object::Settled,
+                |_| {},
+                || client.validate_credentials(&ids.service_principal_id, ids.job_id.as_deref(), None, &credentials),
+            )
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(400) => {
+                Err(ApplyError::TestConnection { address: address.to_owned(), source: error })
+            }
+            Err(error) => Err(failed(address, "testing the connection")(error)),
+        }
+    }
+
+    async fn save_settings(
+        &self,
+        address: &str,
+        app: &str,
+        settings: &ProvisioningSettings,
+        token: &TokenSource,
+    ) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let pairs = wire::encode_settings(settings, self.token(address, app, token)?);
+        let client = self.client;
+        self.run(address, "saving the provisioning credentials", Intent::Update, Object::Settled, || {
+            client.put_secrets(&id, &pairs)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn start_job(&self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let (sp, job) = self.job(address, app)?;
+        let client = self.client;
+        // `start` is not repeated blindly: when its outcome is unknown, the job's schedule says.
+        self.ensure(
+            address,
+            "starting provisioning",
+            Intent::Create,
+            || client.start_job(&sp, &job),
+            || async { Ok(wire::decode_job(client.get_job(&sp, &job).await?).is_running()) },
+        )
+        .await
+    }
+
+    async fn pause_job(&self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let (sp, job) = self.job(address, app)?;
+        let client = self.client;
+        self.run(address, "pausing provisioning", Intent::Update, Object::Settled, || client.pause_job(&sp, &job))
+            .await?;
+        Ok(())
+    }
+
+    async fn restart_job(&self, address: &str, app: &str, reset: &[ResetPart]) -> Result<(), ApplyError> {
+        let (sp, job) = self.job(address, app)?;
+        let (client, scope) = (self.client, wire::encode_reset(reset));
+        self.run(address, "restarting provisioning", Intent::Update, Object::Settled, || {
+            client.restart_job(&sp, &job, &scope)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_job(&self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let Some(ids) = self.apps.get(app) else { return Ok(()) };
+        let Some(job) = ids.job_id.clone() else { return Ok(()) };
+        let (client, sp) = (self.client, ids.service_principal_id.clone());
+        self.run(address, "deleting the provisioning job", Intent::Delete, Object::Settled, || {
+            client.delete_job(&sp, &job)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn assign(&self, address: &str, app: &str, principal_id: &str, role: Option<&str>) -> Result<(), ApplyError> {
+        let ids = self.ids(address, app)?;
+        let app_role_id = ids.roles.id_of(role).ok_or_else(|| ApplyError::Missing {
+            address: address.to_owned(),
+            message: format!("app `{app}` has no role `{}`", role.unwrap_or_default()),
+        })?;
+        let assignment = NewAppRoleAssignment {
+            principal_id: principal_id.to_owned(),
+            resource_id: ids.service_principal_id.clone(),
+            app_role_id,
+        };
+        let client = self.client;
+        let create = || async { client.create_assignment(&assignment).await.map(|_| ()) };
+        self.ensure(address, "assigning", Intent::Create, create, || async {
+            let current = client.list_assignments(&assignment.resource_id).await?;
+            Ok(current.iter().any(|existing| {
+                existing.principal_id == assignment.principal_id && existing.app_role_id == assignment.app_role_id
+            }))
+        })
+        .await
+    }
+
+    async fn unassign(&self, address: &str, app: &str, assignment_id: &str) -> Result<(), ApplyError> {
+        let id = self.service_principal(address, app)?;
+        let client = self.client;
+        self.run(address, "removing the assignment", Intent::Delete, Object::Settled, || {
+            client.delete_assignment(&id, assignment_id)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_app(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let Some(ids) = self.apps.get(app).cloned() else { return Ok(()) };
+        let client = self.client;
+        self.run(address, "deleting the app", Intent::Delete, Object::Settled, || {
+            client.delete_application_by_app_id(&ids.app_id)
+        })
+        .await?;
+        self.apps.remove(app);
         Ok(())
     }
 }

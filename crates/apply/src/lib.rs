@@ -12,13 +12,15 @@
 
 mod execute;
 mod refresh;
+mod retry;
 mod tokens;
+mod wire;
 
 use std::collections::BTreeMap;
 
 use scimform_graph::GraphClient;
 use scimform_plan::state::TokenState;
-use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint, token_reference};
+use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint};
 use scimform_spec::model::{Origin, Spec};
 
 pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
@@ -61,8 +63,7 @@ pub async fn prepare(
     let mut token_errors = Vec::new();
     for app in &spec.apps {
         let Some(provisioning) = &app.provisioning else { continue };
-        let reference = token_reference(&provisioning.credentials.token);
-        let token = match read_token(&reference, environment) {
+        let token = match read_token(&provisioning.credentials.token, environment) {
             Ok(token) => token,
             Err(error) => {
                 token_errors.push((app.name.clone(), app.origin.clone(), error));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use scimform_graph::Secret;
-use scimform_plan::state::TokenReference;
+use scimform_plan::state::TokenSource;
 
 /// The environment variables a run may read tokens from (a snapshot, for testability).
 #[derive(Debug, Clone, Default)]
@@ -52,16 +52,16 @@ pub enum TokenError {
 }
 
 /// Reads a token. Surrounding white space (a trailing newline in a file) is dropped.
-pub fn read_token(reference: &TokenReference, environment: &TokenEnvironment) -> Result<Secret, TokenError> {
+pub fn read_token(reference: &TokenSource, environment: &TokenEnvironment) -> Result<Secret, TokenError> {
     match reference {
-        TokenReference::Env { variable } => environment
+        TokenSource::Env { variable } => environment
             .variables
             .get(variable)
             .map(|value| value.trim())
             .filter(|value| !value.is_empty())
             .map(Secret::new)
             .ok_or_else(|| TokenError::MissingVariable { variable: variable.clone() }),
-        TokenReference::File { path } => {
+        TokenSource::File { path } => {
             let text = Secret::new(
                 std::fs::read_to_string(path).map_err(|source| TokenError::File { path: path.clone(), source })?,
             );

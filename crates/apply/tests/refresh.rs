@@ -58,7 +58,8 @@ async fn requests_for(count: usize) -> u64 {
     let first = prepared.live.apps.values().next().unwrap();
     assert_eq!(first.assignments.len(), 2);
     assert!(first.job.is_some());
-    assert_eq!(first.secrets.get("SecretToken").map(String::as_str), Some("*"));
+    let base_url = first.settings.base_url.as_ref().map(|url| url.as_str().to_owned());
+    assert!(base_url.is_some_and(|url| url.starts_with("https://scim")), "the saved base URL is decoded");
     // Netskope Users holds a nested group; the spec assigns it.
     assert!(prepared.desired.apps.values().all(|app| app.nested_groups.len() == 1));
     let requests = client.request_count();

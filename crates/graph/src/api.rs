@@ -51,6 +51,25 @@ pub fn parse<T: serde::de::DeserializeOwned>(request: &Request, response: Respon
     decode(request, response.body.unwrap_or(Value::Null))
 }
 
+/// An object that has owners: an application (registration) or a service principal
+/// (enterprise app).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned<'a> {
+    /// An application, by object id.
+    Application(&'a str),
+    /// A service principal, by object id.
+    ServicePrincipal(&'a str),
+}
+
+impl Owned<'_> {
+    fn path(self) -> String {
+        match self {
+            Owned::Application(id) => format!("/applications/{}", segment(id)),
+            Owned::ServicePrincipal(id) => format!("/servicePrincipals/{}", segment(id)),
+        }
+    }
+}
+
 fn top() -> String {
     MAX_PAGE.to_string()
 }
@@ -174,33 +193,31 @@ impl GraphClient {
             .map(no_content)
     }
 
-    /// `GET /applications/{id}/owners`.
-    pub async fn list_application_owners(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
-        self.list(format!("/applications/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)]))).await
+    // --- Owners (of applications and service principals alike) -----------------------------
+
+    /// `GET /{applications|servicePrincipals}/{id}/owners`.
+    pub async fn list_owners(&self, of: Owned<'_>) -> Result<Vec<DirectoryObject>, Error> {
+        self.list_with(reads::owners(of)).await
     }
 
-    /// `GET /applications/{id}/owners/$ref`: owner ids.
-    pub async fn list_application_owner_ids(&self, id: &str) -> Result<Vec<String>, Error> {
-        let references: Vec<String> = self.list(format!("/applications/{}/owners/$ref", segment(id))).await?;
+    /// `GET /{applications|servicePrincipals}/{id}/owners/$ref`: owner ids.
+    pub async fn list_owner_ids(&self, of: Owned<'_>) -> Result<Vec<String>, Error> {
+        let references: Vec<String> = self.list(format!("{}/owners/$ref", of.path())).await?;
         Ok(references.iter().map(|reference| reference.rsplit('/').next().unwrap_or_default().to_owned()).collect())
     }
 
-    /// `POST /applications/{id}/owners/$ref`.
-    pub async fn add_application_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
-        self.add_owner("applications", id, owner_id).await
-    }
-
-    /// `DELETE /applications/{id}/owners/{owner}/$ref`.
-    pub async fn remove_application_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
-        let path = format!("/applications/{}/owners/{}/$ref", segment(id), segment(owner_id));
-        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
-    }
-
-    async fn add_owner(&self, collection: &str, id: &str, owner_id: &str) -> Result<(), Error> {
+    /// `POST /{applications|servicePrincipals}/{id}/owners/$ref`.
+    pub async fn add_owner(&self, of: Owned<'_>, owner_id: &str) -> Result<(), Error> {
         let root = self.endpoints().graph.as_str().trim_end_matches('/').to_owned();
         let body = json!({ "@odata.id": format!("{root}/directoryObjects/{owner_id}") });
-        let path = format!("/{collection}/{}/owners/$ref", segment(id));
+        let path = format!("{}/owners/$ref", of.path());
         self.send(&Request::new("POST", path, Some(body), Retry::IfNotProcessed)).await.map(no_content)
+    }
+
+    /// `DELETE /{applications|servicePrincipals}/{id}/owners/{owner}/$ref`.
+    pub async fn remove_owner(&self, of: Owned<'_>, owner_id: &str) -> Result<(), Error> {
+        let path = format!("{}/owners/{}/$ref", of.path(), segment(owner_id));
+        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
     }
 
     // --- Service principals ----------------------------------------------------------------
@@ -238,28 +255,6 @@ impl GraphClient {
         self.send(&Request::new("DELETE", format!("/servicePrincipals/{}", segment(id)), None, Retry::Idempotent))
             .await
             .map(no_content)
-    }
-
-    /// `GET /servicePrincipals/{id}/owners`.
-    pub async fn list_service_principal_owners(&self, id: &str) -> Result<Vec<DirectoryObject>, Error> {
-        self.list_with(reads::service_principal_owners(id)).await
-    }
-
-    /// `GET /servicePrincipals/{id}/owners/$ref`: owner ids.
-    pub async fn list_service_principal_owner_ids(&self, id: &str) -> Result<Vec<String>, Error> {
-        let references: Vec<String> = self.list(format!("/servicePrincipals/{}/owners/$ref", segment(id))).await?;
-        Ok(references.iter().map(|reference| reference.rsplit('/').next().unwrap_or_default().to_owned()).collect())
-    }
-
-    /// `POST /servicePrincipals/{id}/owners/$ref`.
-    pub async fn add_service_principal_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
-        self.add_owner("servicePrincipals", id, owner_id).await
-    }
-
-    /// `DELETE /servicePrincipals/{id}/owners/{owner}/$ref`.
-    pub async fn remove_service_principal_owner(&self, id: &str, owner_id: &str) -> Result<(), Error> {
-        let path = format!("/servicePrincipals/{}/owners/{}/$ref", segment(id), segment(owner_id));
-        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
     }
 
     // --- Assignments --------------------------------------------------------------------------
@@ -482,7 +477,7 @@ impl GraphClient {
 /// `list_*` methods send these same requests.
 pub mod reads {
     use super::{
-        ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, SERVICE_PRINCIPAL_SELECT, USER_SELECT, query, segment,
+        ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, Owned, SERVICE_PRINCIPAL_SELECT, USER_SELECT, query, segment,
     };
     use crate::client::Request;
 
@@ -518,9 +513,9 @@ pub mod reads {
         ))
     }
 
-    /// `GET /servicePrincipals/{id}/owners`.
-    pub fn service_principal_owners(id: &str) -> Request {
-        Request::get(format!("/servicePrincipals/{}/owners{}", segment(id), query(&[("$select", MEMBER_SELECT)])))
+    /// `GET /{applications|servicePrincipals}/{id}/owners`.
+    pub fn owners(of: Owned<'_>) -> Request {
+        Request::get(format!("{}/owners{}", of.path(), query(&[("$select", MEMBER_SELECT)])))
     }
 
     /// `GET /servicePrincipals/{id}/appRoleAssignedTo`.

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Credential, TokenSource};
 use crate::cloud::Endpoints;
-use crate::error::{Delivery, Error, permission_hint};
+use crate::error::{Delivery, Error, Failure, Intent, permission_hint};
 use crate::models::Page;
 
 /// Most requests in one `$batch`.
@@ -193,7 +193,7 @@ impl GraphClient {
         .retry(backoff)
         .when(|error: &Error| retryable(request.retry, error))
         .adjust(|error: &Error, delay: Option<Duration>| {
-            let delay = delay.map(|backoff| error.retry_after().unwrap_or(backoff))?;
+            let delay = delay.map(|backoff| retry_after(request.retry, error).unwrap_or(backoff))?;
             let total = waited.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
             (total <= config.max_total_wait.as_millis() as u64).then_some(delay)
         })
@@ -289,16 +289,7 @@ impl GraphClient {
         let root = self.inner.endpoints.graph.as_str().trim_end_matches('/');
         if path.starts_with("http://") || path.starts_with("https://") {
             if !path.starts_with(root) {
-                return Err(Error::Api {
-                    method: "GET".to_owned(),
-                    route: "@odata.nextLink".to_owned(),
-                    status: 0,
-                    code: "ForeignNextLink".to_owned(),
-                    message: "Graph returned a next link to another host; refusing to send the token there".to_owned(),
-                    request_id: String::new(),
-                    retry_after: None,
-                    hint: None,
-                });
+                return Err(Error::ForeignNextLink { route: route_template(path) });
             }
             return Ok(path.to_owned());
         }
@@ -365,15 +356,10 @@ impl GraphClient {
                     Err(error) => {
                         let shared = Arc::new(error);
                         for index in chunk {
-                            results[*index] = Some(Err(Error::Api {
+                            results[*index] = Some(Err(Error::Batch {
                                 method: requests[*index].method.to_owned(),
                                 route: route_template(&requests[*index].path),
-                                status: shared.status().unwrap_or(0),
-                                code: shared.code().unwrap_or("BatchFailed").to_owned(),
-                                message: format!("the $batch carrying this request failed: {shared}"),
-                                request_id: String::new(),
-                                retry_after: None,
-                                hint: None,
+                                source: shared.clone(),
                             }));
                         }
                     }
@@ -383,8 +369,10 @@ impl GraphClient {
                                 item.as_ref().err().is_some_and(|error| retryable(requests[*index].retry, error));
                             if retry_now && round < config.max_attempts {
                                 let error = item.as_ref().expect_err("checked above");
-                                wait = wait
-                                    .max(error.retry_after().unwrap_or(config.min_backoff * 2u32.pow(round.min(6))));
+                                wait = wait.max(
+                                    retry_after(requests[*index].retry, error)
+                                        .unwrap_or(config.min_backoff * 2u32.pow(round.min(6))),
+                                );
                                 again.push(*index);
                             }
                             results[*index] = Some(item);
@@ -450,16 +438,7 @@ impl GraphClient {
                 let request = &requests[*index];
                 let route = route_template(&request.path);
                 let Some(item) = by_id.remove(&position.to_string()) else {
-                    return Err(Error::Api {
-                        method: request.method.to_owned(),
-                        route,
-                        status: 0,
-                        code: "MissingBatchResponse".to_owned(),
-                        message: "Graph's $batch answer has no response for this request".to_owned(),
-                        request_id: String::new(),
-                        retry_after: None,
-                        hint: None,
-                    });
+                    return Err(Error::MissingBatchResponse { method: request.method.to_owned(), route });
                 };
                 let status = item["status"].as_u64().unwrap_or(0) as u16;
                 let body = item.get("body").cloned().filter(|body| !body.is_null());
@@ -500,12 +479,22 @@ pub(crate) fn decode<T: DeserializeOwned>(request: &Request, body: Value) -> Res
     })
 }
 
+/// The failure policy's intent for a retry class.
+fn intent(class: Retry) -> Intent {
+    match class {
+        Retry::Idempotent => Intent::Update,
+        Retry::IfNotProcessed => Intent::Create,
+    }
+}
+
 fn retryable(class: Retry, error: &Error) -> bool {
-    match error {
-        Error::Api { status: 429, .. } => true,
-        Error::Transport { delivery: Delivery::NotSent, .. } => true,
-        error if class == Retry::Idempotent => error.is_retryable(),
-        _ => false,
+    matches!(error.failure(intent(class)), Failure::Retry { .. })
+}
+
+fn retry_after(class: Retry, error: &Error) -> Option<Duration> {
+    match error.failure(intent(class)) {
+        Failure::Retry { after } => after,
+        _ => None,
     }
 }
 
@@ -538,57 +527,10 @@ fn parse_http_date(text: &str) -> Option<u64> {
     u64::try_from(days).ok().map(|days| days * 86_400 + hours * 3600 + minutes * 60 + seconds)
 }
 
-/// Path segments that are names, not ids. The emulator has its own copy on purpose: it
-/// must not depend on the client it is there to test.
-const LITERALS: &[&str] = &[
-    "users",
-    "groups",
-    "members",
-    "transitiveMembers",
-    "applications",
-    "servicePrincipals",
-    "owners",
-    "$ref",
-    "appRoleAssignedTo",
-    "synchronization",
-    "jobs",
-    "templates",
-    "secrets",
-    "schema",
-    "start",
-    "pause",
-    "restart",
-    "validateCredentials",
-    "provisionOnDemand",
-    "bulkUpload",
-    "applicationTemplates",
-    "instantiate",
-    "$batch",
-    "microsoft.graph.group",
-    "microsoft.graph.user",
-];
-
 /// `/servicePrincipals/{id}/synchronization/jobs` for messages: ids replaced, query and
-/// host dropped.
+/// host dropped. The templates come from the Graph reference, as the emulator's do.
 pub(crate) fn route_template(path: &str) -> String {
-    let path = path.split('?').next().unwrap_or_default();
-    let path = match path.find("/v1.0/") {
-        Some(index) if path.starts_with("http") => &path[index + 5..],
-        _ => path,
-    };
-    let mut template = String::new();
-    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
-        template.push('/');
-        if let Some((collection, _)) = segment.split_once("(appId=") {
-            template.push_str(collection);
-            template.push_str("(appId={appId})");
-        } else if LITERALS.contains(&segment) {
-            template.push_str(segment);
-        } else {
-            template.push_str("{id}");
-        }
-    }
-    template
+    scimform_graph_reference::route_template(path)
 }
 
 #[cfg(test)]
@@ -601,15 +543,5 @@ mod tests {
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn routes_hide_ids() {
-        assert_eq!(
-            route_template("/servicePrincipals/abc-123/synchronization/jobs/scim.x.y/start"),
-            "/servicePrincipals/{id}/synchronization/jobs/{id}/start"
-        );
-        assert_eq!(route_template("https://graph.microsoft.com/v1.0/users?$skiptoken=x"), "/users");
-        assert_eq!(route_template("/servicePrincipals(appId='x')"), "/servicePrincipals(appId={appId})");
     }
 }

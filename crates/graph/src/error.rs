@@ -80,6 +80,69 @@ pub enum Error {
     /// Signing in failed.
     #[error("cannot get an access token for Microsoft Graph")]
     Auth(#[source] crate::auth::AuthError),
+    /// Graph's next link pointed at another host; the token is never sent there.
+    #[error("{route}: Graph returned a next link to another host; refusing to send the token there")]
+    ForeignNextLink {
+        /// Route template of the list being paged.
+        route: String,
+    },
+    /// The `$batch` carrying this request failed as a whole.
+    #[error("{method} {route}: the $batch carrying this request failed")]
+    Batch {
+        /// HTTP method of the item.
+        method: String,
+        /// Route template of the item.
+        route: String,
+        /// Why the batch failed.
+        #[source]
+        source: std::sync::Arc<Error>,
+    },
+    /// Graph's `$batch` answer has no response for this request.
+    #[error("{method} {route}: Graph's $batch answer has no response for this request")]
+    MissingBatchResponse {
+        /// HTTP method of the item.
+        method: String,
+        /// Route template of the item.
+        route: String,
+    },
+}
+
+/// What an operation is, which decides what its failures mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// A read.
+    Read,
+    /// A write that sets a value or runs an idempotent action: doing it twice is doing it once.
+    Update,
+    /// A create, or an action that must not be repeated blindly (`start`).
+    Create,
+    /// A delete.
+    Delete,
+}
+
+/// What a failure means for the operation that met it: scimform's failure policy, in one
+/// place. The client's own retries and apply's idempotence helper both act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Try again after a wait (`after`, when Graph said how long): Graph did not act
+    /// (429, no connection), or acting twice is acting once (a read or update after a 5xx,
+    /// a timeout or a reset).
+    Retry {
+        /// Graph's `Retry-After`.
+        after: Option<Duration>,
+    },
+    /// What was asked is already so: a 404 on a delete.
+    AlreadyDone,
+    /// It may or may not have happened: a create whose answer was lost (5xx, timeout,
+    /// reset), or that Graph refused as a possible duplicate (400, 409). Confirm by
+    /// reading; Graph tells duplicates apart only in message text, which is not a contract.
+    Unknown,
+    /// The object is not there (or not yet: replication lag after a create).
+    NotFound,
+    /// Sign-in failed, or a permission or ownership is missing: fail at once.
+    Permission,
+    /// Anything else (a bad request, a body that cannot be read): fail at once.
+    Fatal,
 }
 
 impl Error {
@@ -101,31 +164,31 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed: throttling (429), service unavailable (503),
-    /// gateway timeout (504), and transport failures.
-    pub fn is_retryable(&self) -> bool {
+    /// What this failure means for an operation of `intent` (see [`Failure`]).
+    pub fn failure(&self, intent: Intent) -> Failure {
         match self {
-            Error::Api { status, .. } => matches!(status, 429 | 503 | 504),
-            Error::Transport { .. } => true,
-            _ => false,
+            Error::Api { status, retry_after, .. } => match (*status, intent) {
+                (401 | 403, _) => Failure::Permission,
+                (404, Intent::Delete) => Failure::AlreadyDone,
+                (404, _) => Failure::NotFound,
+                (429, _) => Failure::Retry { after: *retry_after },
+                (500 | 502 | 503 | 504 | 400 | 409, Intent::Create) => Failure::Unknown,
+                (500 | 502 | 503 | 504, _) => Failure::Retry { after: *retry_after },
+                _ => Failure::Fatal,
+            },
+            Error::Transport { delivery: Delivery::NotSent, .. } => Failure::Retry { after: None },
+            Error::Transport { delivery: Delivery::Unknown, .. } if intent == Intent::Create => Failure::Unknown,
+            Error::Transport { .. } => Failure::Retry { after: None },
+            Error::RetriesExhausted { last, .. } => last.failure(intent),
+            Error::Batch { source, .. } => source.failure(intent),
+            Error::Auth(_) => Failure::Permission,
+            Error::Decode { .. } | Error::ForeignNextLink { .. } | Error::MissingBatchResponse { .. } => Failure::Fatal,
         }
     }
 
     /// Whether the object addressed does not exist (404).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
-    }
-
-    /// Graph's answer to assigning what is already assigned.
-    pub fn is_duplicate_assignment(&self) -> bool {
-        matches!(self, Error::Api { status: 400, message, .. } if message.contains("already exists"))
-    }
-
-    pub(crate) fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::Api { retry_after, .. } => *retry_after,
-            _ => None,
-        }
     }
 }
 

@@ -29,11 +29,11 @@ mod secret;
 
 pub use api::reads;
 pub use api::{
-    APPLICATION_SELECT, ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, SERVICE_PRINCIPAL_SELECT, USER_SELECT, literal,
-    parse, query, segment,
+    APPLICATION_SELECT, ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, Owned, SERVICE_PRINCIPAL_SELECT, USER_SELECT,
+    literal, parse, query, segment,
 };
 pub use auth::{AuthError, Credential, Environment};
 pub use client::{BatchItem, Config, GraphClient, MAX_BATCH, MAX_PAGE, Request, Response, Retry};
 pub use cloud::{Cloud, EndpointError, Endpoints, checked_url};
-pub use error::{Delivery, Error};
+pub use error::{Delivery, Error, Failure, Intent};
 pub use secret::Secret;

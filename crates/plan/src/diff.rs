@@ -9,23 +9,23 @@
 //! - Secrets are always saved as a full set: managed keys from the spec, unmanaged keys as
 //!   they are, the token by reference.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
 use crate::fingerprint;
-use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, SecretSetting, SecretValue, Step, Warning};
+use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
-    Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, Principal, PrincipalKind, ScopeSetting,
-    Status, TokenState,
+    Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, Principal,
+    PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, TokenState,
 };
 
 /// Tag on every service principal scimform manages.
 pub const MANAGED_TAG: &str = "scimform:managed";
 /// Prefix of the tag that names the app.
 pub const NAME_TAG_PREFIX: &str = "scimform:name=";
-/// Reset scope used after a scope change (Entra ID needs a restart to apply it).
-pub const SCOPE_RESTART: &str = "Watermark, Escrows, QuarantineState";
+/// What a restart resets after a scope change (Entra ID needs a restart to apply it).
+pub const SCOPE_RESTART: [ResetPart; 3] = [ResetPart::Watermark, ResetPart::Escrows, ResetPart::QuarantineState];
 const SENSITIVE: &str = "(sensitive)";
 
 /// Choices that are the user's, not the planner's.
@@ -107,7 +107,7 @@ impl Planner {
             return;
         }
         let mut steps = Vec::new();
-        if app.job.as_ref().is_some_and(|job| job.state == "Active") {
+        if app.job.as_ref().is_some_and(|job| job.is_running()) {
             steps.push(Step::PauseJob { app: name.to_owned() });
         }
         for assignment in &app.assignments {
@@ -239,43 +239,10 @@ impl Planner {
     ) {
         let address = format!("{}.provisioning", app_address(name));
         let job = live.and_then(|live| live.job.as_ref());
-        let empty = BTreeMap::new();
-        let secrets = live.filter(|_| job.is_some()).map_or(&empty, |live| &live.secrets);
-        let mut attributes = Vec::new();
-        let mut compare = |name: &str, before: Option<Value>, after: Option<Value>| {
-            if before != after {
-                attributes.push(attribute(name, before, after));
-            }
-        };
-        compare("baseUrl", secrets.get("BaseAddress").map(|value| json!(value)), Some(json!(provisioning.base_url)));
-        if let Some(scope) = provisioning.scope {
-            let live_scope = secrets
-                .get("SyncAll")
-                .map(|value| json!(if value.eq_ignore_ascii_case("true") { "all" } else { "assigned" }));
-            compare("scope", live_scope, Some(json!(scope_name(scope))));
-        }
-        if let Some(skip) = provisioning.skip_out_of_scope_deletions {
-            compare(
-                "skipOutOfScopeDeletions",
-                secrets.get("SkipOutOfScopeDeletions").map(|value| json!(value.eq_ignore_ascii_case("true"))),
-                Some(json!(skip)),
-            );
-        }
-        let settings =
-            secrets.get("SyncNotificationSettings").and_then(|text| serde_json::from_str::<Value>(text).ok());
-        let setting = |key: &str| settings.as_ref().and_then(|settings| settings.get(key)).cloned();
-        if let Some(notifications) = &provisioning.notifications {
-            compare("notifications.enabled", setting("Enabled"), Some(json!(notifications.enabled)));
-            if let Some(email) = &notifications.email {
-                compare("notifications.email", setting("Recipients"), Some(json!(email)));
-            }
-        }
-        if let Some(guard) = &provisioning.accidental_deletions {
-            compare("accidentalDeletions.enabled", setting("DeleteThresholdEnabled"), Some(json!(guard.enabled)));
-            if let Some(threshold) = guard.threshold {
-                compare("accidentalDeletions.threshold", setting("DeleteThresholdValue"), Some(json!(threshold)));
-            }
-        }
+        let empty = ProvisioningSettings::default();
+        let current = live.filter(|_| job.is_some()).map_or(&empty, |live| &live.settings);
+        let wanted = wanted_settings(provisioning, current);
+        let mut attributes = setting_differences(current, &wanted);
         let token_changed = job.is_none() || matches!(provisioning.token_state, TokenState::Changed { .. });
         if token_changed {
             attributes.push(Attribute {
@@ -288,22 +255,24 @@ impl Planner {
         if attributes.is_empty() && job.is_some() {
             return;
         }
+        let spec = &provisioning.spec;
         let mut steps = Vec::new();
         if job.is_none() {
             let template_id = desired.non_gallery.then(|| "scim".to_owned());
             steps.push(Step::CreateJob { app: name.to_owned(), template_id });
         }
         let credentials_changed = token_changed || attributes.iter().any(|attribute| attribute.name == "baseUrl");
-        if provisioning.test_connection && credentials_changed {
+        if spec.test_connection && credentials_changed {
             steps.push(Step::TestConnection {
                 app: name.to_owned(),
-                base_url: provisioning.base_url.clone(),
-                token: provisioning.token.clone(),
+                base_url: spec.credentials.base_url.clone(),
+                token: spec.credentials.token.clone(),
             });
         }
-        steps.push(Step::SaveSecrets {
+        steps.push(Step::SaveSettings {
             app: name.to_owned(),
-            secrets: secret_set(provisioning, secrets, settings.as_ref()),
+            settings: wanted,
+            token: spec.credentials.token.clone(),
         });
         if let TokenState::Changed { fingerprint } = &provisioning.token_state {
             steps.push(Step::SetTags {
@@ -313,8 +282,8 @@ impl Planner {
             });
         }
         let scope_changed = attributes.iter().any(|attribute| attribute.name == "scope" && attribute.before.is_some());
-        if scope_changed && job.is_some_and(|job| job.state == "Active") {
-            steps.push(Step::RestartJob { app: name.to_owned(), reset_scope: SCOPE_RESTART.to_owned() });
+        if scope_changed && job.is_some_and(|job| job.is_running()) {
+            steps.push(Step::RestartJob { app: name.to_owned(), reset: SCOPE_RESTART.to_vec() });
             self.warn(&address, "scope-restart", "the provisioning scope changes; the job is restarted so that Entra ID applies it (the next cycle is a full one)".to_owned());
         }
         let (action, reason) = if job.is_none() {
@@ -333,85 +302,17 @@ impl Planner {
         exact: bool,
         live: Option<&LiveApp>,
     ) {
-        let depends = vec![app_address(name)];
-        let role_id = |role: &Option<String>| -> Option<String> {
-            let live = live?;
-            match role {
-                Some(role) => {
-                    live.roles.iter().find(|candidate| &candidate.name == role).map(|candidate| candidate.id.clone())
-                }
-                None => Some(DEFAULT_ACCESS.to_owned()),
-            }
-        };
-        let wanted: BTreeSet<&str> = entries.iter().map(|entry| entry.principal.id.as_str()).collect();
         let live_assignments = live.map(|live| live.assignments.as_slice()).unwrap_or_default();
         if exact {
+            let wanted: BTreeSet<&str> = entries.iter().map(|entry| entry.principal.id.as_str()).collect();
             for assignment in
                 live_assignments.iter().filter(|assignment| !wanted.contains(assignment.principal.id.as_str()))
             {
-                let role = live
-                    .and_then(|live| live.roles.iter().find(|role| role.id == assignment.role_id))
-                    .map_or(assignment.role_id.clone(), |role| role.name.clone());
-                let attributes = vec![attribute("role", Some(json!(role)), None)];
-                let steps = vec![Step::Unassign { app: name.to_owned(), assignment_id: assignment.id.clone() }];
-                self.push(
-                    assignment_address(name, &assignment.principal),
-                    Action::Delete,
-                    "not listed and the policy is `exact`",
-                    attributes,
-                    depends.clone(),
-                    steps,
-                );
+                self.unlisted_assignment(name, assignment, live);
             }
         }
         for entry in entries {
-            let existing: Vec<_> =
-                live_assignments.iter().filter(|assignment| assignment.principal.id == entry.principal.id).collect();
-            let wanted_role = role_id(&entry.role);
-            if existing.iter().any(|assignment| Some(&assignment.role_id) == wanted_role.as_ref()) {
-                continue;
-            }
-            let role_label = entry.role.clone().unwrap_or_else(|| "(default access)".to_owned());
-            let assign = Step::Assign {
-                app: name.to_owned(),
-                principal_id: entry.principal.id.clone(),
-                role: entry.role.clone(),
-            };
-            let address = assignment_address(name, &entry.principal);
-            if !existing.is_empty() && exact {
-                let before = existing
-                    .iter()
-                    .map(|assignment| {
-                        live.and_then(|live| live.roles.iter().find(|role| role.id == assignment.role_id))
-                            .map_or(assignment.role_id.clone(), |role| role.name.clone())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut steps: Vec<Step> = existing
-                    .iter()
-                    .map(|assignment| Step::Unassign { app: name.to_owned(), assignment_id: assignment.id.clone() })
-                    .collect();
-                steps.push(assign);
-                let attributes = vec![attribute("role", Some(json!(before)), Some(json!(role_label)))];
-                self.push(
-                    address,
-                    Action::Replace,
-                    "the role differs; Entra ID changes a role by removing and adding the assignment",
-                    attributes,
-                    depends.clone(),
-                    steps,
-                );
-            } else {
-                let attributes = vec![attribute("role", None, Some(json!(role_label)))];
-                self.push(
-                    address,
-                    Action::Create,
-                    "listed in `assignments`",
-                    attributes,
-                    depends.clone(),
-                    vec![assign],
-                );
-            }
+            self.assignment(name, entry, exact, live);
         }
         for entry in entries.iter().filter(|entry| entry.principal.kind == PrincipalKind::Group) {
             if let Some(nested) = desired.nested_groups.get(&entry.principal.id) {
@@ -428,27 +329,77 @@ impl Planner {
         }
     }
 
+    fn unlisted_assignment(&mut self, name: &str, assignment: &LiveAssignment, live: Option<&LiveApp>) {
+        let role = role_name(live, &assignment.role_id);
+        let attributes = vec![attribute("role", Some(json!(role)), None)];
+        let steps = vec![Step::Unassign { app: name.to_owned(), assignment_id: assignment.id.clone() }];
+        self.push(
+            assignment_address(name, &assignment.principal),
+            Action::Delete,
+            "not listed and the policy is `exact`",
+            attributes,
+            vec![app_address(name)],
+            steps,
+        );
+    }
+
+    fn assignment(&mut self, name: &str, entry: &DesiredAssignment, exact: bool, live: Option<&LiveApp>) {
+        let live_assignments = live.map(|live| live.assignments.as_slice()).unwrap_or_default();
+        let existing: Vec<&LiveAssignment> =
+            live_assignments.iter().filter(|assignment| assignment.principal.id == entry.principal.id).collect();
+        let wanted_role = live.and_then(|live| live.roles.id_of(entry.role.as_deref()));
+        if existing.iter().any(|assignment| Some(&assignment.role_id) == wanted_role.as_ref()) {
+            return;
+        }
+        let role_label = entry.role.clone().unwrap_or_else(|| "(default access)".to_owned());
+        let assign =
+            Step::Assign { app: name.to_owned(), principal_id: entry.principal.id.clone(), role: entry.role.clone() };
+        let address = assignment_address(name, &entry.principal);
+        let depends = vec![app_address(name)];
+        if existing.is_empty() || !exact {
+            let attributes = vec![attribute("role", None, Some(json!(role_label)))];
+            self.push(address, Action::Create, "listed in `assignments`", attributes, depends, vec![assign]);
+            return;
+        }
+        let before =
+            existing.iter().map(|assignment| role_name(live, &assignment.role_id)).collect::<Vec<_>>().join(", ");
+        let mut steps: Vec<Step> = existing
+            .iter()
+            .map(|assignment| Step::Unassign { app: name.to_owned(), assignment_id: assignment.id.clone() })
+            .collect();
+        steps.push(assign);
+        let attributes = vec![attribute("role", Some(json!(before)), Some(json!(role_label)))];
+        self.push(
+            address,
+            Action::Replace,
+            "the role differs; Entra ID changes a role by removing and adding the assignment",
+            attributes,
+            depends,
+            steps,
+        );
+    }
+
     fn status(&mut self, name: &str, provisioning: &DesiredProvisioning, live: Option<&LiveApp>, job_existed: bool) {
         let address = format!("{}.provisioning.status", app_address(name));
         let job = live.and_then(|live| live.job.as_ref()).filter(|_| job_existed);
-        let live_on = job.is_some_and(|job| job.state == "Active");
-        let wanted_on = provisioning.status == Status::On;
+        let live_on = job.is_some_and(|job| job.is_running());
+        let wanted_on = provisioning.spec.status == ProvisioningStatus::On;
         if let Some(job) = job
-            && job.status_code.as_deref() == Some("Quarantine")
+            && job.is_quarantined()
         {
             self.warn(
                 &address,
                 "quarantine",
                 format!(
                     "the provisioning job is in quarantine ({}); check the saved token and the SCIM endpoint, then restart it",
-                    job.quarantine_reason.as_deref().unwrap_or("reason unknown")
+                    job.quarantine.as_ref().and_then(|quarantine| quarantine.reason.as_deref()).unwrap_or("reason unknown")
                 ),
             );
         }
         if live_on == wanted_on {
             return;
         }
-        let live_label = job.map_or("about to be created".to_owned(), |job| job.state.clone());
+        let live_label = job.map_or("about to be created", |job| job.schedule.describe());
         let before = job.map(|_| json!(if live_on { "on" } else { "off" }));
         let attributes = vec![attribute("status", before, Some(json!(if wanted_on { "on" } else { "off" })))];
         let mut depends = vec![format!("{}.provisioning", app_address(name))];
@@ -476,9 +427,6 @@ impl Planner {
     }
 }
 
-/// The app role id meaning "default access" (apps without roles).
-pub const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
-
 fn owner_address(name: &str, owner: &Principal) -> String {
     format!("{}.owner[\"{}\"]", app_address(name), owner.label)
 }
@@ -487,57 +435,82 @@ fn assignment_address(name: &str, principal: &Principal) -> String {
     format!("{}.assignment[\"{}\"]", app_address(name), principal.key())
 }
 
-fn scope_name(scope: ScopeSetting) -> &'static str {
+fn role_name(live: Option<&LiveApp>, role_id: &str) -> String {
+    live.map_or_else(|| role_id.to_owned(), |live| live.roles.name_of(role_id))
+}
+
+fn scope_name(scope: Scope) -> &'static str {
     match scope {
-        ScopeSetting::Assigned => "assigned",
-        ScopeSetting::All => "all",
+        Scope::Assigned => "assigned",
+        Scope::All => "all",
     }
 }
 
-/// The full secret set to save: the spec's values for what it manages, the live values of
-/// everything else that can be read back, and the token by reference.
-fn secret_set(
-    provisioning: &DesiredProvisioning,
-    live: &BTreeMap<String, String>,
-    live_settings: Option<&Value>,
-) -> Vec<SecretSetting> {
-    let plain = |key: &str, value: String| SecretSetting { key: key.to_owned(), value: SecretValue::Plain(value) };
-    let mut set = vec![
-        plain("BaseAddress", provisioning.base_url.clone()),
-        SecretSetting { key: "SecretToken".to_owned(), value: SecretValue::Token(provisioning.token.clone()) },
-    ];
-    match provisioning.scope {
-        Some(scope) => set.push(plain("SyncAll", (scope == ScopeSetting::All).to_string())),
-        None => set.extend(live.get("SyncAll").map(|value| plain("SyncAll", value.clone()))),
+/// The full settings to save: the spec's values for what it states, the current values
+/// of everything else (so that saving the full set, as Graph requires, changes nothing
+/// the spec does not state).
+fn wanted_settings(provisioning: &DesiredProvisioning, current: &ProvisioningSettings) -> ProvisioningSettings {
+    let spec = &provisioning.spec;
+    let mut wanted = current.clone();
+    wanted.base_url = Some(spec.credentials.base_url.clone());
+    if let Some(scope) = spec.scope {
+        wanted.scope = Some(scope);
     }
-    match provisioning.skip_out_of_scope_deletions {
-        Some(skip) => set.push(plain("SkipOutOfScopeDeletions", if skip { "True" } else { "False" }.to_owned())),
-        None => {
-            set.extend(live.get("SkipOutOfScopeDeletions").map(|value| plain("SkipOutOfScopeDeletions", value.clone())))
-        }
+    if let Some(skip) = spec.skip_out_of_scope_deletions {
+        wanted.skip_out_of_scope_deletions = Some(skip);
     }
-    let mut settings = live_settings.and_then(Value::as_object).cloned().unwrap_or_default();
-    if let Some(notifications) = &provisioning.notifications {
-        settings.insert("Enabled".to_owned(), json!(notifications.enabled));
+    if let Some(notifications) = &spec.notifications {
+        wanted.notifications_enabled = Some(notifications.enabled);
         if let Some(email) = &notifications.email {
-            settings.insert("Recipients".to_owned(), json!(email));
+            wanted.notification_email = Some(email.clone());
         }
     }
-    if let Some(guard) = &provisioning.accidental_deletions {
-        settings.insert("DeleteThresholdEnabled".to_owned(), json!(guard.enabled));
+    if let Some(guard) = &spec.accidental_deletions {
+        wanted.deletion_guard_enabled = Some(guard.enabled);
         if let Some(threshold) = guard.threshold {
-            settings.insert("DeleteThresholdValue".to_owned(), json!(threshold));
+            wanted.deletion_threshold = Some(threshold);
         }
     }
-    if !settings.is_empty() {
-        set.push(plain("SyncNotificationSettings", Value::Object(settings).to_string()));
-    }
-    let handled = ["BaseAddress", "SecretToken", "SyncAll", "SkipOutOfScopeDeletions", "SyncNotificationSettings"];
-    for (key, value) in live {
-        // A masked value cannot be written back; it is not ours to keep or drop.
-        if !handled.contains(&key.as_str()) && value != "*" {
-            set.push(plain(key, value.clone()));
+    wanted
+}
+
+/// The attributes whose wanted value differs from the current one, by the names plans
+/// show. Unmanaged settings are carried over unchanged, so they never differ.
+fn setting_differences(current: &ProvisioningSettings, wanted: &ProvisioningSettings) -> Vec<Attribute> {
+    let mut attributes = Vec::new();
+    let mut compare = |name: &str, before: Option<Value>, after: Option<Value>| {
+        if before != after {
+            attributes.push(attribute(name, before, after));
         }
-    }
-    set
+    };
+    let url = |settings: &ProvisioningSettings| settings.base_url.as_ref().map(|url| json!(url.as_str()));
+    compare("baseUrl", url(current), url(wanted));
+    let scope = |settings: &ProvisioningSettings| settings.scope.map(|scope| json!(scope_name(scope)));
+    compare("scope", scope(current), scope(wanted));
+    compare(
+        "skipOutOfScopeDeletions",
+        current.skip_out_of_scope_deletions.map(|skip| json!(skip)),
+        wanted.skip_out_of_scope_deletions.map(|skip| json!(skip)),
+    );
+    compare(
+        "notifications.enabled",
+        current.notifications_enabled.map(|enabled| json!(enabled)),
+        wanted.notifications_enabled.map(|enabled| json!(enabled)),
+    );
+    compare(
+        "notifications.email",
+        current.notification_email.as_ref().map(|email| json!(email)),
+        wanted.notification_email.as_ref().map(|email| json!(email)),
+    );
+    compare(
+        "accidentalDeletions.enabled",
+        current.deletion_guard_enabled.map(|enabled| json!(enabled)),
+        wanted.deletion_guard_enabled.map(|enabled| json!(enabled)),
+    );
+    compare(
+        "accidentalDeletions.threshold",
+        current.deletion_threshold.map(|threshold| json!(threshold)),
+        wanted.deletion_threshold.map(|threshold| json!(threshold)),
+    );
+    attributes
 }

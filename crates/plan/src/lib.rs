@@ -17,9 +17,7 @@ pub mod model;
 mod resolve;
 pub mod state;
 
-pub use diff::{
-    DEFAULT_ACCESS, MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, live_fingerprint, name_tag, plan,
-};
-pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, SecretSetting, SecretValue, Step, Warning};
-pub use resolve::{Directory, ResolveError, resolve, token_reference};
-pub use state::{Desired, Live};
+pub use diff::{MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, live_fingerprint, name_tag, plan};
+pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
+pub use resolve::{Directory, ResolveError, resolve};
+pub use state::{DEFAULT_ACCESS, Desired, Live};

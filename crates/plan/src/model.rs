@@ -8,10 +8,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::TokenReference;
+use crate::state::{BaseUrl, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
-pub const PLAN_FORMAT: u32 = 1;
+pub const PLAN_FORMAT: u32 = 2;
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,17 +192,20 @@ pub enum Step {
         /// App name.
         app: String,
         /// SCIM base URL.
-        base_url: String,
+        base_url: BaseUrl,
         /// Where to read the token.
-        token: TokenReference,
+        token: TokenSource,
     },
-    /// Save the full set of provisioning secrets.
+    /// Save the full set of provisioning settings and the token (Graph replaces the whole
+    /// set on every save).
     #[serde(rename_all = "camelCase")]
-    SaveSecrets {
+    SaveSettings {
         /// App name.
         app: String,
-        /// Every key to store.
-        secrets: Vec<SecretSetting>,
+        /// Every setting to store.
+        settings: ProvisioningSettings,
+        /// Where to read the token.
+        token: TokenSource,
     },
     /// Start (resume) the job.
     #[serde(rename_all = "camelCase")]
@@ -221,8 +224,8 @@ pub enum Step {
     RestartJob {
         /// App name.
         app: String,
-        /// `Watermark, Escrows, QuarantineState`, …
-        reset_scope: String,
+        /// What the restart resets.
+        reset: Vec<ResetPart>,
     },
     /// Assign a principal a role.
     #[serde(rename_all = "camelCase")]
@@ -256,22 +259,14 @@ pub enum Step {
     },
 }
 
-/// One provisioning secret to save.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretSetting {
-    /// A `synchronizationSecret` name.
-    pub key: String,
-    /// Its value.
-    pub value: SecretValue,
-}
-
-/// A secret value in a plan: plain for settings, a reference for the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub enum SecretValue {
-    /// A setting such as `"false"` or a URL.
-    Plain(String),
-    /// The SCIM token, read at apply time from its reference.
-    Token(TokenReference),
+/// A part of a provisioning job's state that a restart can reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResetPart {
+    /// Where incremental cycles resume: the next cycle is a full one.
+    Watermark,
+    /// Objects waiting to be retried.
+    Escrows,
+    /// The quarantine, so that the job runs again at once.
+    QuarantineState,
 }

@@ -6,27 +6,27 @@
 //! the app does not have.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::state::{
-    DeletionGuard, Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live,
-    NotificationSetting, Principal, PrincipalKind, ScopeSetting, Status, TokenReference, TokenState,
+    Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp, Principal,
+    PrincipalKind, TokenState,
 };
-use scimform_spec::model::{self, PrincipalRef, Spec};
+use scimform_spec::model::{self, PrincipalRef, Spec, fold_name};
 
-/// What the directory lookups found.
+/// What the directory lookups found. Names are keyed as Entra ID compares them
+/// ([`fold_name`]); fill and query it through its methods.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Directory {
-    /// Users by lower-case UPN: (id, UPN as stored).
+    /// Users by folded UPN: (id, UPN as stored).
     #[serde(default)]
     pub users_by_upn: BTreeMap<String, (String, String)>,
     /// Users by id: UPN.
     #[serde(default)]
     pub users_by_id: BTreeMap<String, String>,
-    /// Groups by lower-case display name: every (id, name) with that name.
+    /// Groups by folded display name: every (id, name) with that name.
     #[serde(default)]
     pub groups_by_name: BTreeMap<String, Vec<(String, String)>>,
     /// Groups by id: display name.
@@ -35,6 +35,33 @@ pub struct Directory {
     /// Groups (by id) that contain groups: the nested groups' names.
     #[serde(default)]
     pub nested_groups: BTreeMap<String, Vec<String>>,
+}
+
+impl Directory {
+    /// Records a user.
+    pub fn add_user(&mut self, id: &str, upn: &str) {
+        self.users_by_upn.insert(fold_name(upn), (id.to_owned(), upn.to_owned()));
+        self.users_by_id.insert(id.to_owned(), upn.to_owned());
+    }
+
+    /// Records a group (once, however often it is found).
+    pub fn add_group(&mut self, id: &str, name: &str) {
+        let entry = self.groups_by_name.entry(fold_name(name)).or_default();
+        if !entry.iter().any(|(known, _)| known == id) {
+            entry.push((id.to_owned(), name.to_owned()));
+        }
+        self.groups_by_id.insert(id.to_owned(), name.to_owned());
+    }
+
+    /// The user with this UPN: (id, UPN as stored).
+    pub fn user_by_upn(&self, upn: &str) -> Option<&(String, String)> {
+        self.users_by_upn.get(&fold_name(upn))
+    }
+
+    /// Every group with this display name: (id, name as stored).
+    pub fn groups_named(&self, name: &str) -> &[(String, String)] {
+        self.groups_by_name.get(&fold_name(name)).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A name that did not resolve.
@@ -72,9 +99,9 @@ pub fn resolve(
                     let principal = resolver.principal(entry)?;
                     let role = entry.role.clone().or_else(|| default_role.clone());
                     if let (Some(role), Some(live_app)) = (&role, live_app)
-                        && !live_app.roles.iter().any(|candidate| &candidate.name == role)
+                        && !live_app.roles.contains(role)
                     {
-                        let known: Vec<&str> = live_app.roles.iter().map(|role| role.name.as_str()).collect();
+                        let known = live_app.roles.names();
                         resolver.errors.push(ResolveError {
                             origin: entry.origin.clone(),
                             message: format!(
@@ -101,8 +128,11 @@ pub fn resolve(
                     .map(|nested| (entry.principal.id.clone(), nested.clone()))
             })
             .collect();
-        let provisioning =
-            app.provisioning.as_ref().map(|provisioning| desired_provisioning(&app.name, provisioning, tokens));
+        let provisioning = app.provisioning.as_ref().map(|provisioning| DesiredProvisioning {
+            spec: provisioning.clone(),
+            // No entry means the caller could not compare: treat the token as changed, so it is saved.
+            token_state: tokens.get(&app.name).cloned().unwrap_or(TokenState::Changed { fingerprint: String::new() }),
+        });
         apps.insert(
             app.name.clone(),
             DesiredApp {
@@ -122,12 +152,12 @@ pub fn resolve(
 /// The role for principals listed without one: the spec's `defaultRole`; else `User` when
 /// the app has it (every non-gallery app does); else default access for an app without
 /// roles; else `msiam_access`, the role every gallery app has.
-fn default_role(spec_default: Option<&str>, live: Option<&crate::state::LiveApp>) -> Option<String> {
+fn default_role(spec_default: Option<&str>, live: Option<&LiveApp>) -> Option<String> {
     if let Some(role) = spec_default {
         return Some(role.to_owned());
     }
     let Some(live) = live else { return Some("User".to_owned()) };
-    if live.roles.iter().any(|role| role.name == "User") {
+    if live.roles.contains("User") {
         Some("User".to_owned())
     } else if live.roles.is_empty() {
         None
@@ -144,49 +174,6 @@ fn quoted(names: &[&str]) -> String {
     }
 }
 
-/// Where a token reference points, with `fromFile` paths made relative to the spec file.
-pub fn token_reference(source: &model::TokenSource) -> TokenReference {
-    match source {
-        model::TokenSource::Env { variable } => TokenReference::Env { variable: variable.clone() },
-        model::TokenSource::File { path, relative_to } => {
-            let base = Path::new(relative_to).parent().unwrap_or(Path::new(""));
-            let joined = if Path::new(path).is_absolute() { Path::new(path).to_path_buf() } else { base.join(path) };
-            TokenReference::File { path: joined.to_string_lossy().replace('\\', "/") }
-        }
-    }
-}
-
-fn desired_provisioning(
-    name: &str,
-    provisioning: &model::Provisioning,
-    tokens: &BTreeMap<String, TokenState>,
-) -> DesiredProvisioning {
-    DesiredProvisioning {
-        status: match provisioning.status {
-            model::ProvisioningStatus::On => Status::On,
-            model::ProvisioningStatus::Off => Status::Off,
-        },
-        base_url: provisioning.credentials.base_url.clone(),
-        token: token_reference(&provisioning.credentials.token),
-        // No entry means the caller could not compare: treat the token as changed, so it is saved.
-        token_state: tokens.get(name).cloned().unwrap_or(TokenState::Changed { fingerprint: String::new() }),
-        scope: provisioning.scope.map(|scope| match scope {
-            model::Scope::Assigned => ScopeSetting::Assigned,
-            model::Scope::All => ScopeSetting::All,
-        }),
-        skip_out_of_scope_deletions: provisioning.skip_out_of_scope_deletions,
-        notifications: provisioning.notifications.as_ref().map(|notifications| NotificationSetting {
-            enabled: notifications.enabled,
-            email: notifications.email.clone(),
-        }),
-        accidental_deletions: provisioning
-            .accidental_deletions
-            .as_ref()
-            .map(|guard| DeletionGuard { enabled: guard.enabled, threshold: guard.threshold }),
-        test_connection: provisioning.test_connection,
-    }
-}
-
 struct Resolver<'a> {
     directory: &'a Directory,
     errors: &'a mut Vec<ResolveError>,
@@ -197,8 +184,7 @@ impl Resolver<'_> {
         let directory = self.directory;
         let found = match &principal.reference {
             PrincipalRef::UserUpn(upn) => directory
-                .users_by_upn
-                .get(&upn.to_lowercase())
+                .user_by_upn(upn)
                 .map(|(id, upn)| Principal { id: id.clone(), kind: PrincipalKind::User, label: upn.clone() })
                 .ok_or_else(|| format!("no user has the UPN `{upn}` in this tenant; check the spelling, or whether the user was deleted or renamed")),
             PrincipalRef::UserId(id) => directory
@@ -206,14 +192,14 @@ impl Resolver<'_> {
                 .get(id)
                 .map(|upn| Principal { id: id.clone(), kind: PrincipalKind::User, label: upn.clone() })
                 .ok_or_else(|| format!("no user has the id `{id}` in this tenant")),
-            PrincipalRef::GroupName(name) => match directory.groups_by_name.get(&name.to_lowercase()).map(Vec::as_slice) {
-                Some([(id, name)]) => Ok(Principal { id: id.clone(), kind: PrincipalKind::Group, label: name.clone() }),
-                Some(several) if several.len() > 1 => Err(format!(
+            PrincipalRef::GroupName(name) => match directory.groups_named(name) {
+                [(id, name)] => Ok(Principal { id: id.clone(), kind: PrincipalKind::Group, label: name.clone() }),
+                [] => Err(format!("no group is named `{name}` in this tenant; check the spelling (names compare without case)")),
+                several => Err(format!(
                     "{} groups are named `{name}` ({}); name the group by id instead: `{{ id: <GUID> }}`",
                     several.len(),
                     several.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
                 )),
-                _ => Err(format!("no group is named `{name}` in this tenant; check the spelling (names compare without case)")),
             },
             PrincipalRef::GroupId(id) => directory
                 .groups_by_id

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use scimform_spec::model::{AssignmentPolicy, ProvisioningStatus, Scope, TokenSource};
+pub use scimform_spec::model::{
+    AccidentalDeletions, AssignmentPolicy, BaseUrl, Credentials, Notifications, Provisioning, ProvisioningStatus,
+    Scope, TokenSource,
+};
 
 /// What refresh found in the tenant.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,18 +41,18 @@ pub struct LiveApp {
     /// Every tag (other tools' tags are kept on write).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// App roles: id and display name.
+    /// App roles that users and groups can be given.
     #[serde(default)]
-    pub roles: Vec<Role>,
+    pub roles: Roles,
     /// Owners of the service principal.
     #[serde(default)]
     pub owners: Vec<Principal>,
     /// The provisioning job, when there is one.
     #[serde(default)]
     pub job: Option<LiveJob>,
-    /// Saved secrets as Graph reads them back (sensitive values are `*`).
+    /// The saved provisioning settings, decoded (empty without a job).
     #[serde(default)]
-    pub secrets: BTreeMap<String, String>,
+    pub settings: ProvisioningSettings,
     /// Assignments.
     #[serde(default)]
     pub assignments: Vec<LiveAssignment>,
@@ -64,6 +67,45 @@ pub struct Role {
     /// Display name.
     pub name: String,
 }
+
+/// The app roles of an app: the one place where a role's name becomes its id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Roles(pub Vec<Role>);
+
+impl Roles {
+    /// The id to assign for a role name; `None` (no role) is default access. `None` when
+    /// the app has no role of that name.
+    pub fn id_of(&self, role: Option<&str>) -> Option<String> {
+        match role {
+            Some(name) => self.0.iter().find(|role| role.name == name).map(|role| role.id.clone()),
+            None => Some(DEFAULT_ACCESS.to_owned()),
+        }
+    }
+
+    /// A role id's name, for people (the id itself when the app has no such role).
+    pub fn name_of(&self, id: &str) -> String {
+        self.0.iter().find(|role| role.id == id).map_or_else(|| id.to_owned(), |role| role.name.clone())
+    }
+
+    /// Whether the app has a role of that name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|role| role.name == name)
+    }
+
+    /// The role names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.iter().map(|role| role.name.as_str()).collect()
+    }
+
+    /// Whether the app has no roles.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The app role id meaning "default access" (apps without roles).
+pub const DEFAULT_ACCESS: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A user or group, resolved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -113,14 +155,136 @@ pub struct LiveJob {
     /// Template id.
     #[serde(default)]
     pub template_id: Option<String>,
-    /// `Active`, `Paused` or `Disabled`.
-    pub state: String,
-    /// `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+    /// Whether the job runs on its schedule.
+    pub schedule: JobSchedule,
+    /// What the provisioning service says about it.
+    pub status: JobStatus,
+    /// Quarantine details, when it is quarantined.
     #[serde(default)]
-    pub status_code: Option<String>,
-    /// Why it is quarantined, when it is.
+    pub quarantine: Option<Quarantine>,
+}
+
+impl LiveJob {
+    /// Whether the job runs (Provision Status on).
+    pub fn is_running(&self) -> bool {
+        self.schedule == JobSchedule::Active
+    }
+
+    /// Whether the service has put the job in quarantine.
+    pub fn is_quarantined(&self) -> bool {
+        self.status == JobStatus::Quarantine || self.quarantine.is_some()
+    }
+}
+
+/// The state of a job's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobSchedule {
+    /// Runs on its schedule.
+    Active,
+    /// Paused, keeping its state.
+    Paused,
+    /// Never started.
+    Disabled,
+}
+
+impl JobSchedule {
+    /// In words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JobSchedule::Active => "running",
+            JobSchedule::Paused => "paused",
+            JobSchedule::Disabled => "not started",
+        }
+    }
+}
+
+/// The provisioning service's status code for a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobStatus {
+    /// Exists but was never set up.
+    NotConfigured,
+    /// Set up but never run.
+    NotRun,
+    /// Running.
+    Active,
+    /// Paused.
+    Paused,
+    /// Stopped by the service after repeated failures.
+    Quarantine,
+    /// A code this version of scimform does not know.
+    Unknown,
+}
+
+/// Why and since when a job is quarantined.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Quarantine {
+    /// The service's reason.
     #[serde(default)]
-    pub quarantine_reason: Option<String>,
+    pub reason: Option<String>,
+    /// When the current quarantine began.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// When the service tries again.
+    #[serde(default)]
+    pub next_attempt: Option<String>,
+    /// How many quarantines in a row.
+    #[serde(default)]
+    pub series_count: Option<i64>,
+}
+
+/// A job's saved provisioning settings, typed. Refresh decodes them from what Graph reads
+/// back; apply encodes them into what Graph saves. Each field is `None` when not set.
+/// The token is not here: Graph never reads it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProvisioningSettings {
+    /// The SCIM base URL (`None` also when the saved text is not a URL).
+    #[serde(default)]
+    pub base_url: Option<BaseUrl>,
+    /// Who is provisioned.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// Whether out-of-scope users are left alone in the target.
+    #[serde(default)]
+    pub skip_out_of_scope_deletions: Option<bool>,
+    /// Whether failure emails are sent.
+    #[serde(default)]
+    pub notifications_enabled: Option<bool>,
+    /// Who gets them.
+    #[serde(default)]
+    pub notification_email: Option<String>,
+    /// Whether the accidental-deletion guard is on.
+    #[serde(default)]
+    pub deletion_guard_enabled: Option<bool>,
+    /// Its threshold.
+    #[serde(default)]
+    pub deletion_threshold: Option<u32>,
+    /// Settings scimform has no field for, kept verbatim so that saving the full set does
+    /// not lose them. Values Graph masks cannot be kept and are not here.
+    #[serde(default, skip_serializing_if = "Unmanaged::is_empty")]
+    pub unmanaged: Unmanaged,
+}
+
+/// Saved settings scimform does not model, by the provisioning service's own names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Unmanaged {
+    /// Whole settings: name to value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    /// Parts of the notification settings: name to value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notification_parts: BTreeMap<String, serde_json::Value>,
+}
+
+impl Unmanaged {
+    /// Whether there is nothing to keep.
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_empty() && self.notification_parts.is_empty()
+    }
 }
 
 /// An assignment as it is.
@@ -183,64 +347,10 @@ pub struct DesiredApp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DesiredProvisioning {
-    /// Provision Status.
-    pub status: Status,
-    /// SCIM base URL.
-    pub base_url: String,
-    /// Where apply reads the token.
-    pub token: TokenReference,
+    /// The spec's provisioning section.
+    pub spec: Provisioning,
     /// Whether the spec's token is the one behind the live fingerprint.
     pub token_state: TokenState,
-    /// `SyncAll`, when managed.
-    #[serde(default)]
-    pub scope: Option<ScopeSetting>,
-    /// `SkipOutOfScopeDeletions`, when managed.
-    #[serde(default)]
-    pub skip_out_of_scope_deletions: Option<bool>,
-    /// Notification email, when managed.
-    #[serde(default)]
-    pub notifications: Option<NotificationSetting>,
-    /// Deletion guard, when managed.
-    #[serde(default)]
-    pub accidental_deletions: Option<DeletionGuard>,
-    /// Test the connection before saving credentials.
-    pub test_connection: bool,
-}
-
-/// Provision Status (serializable mirror of the spec's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Status {
-    /// Running.
-    On,
-    /// Paused.
-    Off,
-}
-
-/// Provisioning scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ScopeSetting {
-    /// Assigned users and groups only.
-    Assigned,
-    /// Everyone.
-    All,
-}
-
-/// Where a token is read from (never the token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub enum TokenReference {
-    /// An environment variable.
-    Env {
-        /// Its name.
-        variable: String,
-    },
-    /// A file (path already resolved against the spec file's directory).
-    File {
-        /// The path.
-        path: String,
-    },
 }
 
 /// The spec's token against the live fingerprint.
@@ -254,28 +364,6 @@ pub enum TokenState {
         /// The fingerprint to store after saving.
         fingerprint: String,
     },
-}
-
-/// Notification settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NotificationSetting {
-    /// Whether emails are sent.
-    pub enabled: bool,
-    /// Recipient.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-/// Accidental-deletion guard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DeletionGuard {
-    /// Whether it is on.
-    pub enabled: bool,
-    /// Threshold.
-    #[serde(default)]
-    pub threshold: Option<u32>,
 }
 
 /// Assignments as the spec wants them.

@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use scimform_plan::state::{
-    DeletionGuard, Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp,
-    LiveAssignment, LiveJob, NotificationSetting, Principal, PrincipalKind, Role, ScopeSetting, Status, TokenReference,
-    TokenState,
+    AccidentalDeletions, BaseUrl, Credentials, Desired, DesiredApp, DesiredAssignment, DesiredAssignments,
+    DesiredProvisioning, JobSchedule, JobStatus, Live, LiveApp, LiveAssignment, LiveJob, Notifications, Principal,
+    PrincipalKind, Provisioning, ProvisioningSettings, ProvisioningStatus, Role, Roles, Scope, TokenSource, TokenState,
 };
-use scimform_plan::{Action, DEFAULT_ACCESS, MANAGED_TAG, Options, name_tag};
-use serde_json::json;
+use scimform_plan::{Action, MANAGED_TAG, Options, name_tag};
 
 const TEMPLATE: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 const ROLES: [(&str, &str); 3] = [("r-user", "User"), ("r-admin", "Admin"), ("r-msiam", "msiam_access")];
@@ -35,21 +34,25 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
     (
         any::<bool>(),
         prop::sample::select(vec!["https://a.example.com/scim", "https://b.example.com/v2"]),
-        prop::option::of(prop::bool::ANY.prop_map(|all| if all { ScopeSetting::All } else { ScopeSetting::Assigned })),
+        prop::option::of(prop::bool::ANY.prop_map(|all| if all { Scope::All } else { Scope::Assigned })),
         prop::option::of(any::<bool>()),
         prop::option::of((any::<bool>(), prop::option::of(Just("ops@contoso.com".to_owned())))),
         prop::option::of((any::<bool>(), prop::option::of(1u32..1000))),
     )
         .prop_map(|(on, base_url, scope, skip, notifications, guard)| DesiredProvisioning {
-            status: if on { Status::On } else { Status::Off },
-            base_url: base_url.to_owned(),
-            token: TokenReference::Env { variable: "TOKEN".to_owned() },
+            spec: Provisioning {
+                status: if on { ProvisioningStatus::On } else { ProvisioningStatus::Off },
+                credentials: Credentials {
+                    base_url: BaseUrl::parse(base_url).unwrap(),
+                    token: TokenSource::Env { variable: "TOKEN".to_owned() },
+                },
+                scope,
+                skip_out_of_scope_deletions: skip,
+                notifications: notifications.map(|(enabled, email)| Notifications { enabled, email }),
+                accidental_deletions: guard.map(|(enabled, threshold)| AccidentalDeletions { enabled, threshold }),
+                test_connection: true,
+            },
             token_state: TokenState::Unchanged,
-            scope,
-            skip_out_of_scope_deletions: skip,
-            notifications: notifications.map(|(enabled, email)| NotificationSetting { enabled, email }),
-            accidental_deletions: guard.map(|(enabled, threshold)| DeletionGuard { enabled, threshold }),
-            test_connection: true,
         })
 }
 
@@ -88,43 +91,39 @@ fn desired() -> impl Strategy<Value = Desired> {
         .prop_map(|apps| Desired { apps })
 }
 
+fn roles() -> Roles {
+    Roles(ROLES.iter().map(|(id, name)| Role { id: (*id).to_owned(), name: (*name).to_owned() }).collect())
+}
+
 /// The live state that `desired` describes exactly.
 fn live_from(desired: &Desired) -> Live {
     let mut apps = BTreeMap::new();
     for (name, app) in &desired.apps {
-        let mut secrets = BTreeMap::new();
+        let mut settings = ProvisioningSettings::default();
         let job = app.provisioning.as_ref().map(|provisioning| {
-            secrets.insert("BaseAddress".to_owned(), provisioning.base_url.clone());
-            secrets.insert("SecretToken".to_owned(), "*".to_owned());
-            if let Some(scope) = provisioning.scope {
-                secrets.insert("SyncAll".to_owned(), (scope == ScopeSetting::All).to_string());
+            let spec = &provisioning.spec;
+            settings.base_url = Some(spec.credentials.base_url.clone());
+            settings.scope = spec.scope;
+            settings.skip_out_of_scope_deletions = spec.skip_out_of_scope_deletions;
+            if let Some(notifications) = &spec.notifications {
+                settings.notifications_enabled = Some(notifications.enabled);
+                settings.notification_email = notifications.email.clone();
             }
-            if let Some(skip) = provisioning.skip_out_of_scope_deletions {
-                secrets.insert("SkipOutOfScopeDeletions".to_owned(), if skip { "True" } else { "False" }.to_owned());
+            if let Some(guard) = &spec.accidental_deletions {
+                settings.deletion_guard_enabled = Some(guard.enabled);
+                settings.deletion_threshold = guard.threshold;
             }
-            let mut settings = serde_json::Map::new();
-            if let Some(notifications) = &provisioning.notifications {
-                settings.insert("Enabled".to_owned(), json!(notifications.enabled));
-                if let Some(email) = &notifications.email {
-                    settings.insert("Recipients".to_owned(), json!(email));
-                }
-            }
-            if let Some(guard) = &provisioning.accidental_deletions {
-                settings.insert("DeleteThresholdEnabled".to_owned(), json!(guard.enabled));
-                if let Some(threshold) = guard.threshold {
-                    settings.insert("DeleteThresholdValue".to_owned(), json!(threshold));
-                }
-            }
-            if !settings.is_empty() {
-                secrets.insert("SyncNotificationSettings".to_owned(), serde_json::Value::Object(settings).to_string());
-            }
-            let state = if provisioning.status == Status::On { "Active" } else { "Paused" };
+            let (schedule, status) = if spec.status == ProvisioningStatus::On {
+                (JobSchedule::Active, JobStatus::Active)
+            } else {
+                (JobSchedule::Paused, JobStatus::Paused)
+            };
             LiveJob {
                 id: format!("scim.{name}"),
                 template_id: Some("scim".to_owned()),
-                state: state.to_owned(),
-                status_code: Some(state.to_owned()),
-                quarantine_reason: None,
+                schedule,
+                status,
+                quarantine: None,
             }
         });
         let assignments = app
@@ -135,10 +134,7 @@ fn live_from(desired: &Desired) -> Live {
             .map(|(index, entry)| LiveAssignment {
                 id: format!("a-{name}-{index}"),
                 principal: entry.principal.clone(),
-                role_id: match entry.role.as_deref() {
-                    Some(role) => ROLES.iter().find(|(_, candidate)| *candidate == role).unwrap().0.to_owned(),
-                    None => DEFAULT_ACCESS.to_owned(),
-                },
+                role_id: roles().id_of(entry.role.as_deref()).unwrap(),
             })
             .collect();
         apps.insert(
@@ -149,10 +145,10 @@ fn live_from(desired: &Desired) -> Live {
                 display_name: app.display_name.clone(),
                 template_id: Some(TEMPLATE.to_owned()),
                 tags: vec![MANAGED_TAG.to_owned(), name_tag(name)],
-                roles: ROLES.iter().map(|(id, name)| Role { id: (*id).to_owned(), name: (*name).to_owned() }).collect(),
+                roles: roles(),
                 owners: app.owners.clone().unwrap_or_default(),
                 job,
-                secrets,
+                settings,
                 assignments,
             },
         );
@@ -194,12 +190,12 @@ proptest! {
                 Some((format!("{address}.owner[\"intruder@contoso.com\"]"), Action::Delete))
             }
             3 if wanted.provisioning.is_some() => {
-                app.secrets.insert("BaseAddress".into(), "https://changed.example.com".into());
+                app.settings.base_url = Some(BaseUrl::parse("https://changed.example.com").unwrap());
                 Some((format!("{address}.provisioning"), Action::Update))
             }
             4 if wanted.provisioning.is_some() => {
                 let job = app.job.as_mut().unwrap();
-                job.state = if job.state == "Active" { "Paused".into() } else { "Active".into() };
+                job.schedule = if job.is_running() { JobSchedule::Paused } else { JobSchedule::Active };
                 Some((format!("{address}.provisioning.status"), Action::Update))
             }
             5 if wanted.assignments.as_ref().is_some_and(|assignments| !assignments.entries.is_empty()) => {

@@ -6,6 +6,8 @@
 //! states and leaves everything else in the tenant alone. Names of users, groups and roles
 //! are not resolved here (that needs the tenant); they are well formed.
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::Span;
 
 /// The non-gallery ("custom") application template in Entra ID.
@@ -69,8 +71,10 @@ impl Template {
     }
 }
 
-/// Automatic provisioning.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Automatic provisioning. Serializable: the planner keeps it as the desired provisioning
+/// of an app, so these vocabulary types are defined once, here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Provisioning {
     /// Provision Status.
     pub status: ProvisioningStatus,
@@ -89,7 +93,8 @@ pub struct Provisioning {
 }
 
 /// Provision Status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ProvisioningStatus {
     /// The job runs.
     On,
@@ -98,7 +103,8 @@ pub enum ProvisioningStatus {
 }
 
 /// Provisioning scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Scope {
     /// Only assigned users and groups (`SyncAll` = false).
     Assigned,
@@ -107,33 +113,83 @@ pub enum Scope {
 }
 
 /// The SCIM endpoint and where its token comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Credentials {
-    /// The SCIM base URL, as written (already checked to be a valid https or loopback URL).
-    pub base_url: String,
+    /// The SCIM base URL (checked to be a valid https or loopback URL).
+    pub base_url: BaseUrl,
     /// Where the token is read from at plan time.
     pub token: TokenSource,
 }
 
-/// Where a secret is read from. The secret itself never appears in a spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a secret is read from. The secret itself never appears in a spec, a plan or a
+/// log: only this reference does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum TokenSource {
     /// An environment variable.
     Env {
         /// The variable's name.
         variable: String,
     },
-    /// A file; `path` is as written, relative to the directory of `relative_to`.
+    /// A file. The path is the one written in the spec, joined to the spec file's
+    /// directory (or kept as written when absolute), with `/` separators.
     File {
-        /// The path as written.
+        /// The path.
         path: String,
-        /// The spec file the path is relative to.
-        relative_to: String,
     },
 }
 
-/// Failure notification settings (`SyncNotificationSettings`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A SCIM base URL: parsed once, when the spec is validated (or when refresh decodes the
+/// saved one), and compared as a URL from then on. Serialized as its text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BaseUrl(url::Url);
+
+impl std::fmt::Debug for BaseUrl {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), formatter)
+    }
+}
+
+impl BaseUrl {
+    /// Parses a URL (any scheme; the spec's rules on schemes are checked by validation).
+    pub fn parse(text: &str) -> Result<BaseUrl, url::ParseError> {
+        url::Url::parse(text).map(BaseUrl)
+    }
+
+    /// The URL's text, as it is sent to Graph.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BaseUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<BaseUrl, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        BaseUrl::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Failure notification settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Notifications {
     /// Whether emails are sent.
     pub enabled: bool,
@@ -141,8 +197,9 @@ pub struct Notifications {
     pub email: Option<String>,
 }
 
-/// Accidental-deletion guard (`DeleteThresholdEnabled`, `DeleteThresholdValue`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Accidental-deletion guard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccidentalDeletions {
     /// Whether the guard is on.
     pub enabled: bool,
@@ -162,7 +219,8 @@ pub struct Assignments {
 }
 
 /// Assignment policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum AssignmentPolicy {
     /// Remove assignments that are not listed.
     Exact,
@@ -204,9 +262,9 @@ impl PrincipalRef {
     /// compare without case, as Entra ID compares them.
     pub fn identity_key(&self) -> String {
         match self {
-            PrincipalRef::UserUpn(upn) => format!("user:{}", upn.to_lowercase()),
+            PrincipalRef::UserUpn(upn) => format!("user:{}", fold_name(upn)),
             PrincipalRef::UserId(id) => format!("user-id:{id}"),
-            PrincipalRef::GroupName(name) => format!("group:{}", name.to_lowercase()),
+            PrincipalRef::GroupName(name) => format!("group:{}", fold_name(name)),
             PrincipalRef::GroupId(id) => format!("group-id:{id}"),
         }
     }
@@ -221,4 +279,10 @@ impl std::fmt::Display for PrincipalRef {
             PrincipalRef::GroupId(id) => write!(formatter, "group:{id}"),
         }
     }
+}
+
+/// How Entra ID compares user principal names and group display names: without case. The
+/// one place that folds them; every map keyed by such a name uses it.
+pub fn fold_name(name: &str) -> String {
+    name.to_lowercase()
 }

@@ -268,6 +268,35 @@ pub struct GroupDetail {
     pub role: Option<String>,
 }
 
+// The mirror enums convert into the model's vocabulary, their one definition.
+
+impl From<ProvisioningStatus> for crate::model::ProvisioningStatus {
+    fn from(status: ProvisioningStatus) -> Self {
+        match status {
+            ProvisioningStatus::On => crate::model::ProvisioningStatus::On,
+            ProvisioningStatus::Off => crate::model::ProvisioningStatus::Off,
+        }
+    }
+}
+
+impl From<Scope> for crate::model::Scope {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Assigned => crate::model::Scope::Assigned,
+            Scope::All => crate::model::Scope::All,
+        }
+    }
+}
+
+impl From<AssignmentPolicy> for crate::model::AssignmentPolicy {
+    fn from(policy: AssignmentPolicy) -> Self {
+        match policy {
+            AssignmentPolicy::Exact => crate::model::AssignmentPolicy::Exact,
+            AssignmentPolicy::Additive => crate::model::AssignmentPolicy::Additive,
+        }
+    }
+}
+
 /// The JSON Schema of one spec document, as committed in `schemas/`.
 pub fn json_schema() -> serde_json::Value {
     let mut schema =

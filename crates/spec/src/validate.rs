@@ -20,6 +20,47 @@ enum Step<'a> {
 }
 use Step::{Index, Key};
 
+/// One entry of an assignment list, whichever list and form it was written in.
+struct Entry<'a> {
+    /// The UPN or group name.
+    name: Option<&'a String>,
+    id: Option<&'a String>,
+    role: Option<&'a String>,
+    /// Written as a bare string rather than a mapping.
+    short: bool,
+}
+
+/// What differs between the `users` and `groups` lists.
+struct EntryKind {
+    list: &'static str,
+    name_field: &'static str,
+    what: &'static str,
+    id_what: &'static str,
+    check_name: fn(&mut Checker<'_>, &str, Span) -> bool,
+    by_name: fn(String) -> PrincipalRef,
+    by_id: fn(String) -> PrincipalRef,
+}
+
+const USER: EntryKind = EntryKind {
+    list: "users",
+    name_field: "upn",
+    what: "user",
+    id_what: "user id",
+    check_name: |checker, upn, span| checker.upn(upn, span, "user"),
+    by_name: PrincipalRef::UserUpn,
+    by_id: PrincipalRef::UserId,
+};
+
+const GROUP: EntryKind = EntryKind {
+    list: "groups",
+    name_field: "name",
+    what: "group",
+    id_what: "group id",
+    check_name: |checker, name, span| checker.group_name(name, span),
+    by_name: PrincipalRef::GroupName,
+    by_id: PrincipalRef::GroupId,
+};
+
 /// Longest name Entra ID accepts for an application's displayName.
 const MAX_DISPLAY_NAME: usize = 256;
 /// Graph stores the deletion threshold as a 32-bit integer.
@@ -162,26 +203,20 @@ impl Checker<'_> {
 
     fn provisioning(&mut self, provisioning: &raw::Provisioning) -> model::Provisioning {
         let credentials = self.credentials(&provisioning.credentials);
-        let scope = provisioning.scope.map(|scope| match scope {
-            raw::Scope::Assigned => model::Scope::Assigned,
-            raw::Scope::All => {
-                self.warning(
-                    Code::Risky,
-                    self.span(&[Key("provisioning"), Key("scope")]),
-                    "scope `all` provisions every user and group in the tenant, assigned or not",
-                    Some("use `scope: assigned` unless the target should receive the whole directory".to_owned()),
-                );
-                model::Scope::All
-            }
-        });
+        let scope = provisioning.scope.map(model::Scope::from);
+        if scope == Some(model::Scope::All) {
+            self.warning(
+                Code::Risky,
+                self.span(&[Key("provisioning"), Key("scope")]),
+                "scope `all` provisions every user and group in the tenant, assigned or not",
+                Some("use `scope: assigned` unless the target should receive the whole directory".to_owned()),
+            );
+        }
         let notifications = provisioning.notifications.as_ref().map(|notifications| self.notifications(notifications));
         let accidental_deletions =
             provisioning.accidental_deletions.as_ref().map(|guard| self.accidental_deletions(guard));
         model::Provisioning {
-            status: match provisioning.status {
-                raw::ProvisioningStatus::On => model::ProvisioningStatus::On,
-                raw::ProvisioningStatus::Off => model::ProvisioningStatus::Off,
-            },
+            status: provisioning.status.into(),
             credentials,
             scope,
             skip_out_of_scope_deletions: provisioning.skip_out_of_scope_deletions,
@@ -193,7 +228,7 @@ impl Checker<'_> {
 
     fn credentials(&mut self, credentials: &raw::Credentials) -> model::Credentials {
         let base = [Key("provisioning"), Key("credentials")];
-        self.base_url(&credentials.base_url, self.span(&[base[0], base[1], Key("baseUrl")]));
+        let base_url = self.base_url(&credentials.base_url, self.span(&[base[0], base[1], Key("baseUrl")]));
         let token_span = self.span(&[base[0], base[1], Key("token")]);
         let token = match (&credentials.token.from_env, &credentials.token.from_file) {
             (Some(variable), None) => {
@@ -218,7 +253,7 @@ impl Checker<'_> {
                         Some("give the path of the file that holds the token, relative to this spec file".to_owned()),
                     );
                 }
-                model::TokenSource::File { path: path.clone(), relative_to: self.file.to_owned() }
+                model::TokenSource::File { path: beside(self.file, path) }
             }
             (Some(_), Some(_)) => {
                 self.error(
@@ -241,10 +276,22 @@ impl Checker<'_> {
             // Only wrong keys were written; they have been reported as such.
             (None, None) => model::TokenSource::Env { variable: String::new() },
         };
-        model::Credentials { base_url: credentials.base_url.clone(), token }
+        // An invalid URL has been reported; the spec it would be part of is never built.
+        let base_url = base_url.unwrap_or_else(|| model::BaseUrl::parse("https://invalid.invalid/").expect("valid"));
+        model::Credentials { base_url, token }
     }
 
-    fn base_url(&mut self, text: &str, span: Span) {
+    /// Checks a base URL; returns it parsed when it is acceptable.
+    fn base_url(&mut self, text: &str, span: Span) -> Option<model::BaseUrl> {
+        let errors_before = self.found_error;
+        self.found_error = false;
+        self.check_base_url(text, span);
+        let acceptable = !self.found_error;
+        self.found_error |= errors_before;
+        if acceptable { model::BaseUrl::parse(text).ok() } else { None }
+    }
+
+    fn check_base_url(&mut self, text: &str, span: Span) {
         let url = match url::Url::parse(text) {
             Ok(url) => url,
             Err(error) => {
@@ -368,78 +415,29 @@ impl Checker<'_> {
     }
 
     fn assignments(&mut self, assignments: &raw::Assignments) -> model::Assignments {
-        let policy = match assignments.policy {
-            Some(raw::AssignmentPolicy::Additive) => model::AssignmentPolicy::Additive,
-            Some(raw::AssignmentPolicy::Exact) | None => model::AssignmentPolicy::Exact,
-        };
+        let policy = assignments.policy.map_or(model::AssignmentPolicy::Exact, model::AssignmentPolicy::from);
         if let Some(role) = &assignments.default_role {
             self.role(role, self.span(&[Key("assignments"), Key("defaultRole")]));
         }
         let mut seen = HashMap::new();
         let mut principals = Vec::new();
-        for (index, entry) in assignments.users.iter().enumerate() {
-            let at = [Key("assignments"), Key("users"), Index(index)];
-            let span = self.span(&at);
-            let (reference, role) = match entry {
-                raw::UserEntry::Upn(upn) => {
-                    (self.upn(upn, span, "user").then(|| PrincipalRef::UserUpn(upn.clone())), None)
-                }
-                raw::UserEntry::Detailed(detail) => {
-                    let reference = match (&detail.upn, &detail.id) {
-                        (Some(upn), None) => self
-                            .upn(upn, self.span(&[at[0], at[1], at[2], Key("upn")]), "user")
-                            .then(|| PrincipalRef::UserUpn(upn.clone())),
-                        (None, Some(id)) => self
-                            .guid(id, self.span(&[at[0], at[1], at[2], Key("id")]), "user id")
-                            .then(|| PrincipalRef::UserId(id.to_lowercase())),
-                        _ => {
-                            self.one_of(span, &at, "user", "upn");
-                            None
-                        }
-                    };
-                    if let Some(role) = &detail.role {
-                        self.role(role, self.span(&[at[0], at[1], at[2], Key("role")]));
-                    }
-                    (reference, detail.role.clone())
-                }
-            };
-            if let Some(reference) = reference
-                && self.first_time(&mut seen, &reference, span, "user")
-            {
-                principals.push(model::Principal { reference, role, origin: self.origin(span) });
+        let users = assignments.users.iter().map(|entry| match entry {
+            raw::UserEntry::Upn(upn) => Entry { name: Some(upn), id: None, role: None, short: true },
+            raw::UserEntry::Detailed(detail) => {
+                Entry { name: detail.upn.as_ref(), id: detail.id.as_ref(), role: detail.role.as_ref(), short: false }
             }
+        });
+        for (index, entry) in users.enumerate() {
+            principals.extend(self.assignment_entry(&USER, index, &entry, &mut seen));
         }
-        for (index, entry) in assignments.groups.iter().enumerate() {
-            let at = [Key("assignments"), Key("groups"), Index(index)];
-            let span = self.span(&at);
-            let (reference, role) = match entry {
-                raw::GroupEntry::Name(name) => {
-                    (self.group_name(name, span).then(|| PrincipalRef::GroupName(name.clone())), None)
-                }
-                raw::GroupEntry::Detailed(detail) => {
-                    let reference = match (&detail.name, &detail.id) {
-                        (Some(name), None) => self
-                            .group_name(name, self.span(&[at[0], at[1], at[2], Key("name")]))
-                            .then(|| PrincipalRef::GroupName(name.clone())),
-                        (None, Some(id)) => self
-                            .guid(id, self.span(&[at[0], at[1], at[2], Key("id")]), "group id")
-                            .then(|| PrincipalRef::GroupId(id.to_lowercase())),
-                        _ => {
-                            self.one_of(span, &at, "group", "name");
-                            None
-                        }
-                    };
-                    if let Some(role) = &detail.role {
-                        self.role(role, self.span(&[at[0], at[1], at[2], Key("role")]));
-                    }
-                    (reference, detail.role.clone())
-                }
-            };
-            if let Some(reference) = reference
-                && self.first_time(&mut seen, &reference, span, "group")
-            {
-                principals.push(model::Principal { reference, role, origin: self.origin(span) });
+        let groups = assignments.groups.iter().map(|entry| match entry {
+            raw::GroupEntry::Name(name) => Entry { name: Some(name), id: None, role: None, short: true },
+            raw::GroupEntry::Detailed(detail) => {
+                Entry { name: detail.name.as_ref(), id: detail.id.as_ref(), role: detail.role.as_ref(), short: false }
             }
+        });
+        for (index, entry) in groups.enumerate() {
+            principals.extend(self.assignment_entry(&GROUP, index, &entry, &mut seen));
         }
         let listed = |checker: &Self, key| {
             checker
@@ -455,6 +453,44 @@ impl Checker<'_> {
             );
         }
         model::Assignments { policy, default_role: assignments.default_role.clone(), principals }
+    }
+
+    /// Checks one entry of `assignments.users` or `assignments.groups`.
+    fn assignment_entry(
+        &mut self,
+        kind: &EntryKind,
+        index: usize,
+        entry: &Entry<'_>,
+        seen: &mut HashMap<String, Span>,
+    ) -> Option<model::Principal> {
+        let at = [Key("assignments"), Key(kind.list), Index(index)];
+        let span = self.span(&at);
+        let field_span = |checker: &Self, field| {
+            if entry.short { span } else { checker.span(&[at[0], at[1], at[2], Key(field)]) }
+        };
+        let reference = match (entry.name, entry.id) {
+            (Some(name), None) => {
+                let name_span = field_span(self, kind.name_field);
+                (kind.check_name)(self, name, name_span).then(|| (kind.by_name)(name.clone()))
+            }
+            (None, Some(id)) => {
+                let id_span = field_span(self, "id");
+                self.guid(id, id_span, kind.id_what).then(|| (kind.by_id)(id.to_lowercase()))
+            }
+            _ => {
+                self.one_of(span, &at, kind.what, kind.name_field);
+                None
+            }
+        };
+        if let Some(role) = entry.role {
+            self.role(role, field_span(self, "role"));
+        }
+        let reference = reference?;
+        self.first_time(seen, &reference, span, kind.what).then(|| model::Principal {
+            reference,
+            role: entry.role.cloned(),
+            origin: self.origin(span),
+        })
     }
 
     // --- Single values -------------------------------------------------------------
@@ -651,6 +687,18 @@ fn slugify(name: &str) -> String {
     }
     let slug = slug.trim_matches('-').trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches('-');
     slug.chars().take(MAX_NAME).collect::<String>().trim_end_matches('-').to_owned()
+}
+
+/// A `fromFile` path joined to the directory of the spec file that names it (kept as
+/// written when absolute), with `/` separators. Pure path arithmetic: nothing is read.
+fn beside(spec_file: &str, path: &str) -> String {
+    let path_buf = std::path::Path::new(path);
+    let joined = if path_buf.is_absolute() {
+        path_buf.to_path_buf()
+    } else {
+        std::path::Path::new(spec_file).parent().unwrap_or(std::path::Path::new("")).join(path_buf)
+    };
+    joined.to_string_lossy().replace('\\', "/")
 }
 
 fn is_env_name(name: &str) -> bool {

@@ -99,36 +99,6 @@ impl Reply {
     }
 }
 
-/// Path segments that are names, not ids. Everything else is an id in route templates.
-const LITERALS: &[&str] = &[
-    "users",
-    "groups",
-    "members",
-    "transitiveMembers",
-    "applications",
-    "servicePrincipals",
-    "owners",
-    "$ref",
-    "appRoleAssignedTo",
-    "synchronization",
-    "jobs",
-    "templates",
-    "secrets",
-    "schema",
-    "start",
-    "pause",
-    "restart",
-    "validateCredentials",
-    "provisionOnDemand",
-    "bulkUpload",
-    "applicationTemplates",
-    "instantiate",
-    "$batch",
-    "microsoft.graph.group",
-    "microsoft.graph.user",
-    "directoryObjects",
-];
-
 /// Bound actions Graph also accepts with the `microsoft.graph.` namespace.
 const ACTIONS: &[&str] = &["start", "pause", "restart", "validateCredentials", "provisionOnDemand", "instantiate"];
 
@@ -144,24 +114,11 @@ pub(crate) fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// `GET /servicePrincipals/{id}/synchronization/jobs` for logs and fault rules.
+/// `GET /servicePrincipals/{id}/synchronization/jobs` for logs and fault rules, with the
+/// route templates of the Graph reference (shared with the client, so the two agree).
 pub(crate) fn route_template(method: &str, path: &str) -> String {
-    let mut template = String::new();
-    for segment in segments(path) {
-        template.push('/');
-        if let Some((collection, _)) = segment.split_once("(appId=") {
-            template.push_str(collection);
-            template.push_str("(appId={appId})");
-        } else if LITERALS.contains(&segment.as_str()) {
-            template.push_str(&segment);
-        } else {
-            template.push_str("{id}");
-        }
-    }
-    if template.is_empty() {
-        template.push('/');
-    }
-    format!("{method} {template}")
+    let segments = segments(path);
+    format!("{method} {}", scimform_graph_reference::template_of(segments.iter().map(String::as_str)))
 }
 
 /// Runs one Graph request.

@@ -2,7 +2,7 @@
 //! typed methods; the emulator's request log proves each one was answered with success.
 
 use scimform_graph::models::{ApplicationPatch, NewAppRoleAssignment, SecretPair, ServicePrincipalPatch};
-use scimform_graph::{Secret, literal};
+use scimform_graph::{Owned, Secret, literal};
 use serde_json::json;
 
 use crate::support::{Bed, workspace_root};
@@ -51,14 +51,14 @@ async fn every_requested_operation_through_the_client() {
         .unwrap();
 
     let owner = client.get_user("ops-admin@contoso.com").await.unwrap();
-    client.add_application_owner(&application.id, &owner.id).await.unwrap();
-    assert_eq!(client.list_application_owners(&application.id).await.unwrap()[0].id, owner.id);
-    assert_eq!(client.list_application_owner_ids(&application.id).await.unwrap(), vec![owner.id.clone()]);
-    client.remove_application_owner(&application.id, &owner.id).await.unwrap();
-    client.add_service_principal_owner(&sp.id, &owner.id).await.unwrap();
-    assert_eq!(client.list_service_principal_owners(&sp.id).await.unwrap().len(), 1);
-    assert_eq!(client.list_service_principal_owner_ids(&sp.id).await.unwrap(), vec![owner.id.clone()]);
-    client.remove_service_principal_owner(&sp.id, &owner.id).await.unwrap();
+    client.add_owner(Owned::Application(&application.id), &owner.id).await.unwrap();
+    assert_eq!(client.list_owners(Owned::Application(&application.id)).await.unwrap()[0].id, owner.id);
+    assert_eq!(client.list_owner_ids(Owned::Application(&application.id)).await.unwrap(), vec![owner.id.clone()]);
+    client.remove_owner(Owned::Application(&application.id), &owner.id).await.unwrap();
+    client.add_owner(Owned::ServicePrincipal(&sp.id), &owner.id).await.unwrap();
+    assert_eq!(client.list_owners(Owned::ServicePrincipal(&sp.id)).await.unwrap().len(), 1);
+    assert_eq!(client.list_owner_ids(Owned::ServicePrincipal(&sp.id)).await.unwrap(), vec![owner.id.clone()]);
+    client.remove_owner(Owned::ServicePrincipal(&sp.id), &owner.id).await.unwrap();
 
     let users = client.list_users(Some("startsWith(userPrincipalName,'a')")).await.unwrap();
     let alice = &users[0];

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use scimform_graph::models::NewAppRoleAssignment;
-use scimform_graph::{Config, Delivery, Error};
+use scimform_graph::{Config, Delivery, Error, Failure, Intent};
 use serde_json::json;
 
 use crate::support::{Bed, fast_config};
@@ -66,7 +66,7 @@ async fn creates_are_not_repeated_after_an_ambiguous_failure() {
     let before = client.request_count();
     let error = client.create_assignment(&assignment).await.unwrap_err();
     assert_eq!(error.status(), Some(503));
-    assert!(error.is_retryable(), "the caller may re-check and try again");
+    assert_eq!(error.failure(Intent::Create), Failure::Unknown, "the caller re-checks by reading");
     assert_eq!(client.request_count() - before, 1);
     // A dropped connection after sending is ambiguous too.
     bed.faults(json!({ "rules": [{ "route": "POST /servicePrincipals/{id}/appRoleAssignedTo", "first": 1, "action": { "type": "drop" } }] })).await;

@@ -1,0 +1,228 @@
+//! Graph's provisioning vocabulary, in one place: the saved settings (`synchronization
+//! secrets`) and the job's schedule and status, decoded into scimform's typed settings and
+//! encoded back.
+//!
+//! The planner never sees these names (a tidy test keeps it so). What refresh reads goes
+//! through [`decode_settings`] and [`decode_job`]; what apply saves goes through
+//! [`encode_settings`] and [`encode_reset`].
+//!
+//! Rules of the encoding:
+//! - Graph replaces the whole secret set on every save, so a save always carries every
+//!   setting: the ones scimform models, and the [`Unmanaged`] ones kept verbatim.
+//! - Masked values (`*`, Graph never reads them back) cannot be written back: they are
+//!   dropped on decode, and the token is always written from its reference.
+//! - Notification and deletion-guard settings share one JSON-valued setting; its parts
+//!   that scimform does not model are kept verbatim too.
+
+use scimform_graph::Secret;
+use scimform_graph::models::{SecretPair, SecretReadBack, SynchronizationJob};
+use scimform_plan::ResetPart;
+use scimform_plan::state::{
+    BaseUrl, JobSchedule, JobStatus, LiveJob, ProvisioningSettings, Quarantine, Scope, Unmanaged,
+};
+use serde_json::{Value, json};
+
+const BASE_ADDRESS: &str = "BaseAddress";
+const SECRET_TOKEN: &str = "SecretToken";
+const SYNC_ALL: &str = "SyncAll";
+const SKIP_OUT_OF_SCOPE_DELETIONS: &str = "SkipOutOfScopeDeletions";
+const NOTIFICATION_SETTINGS: &str = "SyncNotificationSettings";
+const ENABLED: &str = "Enabled";
+const RECIPIENTS: &str = "Recipients";
+const DELETE_THRESHOLD_ENABLED: &str = "DeleteThresholdEnabled";
+const DELETE_THRESHOLD_VALUE: &str = "DeleteThresholdValue";
+/// How Graph masks a value it does not read back.
+const MASKED: &str = "*";
+
+/// The saved settings as Graph reads them back, typed.
+pub(crate) fn decode_settings(pairs: Vec<SecretReadBack>) -> ProvisioningSettings {
+    let mut settings = ProvisioningSettings::default();
+    for pair in pairs {
+        let value = pair.value.unwrap_or_default();
+        match pair.key.as_str() {
+            BASE_ADDRESS => settings.base_url = BaseUrl::parse(&value).ok(),
+            SECRET_TOKEN => {}
+            SYNC_ALL => settings.scope = boolean(&value).map(|all| if all { Scope::All } else { Scope::Assigned }),
+            SKIP_OUT_OF_SCOPE_DELETIONS => settings.skip_out_of_scope_deletions = boolean(&value),
+            NOTIFICATION_SETTINGS => decode_notifications(&value, &mut settings),
+            _ if value == MASKED => {}
+            key => {
+                settings.unmanaged.settings.insert(key.to_owned(), value);
+            }
+        }
+    }
+    settings
+}
+
+fn decode_notifications(text: &str, settings: &mut ProvisioningSettings) {
+    let Ok(Value::Object(parts)) = serde_json::from_str::<Value>(text) else { return };
+    for (key, value) in parts {
+        match key.as_str() {
+            ENABLED => settings.notifications_enabled = json_boolean(&value),
+            RECIPIENTS => settings.notification_email = value.as_str().map(str::to_owned),
+            DELETE_THRESHOLD_ENABLED => settings.deletion_guard_enabled = json_boolean(&value),
+            DELETE_THRESHOLD_VALUE => settings.deletion_threshold = json_number(&value),
+            _ => {
+                settings.unmanaged.notification_parts.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The full secret set to save: every setting, and the token.
+pub(crate) fn encode_settings(settings: &ProvisioningSettings, token: Secret) -> Vec<SecretPair> {
+    let plain = |key: &str, value: String| SecretPair { key: key.to_owned(), value: Secret::new(value) };
+    let mut pairs = Vec::new();
+    if let Some(base_url) = &settings.base_url {
+        pairs.push(plain(BASE_ADDRESS, base_url.as_str().to_owned()));
+    }
+    pairs.push(SecretPair { key: SECRET_TOKEN.to_owned(), value: token });
+    if let Some(scope) = settings.scope {
+        pairs.push(plain(SYNC_ALL, (scope == Scope::All).to_string()));
+    }
+    if let Some(skip) = settings.skip_out_of_scope_deletions {
+        pairs.push(plain(SKIP_OUT_OF_SCOPE_DELETIONS, if skip { "True" } else { "False" }.to_owned()));
+    }
+    if let Some(notifications) = encode_notifications(settings) {
+        pairs.push(plain(NOTIFICATION_SETTINGS, notifications));
+    }
+    let Unmanaged { settings: kept, .. } = &settings.unmanaged;
+    pairs.extend(kept.iter().map(|(key, value)| plain(key, value.clone())));
+    pairs
+}
+
+fn encode_notifications(settings: &ProvisioningSettings) -> Option<String> {
+    let mut parts: serde_json::Map<String, Value> =
+        settings.unmanaged.notification_parts.iter().map(|(key, value)| (key.clone(), value.clone())).collect();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            parts.insert(key.to_owned(), value);
+        }
+    };
+    put(ENABLED, settings.notifications_enabled.map(Value::Bool));
+    put(RECIPIENTS, settings.notification_email.as_ref().map(|email| json!(email)));
+    put(DELETE_THRESHOLD_ENABLED, settings.deletion_guard_enabled.map(Value::Bool));
+    put(DELETE_THRESHOLD_VALUE, settings.deletion_threshold.map(|threshold| json!(threshold)));
+    (!parts.is_empty()).then(|| Value::Object(parts).to_string())
+}
+
+/// The job as Graph reads it, typed.
+pub(crate) fn decode_job(job: SynchronizationJob) -> LiveJob {
+    let schedule = match job.schedule.as_ref().and_then(|schedule| schedule.state.as_deref()) {
+        Some("Active") => JobSchedule::Active,
+        Some("Paused") => JobSchedule::Paused,
+        _ => JobSchedule::Disabled,
+    };
+    let status = job.status.as_ref();
+    let code = match status.and_then(|status| status.code.as_deref()) {
+        Some("NotConfigured") | None => JobStatus::NotConfigured,
+        Some("NotRun") => JobStatus::NotRun,
+        Some("Active") => JobStatus::Active,
+        Some("Paused") => JobStatus::Paused,
+        Some("Quarantine") => JobStatus::Quarantine,
+        Some(_) => JobStatus::Unknown,
+    };
+    let quarantine = status.and_then(|status| status.quarantine.as_ref()).map(|quarantine| Quarantine {
+        reason: quarantine.reason.clone(),
+        since: quarantine.current_began.clone(),
+        next_attempt: quarantine.next_attempt.clone(),
+        series_count: quarantine.series_count,
+    });
+    LiveJob { id: job.id, template_id: job.template_id, schedule, status: code, quarantine }
+}
+
+/// A restart's `resetScope`, as Graph takes it.
+pub(crate) fn encode_reset(parts: &[ResetPart]) -> String {
+    let names: Vec<&str> = parts
+        .iter()
+        .map(|part| match part {
+            ResetPart::Watermark => "Watermark",
+            ResetPart::Escrows => "Escrows",
+            ResetPart::QuarantineState => "QuarantineState",
+        })
+        .collect();
+    if names.is_empty() { "None".to_owned() } else { names.join(", ") }
+}
+
+/// The credentials Test Connection checks.
+pub(crate) fn encode_credentials(base_url: &BaseUrl, token: Secret) -> Vec<SecretPair> {
+    vec![
+        SecretPair { key: BASE_ADDRESS.to_owned(), value: Secret::new(base_url.as_str().to_owned()) },
+        SecretPair { key: SECRET_TOKEN.to_owned(), value: token },
+    ]
+}
+
+fn boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn json_boolean(value: &Value) -> Option<bool> {
+    value.as_bool().or_else(|| value.as_str().and_then(boolean))
+}
+
+fn json_number(value: &Value) -> Option<u32> {
+    value
+        .as_u64()
+        .and_then(|number| u32::try_from(number).ok())
+        .or_else(|| value.as_str().and_then(|text| text.trim().parse().ok()))
+}
+
+/// Unmanaged settings by name, for tests of the round trip.
+#[cfg(test)]
+fn pairs_by_key(pairs: &[SecretPair]) -> std::collections::BTreeMap<String, String> {
+    pairs.iter().map(|pair| (pair.key.clone(), pair.value.expose().to_owned())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_back(pairs: &[(&str, &str)]) -> Vec<SecretReadBack> {
+        pairs
+            .iter()
+            .map(|(key, value)| SecretReadBack { key: (*key).to_owned(), value: Some((*value).to_owned()) })
+            .collect()
+    }
+
+    #[test]
+    fn settings_round_trip_keeping_what_scimform_does_not_model() {
+        let live = read_back(&[
+            ("BaseAddress", "https://contoso.goskope.com/api/v2/scim"),
+            ("SecretToken", "*"),
+            ("SyncAll", "false"),
+            ("SkipOutOfScopeDeletions", "True"),
+            ("Domain", "contoso"),
+            ("ClientSecret", "*"),
+            (
+                "SyncNotificationSettings",
+                r#"{"Enabled":true,"Recipients":"ops@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":"500","HealthAlerts":false}"#,
+            ),
+        ]);
+        let settings = decode_settings(live);
+        assert_eq!(settings.base_url.as_ref().map(BaseUrl::as_str), Some("https://contoso.goskope.com/api/v2/scim"));
+        assert_eq!(settings.scope, Some(Scope::Assigned));
+        assert_eq!(settings.skip_out_of_scope_deletions, Some(true));
+        assert_eq!(settings.notifications_enabled, Some(true));
+        assert_eq!(settings.notification_email.as_deref(), Some("ops@contoso.com"));
+        assert_eq!(settings.deletion_threshold, Some(500));
+        assert_eq!(settings.unmanaged.settings.keys().collect::<Vec<_>>(), ["Domain"], "masked values are dropped");
+        let saved = pairs_by_key(&encode_settings(&settings, Secret::new("t0ken")));
+        assert_eq!(saved["SecretToken"], "t0ken");
+        assert_eq!(saved["Domain"], "contoso");
+        assert_eq!(saved["SkipOutOfScopeDeletions"], "True");
+        let notifications: Value = serde_json::from_str(&saved["SyncNotificationSettings"]).unwrap();
+        assert_eq!(notifications["HealthAlerts"], json!(false));
+        assert_eq!(notifications["DeleteThresholdValue"], json!(500));
+        assert!(!saved.contains_key("ClientSecret"));
+    }
+
+    #[test]
+    fn resets_are_named_as_graph_names_them() {
+        let reset = [ResetPart::Watermark, ResetPart::Escrows, ResetPart::QuarantineState];
+        assert_eq!(encode_reset(&reset), "Watermark, Escrows, QuarantineState");
+    }
+}
