@@ -92,3 +92,100 @@ impl Retrier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    fn api(status: u16) -> Error {
+        Error::Api {
+            method: "POST".to_owned(),
+            route: "/servicePrincipals/{id}/appRoleAssignedTo".to_owned(),
+            status,
+            code: String::new(),
+            message: String::new(),
+            request_id: String::new(),
+            retry_after: Some(Duration::from_millis(1)),
+            hint: None,
+        }
+    }
+
+    fn decode_error() -> Error {
+        let source = serde_json::from_str::<u8>("not a number").unwrap_err();
+        Error::Decode { method: "GET".to_owned(), route: "/users".to_owned(), source }
+    }
+
+    /// Runs an operation that fails with `errors` in turn, then succeeds; returns the
+    /// outcome and how many attempts it took.
+    async fn attempt(intent: Intent, object: Object, errors: Vec<Error>) -> (Result<Outcome<()>, Error>, u32) {
+        let attempts = AtomicU32::new(0);
+        let errors = std::sync::Mutex::new(errors.into_iter());
+        let retrier = Retrier { budget: Duration::from_secs(2) };
+        let outcome = retrier
+            .run(
+                intent,
+                object,
+                |_| {},
+                || {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    let next = errors.lock().unwrap().next();
+                    async move { next.map_or(Ok(()), Err) }
+                },
+            )
+            .await;
+        (outcome, attempts.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_retried() {
+        let (outcome, attempts) = attempt(Intent::Update, Object::Settled, vec![api(503), api(429), api(500)]).await;
+        assert!(matches!(outcome, Ok(Outcome::Done(()))));
+        assert_eq!(attempts, 4);
+    }
+
+    #[tokio::test]
+    async fn decode_and_permission_failures_fail_at_once() {
+        let (outcome, attempts) = attempt(Intent::Read, Object::Fresh, vec![decode_error()]).await;
+        assert!(matches!(outcome, Err(Error::Decode { .. })));
+        assert_eq!(attempts, 1);
+        let (outcome, attempts) = attempt(Intent::Update, Object::Settled, vec![api(403)]).await;
+        assert!(matches!(outcome, Err(Error::Api { status: 403, .. })));
+        assert_eq!(attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn a_missing_object_is_done_for_a_delete_awaited_when_fresh_and_an_error_otherwise() {
+        let (outcome, attempts) = attempt(Intent::Delete, Object::Settled, vec![api(404)]).await;
+        assert!(matches!(outcome, Ok(Outcome::AlreadyDone)));
+        assert_eq!(attempts, 1);
+        let (outcome, attempts) = attempt(Intent::Update, Object::Fresh, vec![api(404), api(404)]).await;
+        assert!(matches!(outcome, Ok(Outcome::Done(()))));
+        assert_eq!(attempts, 3);
+        let (outcome, _) = attempt(Intent::Update, Object::Settled, vec![api(404)]).await;
+        assert!(matches!(outcome, Err(error) if error.is_not_found()));
+    }
+
+    #[tokio::test]
+    async fn a_create_that_may_have_happened_is_left_to_confirm_never_repeated() {
+        for error in [api(503), api(400), api(409)] {
+            let (outcome, attempts) = attempt(Intent::Create, Object::Settled, vec![error]).await;
+            assert!(matches!(outcome, Ok(Outcome::Unconfirmed(_))));
+            assert_eq!(attempts, 1);
+        }
+        let (outcome, attempts) = attempt(Intent::Create, Object::Settled, vec![api(429)]).await;
+        assert!(matches!(outcome, Ok(Outcome::Done(()))), "a throttled create was not processed: sent again");
+        assert_eq!(attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn the_budget_bounds_the_waiting() {
+        let retrier = Retrier { budget: Duration::from_millis(300) };
+        let started = Instant::now();
+        let outcome: Result<Outcome<()>, Error> =
+            retrier.run(Intent::Read, Object::Fresh, |_| {}, || async { Err(api(404)) }).await;
+        assert!(matches!(outcome, Err(error) if error.is_not_found()));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}

@@ -50,7 +50,7 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
-    /// Print the JSON Schema of the spec language (draft 2020-12), or of plan output.
+    /// Print the JSON Schema of the spec language (draft 2020-12), or of an output.
     Schema(SchemaArgs),
     /// Run the local Microsoft Graph emulator as a server (for trying specs without a
     /// tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C.
@@ -117,6 +117,10 @@ pub(crate) enum SchemaKind {
     Spec,
     /// `plan --format json` output.
     Plan,
+    /// The lines of `apply --format json`.
+    ApplyEvents,
+    /// The error document of `--format json`.
+    Error,
 }
 
 /// Where Microsoft Graph is.

@@ -3,7 +3,7 @@
 //! The binary is the only place that knows clap, anyhow, colours, exit codes and output
 //! formats. Each subcommand lives in `commands/<verb>.rs` and returns an [`ExitStatus`];
 //! errors that end a command travel as `anyhow::Error` and are printed here, once, with
-//! their whole chain.
+//! their whole chain, in the `--format` asked for (`render/errors.rs`).
 
 mod cli;
 mod commands;
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     match commands::run(&args) {
         Ok(status) => status.into(),
         Err(error) => {
-            render::report_error(&error);
+            render::errors::report_error(args.global.format, &error);
             ExitStatus::Failure.into()
         }
     }

@@ -408,4 +408,92 @@ fn apply_json_is_an_event_stream() {
     assert_eq!(events.iter().filter(|event| event["type"] == "completed").count(), 6);
     assert_eq!(events.last().unwrap()["type"], "complete");
     assert_eq!(events.last().unwrap()["added"], 6);
+    let validator = schema_validator("apply-events.schema.json");
+    for event in &events {
+        let errors: Vec<String> = validator.iter_errors(event).map(|error| error.to_string()).collect();
+        assert!(errors.is_empty(), "{event} does not match schemas/apply-events.schema.json: {errors:?}");
+    }
+}
+
+fn schema_validator(file: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(workspace_root().join("schemas").join(file)).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn output_schemas_are_committed_and_current() {
+    for (kind, file) in [("apply-events", "apply-events.schema.json"), ("error", "error.schema.json")] {
+        let output = scimform(&["schema", kind]).output().unwrap();
+        let path = workspace_root().join("schemas").join(file);
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(&path, &output.stdout).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            output.stdout == committed,
+            "schemas/{file} is stale: run `UPDATE_EXPECT=1 cargo test -p scimform --test cli output_schemas` and commit it"
+        );
+    }
+}
+
+/// Every error reaches the user in the format asked for: one JSON error document on
+/// stdout, GitHub annotations at the spec's file and line, a Markdown section.
+#[test]
+fn errors_in_every_format() {
+    let directory = tempfile::tempdir().unwrap();
+    let spec = directory.path().join("unknown.yaml");
+    std::fs::write(&spec, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: unknown\ndisplayName: Unknown\nassignments:\n  users: [ghost@contoso.com]\n  groups: [No Such Group]\n").unwrap();
+    let spec = spec.to_str().unwrap();
+    let json = in_tenant(directory.path(), &["plan", spec, "--emulator", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let text = stdout_of(&json);
+    assert_eq!(text.lines().count(), 1, "one error document: {text}");
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors: Vec<String> =
+        schema_validator("error.schema.json").iter_errors(&document).map(|error| error.to_string()).collect();
+    assert!(errors.is_empty(), "{document} does not match schemas/error.schema.json: {errors:?}");
+    assert_eq!(document["type"], "error");
+    assert_eq!(document["errors"][0]["code"], "unresolved-name");
+    assert_eq!((document["errors"][0]["line"].as_u64(), document["errors"][0]["column"].as_u64()), (Some(6), Some(11)));
+    let github = in_tenant(directory.path(), &["plan", spec, "--emulator", "--format", "github"]);
+    let text = stdout_of(&github);
+    assert!(text.contains(&format!("::error file={},line=6,col=11,", spec.replace(':', "%3A"))), "{text}");
+    assert!(text.contains("line=7,col=12,title=scimform unresolved-name::no group is named `No Such Group`"), "{text}");
+    let markdown = in_tenant(directory.path(), &["plan", spec, "--emulator", "--format", "markdown"]);
+    assert!(stdout_of(&markdown).starts_with("### scimform failed"), "{}", stdout_of(&markdown));
+    // An invalid spec, an unset token variable and a Graph-side failure too.
+    let bad = directory.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: Bad Name\ndisplayName: x\n").unwrap();
+    let output = in_tenant(directory.path(), &["plan", bad.to_str().unwrap(), "--emulator", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(document["errors"][0]["line"], 3, "{document}");
+    let output = Command::cargo_bin("scimform")
+        .unwrap()
+        .current_dir(directory.path())
+        .env_remove("NETSKOPE_SCIM_TOKEN")
+        .args(["plan", &example("netskope.yaml"), "--emulator", "--format", "github"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("::error file=") && text.contains("title=scimform unreadable-token::"), "{text}");
+    assert!(text.contains("NETSKOPE_SCIM_TOKEN"), "{text}");
+    let output = in_tenant(directory.path(), &["show", "no-such-plan.json", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(document["errors"][0]["code"], "failed");
+    assert!(!document["errors"][0]["causes"].as_array().unwrap().is_empty(), "{document}");
+}
+
+#[test]
+fn apply_refuses_formats_it_does_not_speak() {
+    let directory = tempfile::tempdir().unwrap();
+    for format in ["github", "markdown"] {
+        let output = in_tenant(
+            directory.path(),
+            &["apply", &example("netskope.yaml"), "--emulator", "--auto-approve", "--format", format],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(stdout_of(&output).contains("`apply` prints `--format human` or `--format json`"));
+        assert!(!directory.path().join(".scimform").exists(), "nothing was started");
+    }
 }

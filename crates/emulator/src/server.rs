@@ -157,28 +157,7 @@ async fn graph_entry(
         );
     };
     let path = if path.is_empty() { "/".to_owned() } else { path };
-    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    let (body, malformed_body) = if bytes.is_empty() {
-        (None, false)
-    } else {
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(value) => (Some(value), false),
-            Err(_) => (None, true),
-        }
-    };
-    let header_pairs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_lowercase(), value.to_str().unwrap_or_default().to_owned()))
-        .collect();
-    let mut request = GraphRequest {
-        method: method.as_str().to_owned(),
-        path: path.clone(),
-        query: graph::batch::parse_query(uri.query().unwrap_or_default()),
-        headers: header_pairs,
-        body,
-        malformed_body,
-        probe: None,
-    };
+    let mut request = graph_request(&method, &uri, &headers, body, &path).await;
     let route = graph::route_template(&request.method, &path);
     let client_request_id = request.header("client-request-id").map(str::to_owned);
 
@@ -192,24 +171,7 @@ async fn graph_entry(
         tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
     }
     if let Some(outcome) = &decision.outcome {
-        let reply = graph::batch::fault_reply(outcome, &request_id);
-        let status = if matches!(outcome, crate::faults::Outcome::Drop) { 0 } else { reply.status };
-        shared.world().log.record(LoggedRequest {
-            seq: 0,
-            method: request.method.clone(),
-            route,
-            path,
-            status,
-            batch_item: false,
-            fault: Some(outcome.describe()),
-            client: None,
-        });
-        if matches!(outcome, crate::faults::Outcome::Drop) {
-            let mut response = Response::new(Body::empty());
-            response.extensions_mut().insert(DropConnection);
-            return response;
-        }
-        return finish(reply, &request_id, client_request_id.as_deref());
+        return fault_response(&shared, outcome, &request, route, path, &request_id, client_request_id.as_deref());
     }
 
     let authorization = headers.get("authorization").and_then(|value| value.to_str().ok()).map(str::to_owned);
@@ -258,6 +220,62 @@ async fn graph_entry(
     });
     drop(world);
     finish(reply, &request_id, client_request_id.as_deref())
+}
+
+/// The request as the Graph layer sees it: headers lower-cased, the body parsed.
+async fn graph_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: Body, path: &str) -> GraphRequest {
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let (body, malformed_body) = if bytes.is_empty() {
+        (None, false)
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => (Some(value), false),
+            Err(_) => (None, true),
+        }
+    };
+    let header_pairs: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_lowercase(), value.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    GraphRequest {
+        method: method.as_str().to_owned(),
+        path: path.to_owned(),
+        query: graph::batch::parse_query(uri.query().unwrap_or_default()),
+        headers: header_pairs,
+        body,
+        malformed_body,
+        probe: None,
+    }
+}
+
+/// The answer to a request an injected fault intercepts (a drop closes the connection).
+fn fault_response(
+    shared: &Shared,
+    outcome: &crate::faults::Outcome,
+    request: &GraphRequest,
+    route: String,
+    path: String,
+    request_id: &str,
+    client_request_id: Option<&str>,
+) -> Response {
+    let reply = graph::batch::fault_reply(outcome, request_id);
+    let status = if matches!(outcome, crate::faults::Outcome::Drop) { 0 } else { reply.status };
+    shared.world().log.record(LoggedRequest {
+        seq: 0,
+        method: request.method.clone(),
+        route,
+        path,
+        status,
+        batch_item: false,
+        fault: Some(outcome.describe()),
+        client: None,
+    });
+    if matches!(outcome, crate::faults::Outcome::Drop) {
+        let mut response = Response::new(Body::empty());
+        response.extensions_mut().insert(DropConnection);
+        return response;
+    }
+    finish(reply, request_id, client_request_id)
 }
 
 fn finish(mut reply: Reply, request_id: &str, client_request_id: Option<&str>) -> Response {

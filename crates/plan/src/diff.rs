@@ -477,40 +477,22 @@ fn wanted_settings(provisioning: &DesiredProvisioning, current: &ProvisioningSet
 /// The attributes whose wanted value differs from the current one, by the names plans
 /// show. Unmanaged settings are carried over unchanged, so they never differ.
 fn setting_differences(current: &ProvisioningSettings, wanted: &ProvisioningSettings) -> Vec<Attribute> {
+    type Field = fn(&ProvisioningSettings) -> Option<Value>;
+    let fields: [(&str, Field); 7] = [
+        ("baseUrl", |settings| settings.base_url.as_ref().map(|url| json!(url.as_str()))),
+        ("scope", |settings| settings.scope.map(|scope| json!(scope_name(scope)))),
+        ("skipOutOfScopeDeletions", |settings| settings.skip_out_of_scope_deletions.map(Value::Bool)),
+        ("notifications.enabled", |settings| settings.notifications_enabled.map(Value::Bool)),
+        ("notifications.email", |settings| settings.notification_email.as_ref().map(|email| json!(email))),
+        ("accidentalDeletions.enabled", |settings| settings.deletion_guard_enabled.map(Value::Bool)),
+        ("accidentalDeletions.threshold", |settings| settings.deletion_threshold.map(|threshold| json!(threshold))),
+    ];
     let mut attributes = Vec::new();
-    let mut compare = |name: &str, before: Option<Value>, after: Option<Value>| {
+    for (name, field) in fields {
+        let (before, after) = (field(current), field(wanted));
         if before != after {
             attributes.push(attribute(name, before, after));
         }
-    };
-    let url = |settings: &ProvisioningSettings| settings.base_url.as_ref().map(|url| json!(url.as_str()));
-    compare("baseUrl", url(current), url(wanted));
-    let scope = |settings: &ProvisioningSettings| settings.scope.map(|scope| json!(scope_name(scope)));
-    compare("scope", scope(current), scope(wanted));
-    compare(
-        "skipOutOfScopeDeletions",
-        current.skip_out_of_scope_deletions.map(|skip| json!(skip)),
-        wanted.skip_out_of_scope_deletions.map(|skip| json!(skip)),
-    );
-    compare(
-        "notifications.enabled",
-        current.notifications_enabled.map(|enabled| json!(enabled)),
-        wanted.notifications_enabled.map(|enabled| json!(enabled)),
-    );
-    compare(
-        "notifications.email",
-        current.notification_email.as_ref().map(|email| json!(email)),
-        wanted.notification_email.as_ref().map(|email| json!(email)),
-    );
-    compare(
-        "accidentalDeletions.enabled",
-        current.deletion_guard_enabled.map(|enabled| json!(enabled)),
-        wanted.deletion_guard_enabled.map(|enabled| json!(enabled)),
-    );
-    compare(
-        "accidentalDeletions.threshold",
-        current.deletion_threshold.map(|threshold| json!(threshold)),
-        wanted.deletion_threshold.map(|threshold| json!(threshold)),
-    );
+    }
     attributes
 }

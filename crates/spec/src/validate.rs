@@ -30,6 +30,28 @@ struct Entry<'a> {
     short: bool,
 }
 
+impl<'a> From<&'a raw::UserEntry> for Entry<'a> {
+    fn from(entry: &'a raw::UserEntry) -> Self {
+        match entry {
+            raw::UserEntry::Upn(upn) => Entry { name: Some(upn), id: None, role: None, short: true },
+            raw::UserEntry::Detailed(user) => {
+                Entry { name: user.upn.as_ref(), id: user.id.as_ref(), role: user.role.as_ref(), short: false }
+            }
+        }
+    }
+}
+
+impl<'a> From<&'a raw::GroupEntry> for Entry<'a> {
+    fn from(entry: &'a raw::GroupEntry) -> Self {
+        match entry {
+            raw::GroupEntry::Name(name) => Entry { name: Some(name), id: None, role: None, short: true },
+            raw::GroupEntry::Detailed(group) => {
+                Entry { name: group.name.as_ref(), id: group.id.as_ref(), role: group.role.as_ref(), short: false }
+            }
+        }
+    }
+}
+
 /// What differs between the `users` and `groups` lists.
 struct EntryKind {
     list: &'static str,
@@ -421,23 +443,14 @@ impl Checker<'_> {
         }
         let mut seen = HashMap::new();
         let mut principals = Vec::new();
-        let users = assignments.users.iter().map(|entry| match entry {
-            raw::UserEntry::Upn(upn) => Entry { name: Some(upn), id: None, role: None, short: true },
-            raw::UserEntry::Detailed(detail) => {
-                Entry { name: detail.upn.as_ref(), id: detail.id.as_ref(), role: detail.role.as_ref(), short: false }
+        let lists: [(&EntryKind, Vec<Entry<'_>>); 2] = [
+            (&USER, assignments.users.iter().map(Entry::from).collect()),
+            (&GROUP, assignments.groups.iter().map(Entry::from).collect()),
+        ];
+        for (kind, entries) in &lists {
+            for (index, entry) in entries.iter().enumerate() {
+                principals.extend(self.assignment_entry(kind, index, entry, &mut seen));
             }
-        });
-        for (index, entry) in users.enumerate() {
-            principals.extend(self.assignment_entry(&USER, index, &entry, &mut seen));
-        }
-        let groups = assignments.groups.iter().map(|entry| match entry {
-            raw::GroupEntry::Name(name) => Entry { name: Some(name), id: None, role: None, short: true },
-            raw::GroupEntry::Detailed(detail) => {
-                Entry { name: detail.name.as_ref(), id: detail.id.as_ref(), role: detail.role.as_ref(), short: false }
-            }
-        });
-        for (index, entry) in groups.enumerate() {
-            principals.extend(self.assignment_entry(&GROUP, index, &entry, &mut seen));
         }
         let listed = |checker: &Self, key| {
             checker

@@ -1,7 +1,5 @@
 //! `scimform emulator`: run the local Graph emulator as a server until Ctrl-C.
 
-use std::io::Write;
-
 use anyhow::Context;
 
 use crate::ExitStatus;
@@ -29,16 +27,15 @@ pub(crate) fn run(args: &EmulatorArgs) -> anyhow::Result<ExitStatus> {
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let running = scimform_emulator::start(options).await.context("cannot start the emulator")?;
-        let mut out = anstream::stdout().lock();
-        writeln!(out, "scimform emulator listening on {}", running.base_url())?;
-        writeln!(out, "  graph url:     {}", running.graph_url())?;
-        writeln!(out, "  authority url: {}", running.authority_url())?;
-        writeln!(out, "  token url:     {}", running.token_url())?;
-        writeln!(out, "  admin api:     {}", running.admin_url())?;
-        writeln!(out, "  tenant:        {}", running.tenant_id())?;
-        writeln!(out, "Press Ctrl-C to stop.")?;
-        out.flush()?;
-        drop(out);
+        crate::render::stdout(&format!(
+            "scimform emulator listening on {}\n  graph url:     {}\n  authority url: {}\n  token url:     {}\n  admin api:     {}\n  tenant:        {}\nPress Ctrl-C to stop.\n",
+            running.base_url(),
+            running.graph_url(),
+            running.authority_url(),
+            running.token_url(),
+            running.admin_url(),
+            running.tenant_id()
+        ))?;
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         running.shutdown().await;
         anyhow::Ok(())

@@ -8,14 +8,14 @@ mod schema;
 mod show;
 mod validate;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, Format, GlobalArgs};
 use crate::render;
+use crate::render::errors::{Location, Problem};
 use crate::sources;
 
 pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
@@ -35,74 +35,69 @@ pub(crate) struct LoadedSpecs {
     pub(crate) sources: Vec<scimform_spec::Source>,
 }
 
-/// Loads specs; on any error prints every diagnostic (to stderr, so that stdout stays the
-/// plan) and returns `None`: nothing is sent to Graph until the specs are valid.
+/// Loads specs; on any error prints every diagnostic (people get source snippets on
+/// stderr, so that stdout stays the plan; programs get the error document of their
+/// format) and returns `None`: nothing is sent to Graph until the specs are valid.
 pub(crate) fn load_specs(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<Option<LoadedSpecs>> {
     let found = sources::collect(paths);
     let mut loaded = scimform_spec::load(&found.sources);
     let mut diagnostics = found.diagnostics;
     diagnostics.append(&mut loaded.diagnostics);
     loaded.diagnostics = diagnostics;
-    match loaded.spec.take() {
-        Some(spec) if loaded.error_count() == 0 => {
-            // Warnings still deserve a look, but must not disturb machine output.
-            if !global.quiet && loaded.diagnostics.iter().any(|diagnostic| !diagnostic.is_error()) {
-                let report = render::diagnostics::Report { sources: &found.sources, loaded: &loaded, quiet: false };
-                render::diagnostics::print_to_stderr(&report)?;
-            }
-            Ok(Some(LoadedSpecs { spec, sources: found.sources }))
-        }
-        _ => {
-            let report = render::diagnostics::Report { sources: &found.sources, loaded: &loaded, quiet: global.quiet };
-            render::diagnostics::print_to_stderr(&report)?;
-            Ok(None)
-        }
+    let valid = loaded.error_count() == 0;
+    let spec = loaded.spec.take().filter(|_| valid);
+    let human = global.format == Format::Human;
+    if human && (!valid || (!global.quiet && !loaded.diagnostics.is_empty())) {
+        // Warnings still deserve a look, but must not disturb machine output.
+        let report =
+            render::diagnostics::Report { sources: &found.sources, loaded: &loaded, quiet: global.quiet && !valid };
+        render::diagnostics::print_to_stderr(&report)?;
+    } else if !valid {
+        let problems: Vec<Problem> = loaded
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+            .map(Problem::from_diagnostic)
+            .collect();
+        render::errors::report(global.format, &problems);
     }
+    Ok(spec.map(|spec| LoadedSpecs { spec, sources: found.sources }))
 }
 
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
-/// Prints what made preparing fail, when it was the specs' fault (unreadable tokens,
-/// unresolved names) and returns `None`; passes Graph errors on.
+/// Reports what made preparing fail when it was the specs' fault (unreadable tokens,
+/// unresolved names), each at its place in the specs, and returns `None`; passes Graph
+/// errors on.
 pub(crate) fn report_prepare(
+    global: &GlobalArgs,
     prepared: Result<scimform_apply::Prepared, scimform_apply::PrepareError>,
 ) -> anyhow::Result<Option<scimform_apply::Prepared>> {
     use scimform_apply::PrepareError;
-    let mut stderr = anstream::stderr().lock();
-    match prepared {
-        Ok(prepared) => Ok(Some(prepared)),
-        Err(PrepareError::Tokens(errors)) => {
-            for (app, origin, error) in errors {
-                let cause = std::error::Error::source(&error).map(|cause| format!(": {cause}")).unwrap_or_default();
-                writeln!(
-                    stderr,
-                    "{}error{:#}: app `{app}` ({}:{}:{}): {error}{cause}",
-                    render::ERROR,
-                    render::ERROR,
-                    origin.file,
-                    origin.span.line,
-                    origin.span.column
-                )?;
-            }
-            Ok(None)
-        }
-        Err(PrepareError::Resolve(errors)) => {
-            for error in errors {
-                writeln!(
-                    stderr,
-                    "{}error{:#}: {}:{}:{}: {}",
-                    render::ERROR,
-                    render::ERROR,
-                    error.origin.file,
-                    error.origin.span.line,
-                    error.origin.span.column,
-                    error.message
-                )?;
-            }
-            Ok(None)
-        }
-        Err(error @ PrepareError::Refresh(_)) => Err(error.into()),
-    }
+    let problems: Vec<Problem> = match prepared {
+        Ok(prepared) => return Ok(Some(prepared)),
+        Err(PrepareError::Tokens(errors)) => errors
+            .iter()
+            .map(|(app, origin, error)| {
+                let mut problem = Problem::at("unreadable-token", Location::of(origin), error);
+                problem.message = format!("app `{app}`: {}", problem.message);
+                problem
+            })
+            .collect(),
+        Err(PrepareError::Resolve(errors)) => errors
+            .iter()
+            .map(|error| Problem {
+                code: "unresolved-name".to_owned(),
+                message: error.message.clone(),
+                help: None,
+                causes: Vec::new(),
+                location: Some(Location::of(&error.origin)),
+            })
+            .collect(),
+        Err(error @ PrepareError::Refresh(_)) => return Err(error.into()),
+    };
+    render::errors::report(global.format, &problems);
+    Ok(None)
 }

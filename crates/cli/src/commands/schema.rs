@@ -1,8 +1,4 @@
-//! `scimform schema [spec|plan]`: print a JSON Schema, exactly as committed in `schemas/`.
-
-use std::io::Write;
-
-use anyhow::Context;
+//! `scimform schema [spec|plan|apply-events|error]`: print a JSON Schema, exactly as committed in `schemas/`.
 
 use crate::ExitStatus;
 use crate::cli::{SchemaArgs, SchemaKind};
@@ -11,8 +7,9 @@ pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
     let text = match args.kind {
         SchemaKind::Spec => scimform_spec::json_schema_text(),
         SchemaKind::Plan => crate::render::plan::json_schema_text(),
+        SchemaKind::ApplyEvents => crate::render::apply::json_schema_text(),
+        SchemaKind::Error => crate::render::errors::json_schema_text(),
     };
-    let mut stdout = anstream::stdout().lock();
-    stdout.write_all(text.as_bytes()).context("failed to write the schema to standard output")?;
+    crate::render::stdout(&text)?;
     Ok(ExitStatus::Success)
 }

@@ -6,6 +6,6 @@ use crate::saved::SavedPlan;
 
 pub(crate) fn run(global: &GlobalArgs, args: &ShowArgs) -> anyhow::Result<ExitStatus> {
     let saved = SavedPlan::read(&args.file)?;
-    super::plan::print_plan(global.format, &saved.plan)?;
+    crate::render::plan::print(global.format, &saved.plan)?;
     Ok(ExitStatus::Success)
 }

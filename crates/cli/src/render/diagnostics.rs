@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::Context;
 use scimform_spec::{Diagnostic, Loaded, Severity, Source};
 
-use super::{ACCENT, BOLD, ERROR, GOOD, WARNING};
+use super::{ACCENT, BOLD, ERROR, GOOD, WARNING, escape_data, escape_property};
 use crate::cli::Format;
 
 /// Version of the JSON output of `validate`. Bumped only on incompatible changes.
@@ -170,16 +170,6 @@ fn github(report: &Report<'_>) -> String {
         ));
     }
     out
-}
-
-/// Escaping for a workflow command's message, as the Actions runner expects.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Escaping for a workflow command's properties: the message rules plus `:` and `,`.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 fn plural(count: usize, noun: &str) -> String {

@@ -3,12 +3,16 @@
 //! (a pull-request comment) and GitHub annotations. Renderers read a plan; they never
 //! compute one.
 
+use std::io::Write;
+
+use anyhow::Context;
 use schemars::JsonSchema;
 use scimform_plan::{Action, Attribute, Plan};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{ACCENT, BOLD, ERROR, GOOD, WARNING};
+use crate::cli::Format;
 
 /// Version of the JSON view. Bumped only on incompatible changes.
 pub(crate) const JSON_VERSION: u32 = 1;
@@ -131,9 +135,18 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
 
 /// The JSON Schema of [`PlanView`], as committed in `schemas/plan.schema.json`.
 pub(crate) fn json_schema_text() -> String {
-    let mut schema = serde_json::to_value(schemars::schema_for!(PlanView)).expect("schemas serialize");
-    schema["$id"] = Value::String("https://scimform.dev/schemas/plan.schema.json".to_owned());
-    serde_json::to_string_pretty(&schema).expect("schemas serialize") + "\n"
+    super::schema_text::<PlanView>("plan.schema.json")
+}
+
+/// Prints a plan on standard output in `format`.
+pub(crate) fn print(format: Format, plan: &Plan) -> anyhow::Result<()> {
+    let text = match format {
+        Format::Human => human(plan),
+        Format::Json => json(plan),
+        Format::Markdown => markdown(plan),
+        Format::Github => github(plan),
+    };
+    anstream::stdout().lock().write_all(text.as_bytes()).context("failed to write to standard output")
 }
 
 pub(crate) fn json(plan: &Plan) -> String {

@@ -154,19 +154,7 @@ pub(super) fn route(
             let object = json_object(template_object(template));
             entity(world, request, &object, &TEMPLATES, "applicationTemplates")
         }
-        ("POST", ["applicationTemplates", id, "instantiate"]) => {
-            let body = request.json_body()?;
-            let display_name = required_string(body, "displayName")?;
-            let (application, service_principal) = world.tenant.instantiate(id, display_name)?;
-            world.lag(&id_of(&application));
-            world.lag(&id_of(&service_principal));
-            let body = json!({
-                "@odata.context": format!("{}/$metadata#microsoft.graph.applicationServicePrincipal", world.graph_root()),
-                "application": application,
-                "servicePrincipal": service_principal,
-            });
-            Ok(created(body))
-        }
+        ("POST", ["applicationTemplates", id, "instantiate"]) => instantiate(world, request, id),
         // --- Applications ---
         ("GET", ["applications"]) => {
             let items = visible(world, world.tenant.applications.values());
@@ -214,47 +202,8 @@ pub(super) fn route(
             Ok(Reply::no_content())
         }
         // --- Assignments ---
-        ("GET", ["servicePrincipals", id, "appRoleAssignedTo"]) => {
-            service_principal(world, id)?;
-            let assignments = world
-                .tenant
-                .assignments
-                .values()
-                .filter(|assignment| assignment.get("resourceId").and_then(Value::as_str) == Some(*id))
-                .cloned()
-                .collect();
-            list(
-                world,
-                request,
-                assignments,
-                Some(&ASSIGNMENTS),
-                &format!("servicePrincipals('{id}')/appRoleAssignedTo"),
-            )
-        }
-        ("POST", ["servicePrincipals", id, "appRoleAssignedTo"]) => {
-            service_principal(world, id)?;
-            let body = request.json_body()?;
-            let principal_id = required_string(body, "principalId")?;
-            let resource_id = required_string(body, "resourceId")?;
-            let app_role_id = required_string(body, "appRoleId")?;
-            for (name, value) in
-                [("principalId", principal_id), ("resourceId", resource_id), ("appRoleId", app_role_id)]
-            {
-                if !is_guid(value) {
-                    return Err(GraphError::bad_request(format!(
-                        "Invalid value specified for property '{name}' of resource 'AppRoleAssignment'."
-                    )));
-                }
-            }
-            if resource_id != *id {
-                return Err(GraphError::bad_request(
-                    "The resourceId must be the id of the service principal in the request URL.",
-                ));
-            }
-            let assignment = world.tenant.assign(id, principal_id, app_role_id)?;
-            let context = format!("servicePrincipals('{id}')/appRoleAssignedTo/$entity");
-            Ok(created(with_context(assignment, world, &context)))
-        }
+        ("GET", ["servicePrincipals", id, "appRoleAssignedTo"]) => list_assignments(world, request, id),
+        ("POST", ["servicePrincipals", id, "appRoleAssignedTo"]) => assign(world, request, id),
         ("GET", ["servicePrincipals", id, "appRoleAssignedTo", assignment]) => {
             service_principal(world, id)?;
             let object = assignment_of(world, id, assignment)?.clone();
@@ -274,6 +223,55 @@ pub(super) fn route(
         (_, [_, _, other, ..]) => Err(GraphError::unknown_segment(other)),
         _ => Err(GraphError::method_not_allowed()),
     }
+}
+
+fn instantiate(world: &mut World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
+    let body = request.json_body()?;
+    let display_name = required_string(body, "displayName")?;
+    let (application, service_principal) = world.tenant.instantiate(id, display_name)?;
+    world.lag(&id_of(&application));
+    world.lag(&id_of(&service_principal));
+    let body = json!({
+        "@odata.context": format!("{}/$metadata#microsoft.graph.applicationServicePrincipal", world.graph_root()),
+        "application": application,
+        "servicePrincipal": service_principal,
+    });
+    Ok(created(body))
+}
+
+fn list_assignments(world: &World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
+    service_principal(world, id)?;
+    let assignments = world
+        .tenant
+        .assignments
+        .values()
+        .filter(|assignment| assignment.get("resourceId").and_then(Value::as_str) == Some(id))
+        .cloned()
+        .collect();
+    list(world, request, assignments, Some(&ASSIGNMENTS), &format!("servicePrincipals('{id}')/appRoleAssignedTo"))
+}
+
+fn assign(world: &mut World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
+    service_principal(world, id)?;
+    let body = request.json_body()?;
+    let principal_id = required_string(body, "principalId")?;
+    let resource_id = required_string(body, "resourceId")?;
+    let app_role_id = required_string(body, "appRoleId")?;
+    for (name, value) in [("principalId", principal_id), ("resourceId", resource_id), ("appRoleId", app_role_id)] {
+        if !is_guid(value) {
+            return Err(GraphError::bad_request(format!(
+                "Invalid value specified for property '{name}' of resource 'AppRoleAssignment'."
+            )));
+        }
+    }
+    if resource_id != id {
+        return Err(GraphError::bad_request(
+            "The resourceId must be the id of the service principal in the request URL.",
+        ));
+    }
+    let assignment = world.tenant.assign(id, principal_id, app_role_id)?;
+    let context = format!("servicePrincipals('{id}')/appRoleAssignedTo/$entity");
+    Ok(created(with_context(assignment, world, &context)))
 }
 
 /// The owner operations, the same on applications and service principals (each has its

@@ -50,19 +50,7 @@ pub(super) fn route(
                 container(world, sp_id)?.templates.iter().map(|template| template_object(template, &app_id)).collect();
             list(world, request, templates, None, &format!("servicePrincipals('{sp_id}')/synchronization/templates"))
         }
-        ("GET", ["templates", template_id]) => {
-            let app_id = app_id(world, sp_id);
-            let template = container(world, sp_id)?
-                .templates
-                .iter()
-                .find(|template| template.id == *template_id)
-                .ok_or_else(|| GraphError::not_found(template_id))?;
-            let object = template_object(template, &app_id);
-            Ok(Reply::json(
-                200,
-                with_context(object, world, &format!("servicePrincipals('{sp_id}')/synchronization/templates/$entity")),
-            ))
-        }
+        ("GET", ["templates", template_id]) => get_template(world, sp_id, template_id),
         ("GET", ["templates", template_id, "schema"]) => {
             if !container(world, sp_id)?.templates.iter().any(|template| template.id == *template_id) {
                 return Err(GraphError::not_found(template_id));
@@ -84,19 +72,7 @@ pub(super) fn route(
             let jobs = visible_jobs(world, sp_id)?;
             list(world, request, jobs, None, &format!("servicePrincipals('{sp_id}')/synchronization/jobs"))
         }
-        ("POST", ["jobs"]) => {
-            let body = request.json_body()?;
-            let template_id = body
-                .get("templateId")
-                .and_then(Value::as_str)
-                .filter(|id| !id.is_empty())
-                .ok_or_else(|| GraphError::bad_request("Required property 'templateId' is missing."))?;
-            let job = world.tenant.create_job(sp_id, template_id)?;
-            let job_id = job.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            world.lag(&job_id);
-            let context = format!("servicePrincipals('{sp_id}')/synchronization/jobs/$entity");
-            Ok(created(with_context(job, world, &context)))
-        }
+        ("POST", ["jobs"]) => create_job(world, request, sp_id),
         ("POST", ["jobs", "validateCredentials"]) => validate_credentials(world, request, sp_id),
         ("GET", ["jobs", job_id]) => {
             let job = job(world, sp_id, job_id)?.object.clone();
@@ -118,24 +94,7 @@ pub(super) fn route(
             );
             Ok(Reply::json(200, json!({ "@odata.context": context })))
         }
-        ("POST", ["jobs", job_id, "start"]) => {
-            job(world, sp_id, job_id)?;
-            let configured = credentials_saved(&container(world, sp_id)?.secrets);
-            let job = job_mut(world, sp_id, job_id)?;
-            job.object["schedule"]["state"] = json!("Active");
-            if configured {
-                job.object["status"]["code"] = json!("Active");
-                job.object["status"]["quarantine"] = Value::Null;
-            } else {
-                quarantine(
-                    job,
-                    "EncounteredQuarantineException",
-                    "CredentialsMissing",
-                    "Please enter the admin credentials and test the connection.",
-                );
-            }
-            Ok(Reply::no_content())
-        }
+        ("POST", ["jobs", job_id, "start"]) => start_job(world, sp_id, job_id),
         ("POST", ["jobs", job_id, "pause"]) => {
             job(world, sp_id, job_id)?;
             let job = job_mut(world, sp_id, job_id)?;
@@ -143,38 +102,7 @@ pub(super) fn route(
             job.object["status"]["code"] = json!("Paused");
             Ok(Reply::no_content())
         }
-        ("POST", ["jobs", job_id, "restart"]) => {
-            job(world, sp_id, job_id)?;
-            let scopes: Vec<String> = match request
-                .body
-                .as_ref()
-                .and_then(|body| body.get("criteria"))
-                .and_then(|criteria| criteria.get("resetScope"))
-            {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::String(flags)) => {
-                    flags.split(',').map(|flag| flag.trim().to_owned()).filter(|flag| !flag.is_empty()).collect()
-                }
-                Some(_) => return Err(GraphError::bad_request("Invalid value for 'resetScope'.")),
-            };
-            if let Some(unknown) = scopes.iter().find(|scope| !RESET_SCOPES.contains(&scope.as_str())) {
-                return Err(GraphError::bad_request(format!(
-                    "The value '{unknown}' is not valid for 'synchronizationJobRestartScope'."
-                )));
-            }
-            let configured = credentials_saved(&container(world, sp_id)?.secrets);
-            let job = job_mut(world, sp_id, job_id)?;
-            if scopes.iter().any(|scope| scope == "QuarantineState" || scope == "Full") && configured {
-                job.object["status"]["quarantine"] = Value::Null;
-                let state = job.object["schedule"]["state"].as_str().unwrap_or("Disabled").to_owned();
-                job.object["status"]["code"] = json!(match state.as_str() {
-                    "Active" => "Active",
-                    "Paused" => "Paused",
-                    _ => "NotConfigured",
-                });
-            }
-            Ok(Reply::no_content())
-        }
+        ("POST", ["jobs", job_id, "restart"]) => restart_job(world, request, sp_id, job_id),
         ("POST", ["jobs", job_id, "validateCredentials"]) => {
             job(world, sp_id, job_id)?;
             validate_credentials(world, request, sp_id)
@@ -188,35 +116,123 @@ pub(super) fn route(
             ));
             Ok(Reply::json(200, schema))
         }
-        ("PUT" | "PATCH", ["jobs", job_id, "schema"]) => {
-            job(world, sp_id, job_id)?;
-            let body = request.json_body()?.clone();
-            if let Some(rules) = body.get("synchronizationRules")
-                && !rules.is_array()
-            {
-                return Err(GraphError::bad_request("Invalid value for 'synchronizationRules'."));
-            }
-            let job = job_mut(world, sp_id, job_id)?;
-            if method == "PUT" {
-                let id = job.schema.get("id").cloned().unwrap_or(Value::Null);
-                job.schema = body;
-                job.schema["id"] = id;
-            } else if let (Some(schema), Some(changes)) = (job.schema.as_object_mut(), body.as_object()) {
-                for (key, value) in changes {
-                    schema.insert(key.clone(), value.clone());
-                }
-            }
-            // Any change to mappings starts a new initial cycle.
-            if job.object["schedule"]["state"] == "Active" {
-                job.object["status"]["code"] = json!("NotRun");
-            }
-            Ok(Reply::no_content())
-        }
+        ("PUT" | "PATCH", ["jobs", job_id, "schema"]) => set_schema(world, request, method, sp_id, job_id),
         (_, [other, ..]) if !["jobs", "templates", "secrets"].contains(other) => {
             Err(GraphError::unknown_segment(other))
         }
         _ => Err(GraphError::method_not_allowed()),
     }
+}
+
+fn get_template(world: &World, sp_id: &str, template_id: &str) -> Result<Reply, GraphError> {
+    let app_id = app_id(world, sp_id);
+    let template = container(world, sp_id)?
+        .templates
+        .iter()
+        .find(|template| template.id == *template_id)
+        .ok_or_else(|| GraphError::not_found(template_id))?;
+    let object = template_object(template, &app_id);
+    Ok(Reply::json(
+        200,
+        with_context(object, world, &format!("servicePrincipals('{sp_id}')/synchronization/templates/$entity")),
+    ))
+}
+
+fn create_job(world: &mut World, request: &GraphRequest, sp_id: &str) -> Result<Reply, GraphError> {
+    let body = request.json_body()?;
+    let template_id = body
+        .get("templateId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| GraphError::bad_request("Required property 'templateId' is missing."))?;
+    let job = world.tenant.create_job(sp_id, template_id)?;
+    let job_id = job.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    world.lag(&job_id);
+    let context = format!("servicePrincipals('{sp_id}')/synchronization/jobs/$entity");
+    Ok(created(with_context(job, world, &context)))
+}
+
+fn start_job(world: &mut World, sp_id: &str, job_id: &str) -> Result<Reply, GraphError> {
+    job(world, sp_id, job_id)?;
+    let configured = credentials_saved(&container(world, sp_id)?.secrets);
+    let job = job_mut(world, sp_id, job_id)?;
+    job.object["schedule"]["state"] = json!("Active");
+    if configured {
+        job.object["status"]["code"] = json!("Active");
+        job.object["status"]["quarantine"] = Value::Null;
+    } else {
+        quarantine(
+            job,
+            "EncounteredQuarantineException",
+            "CredentialsMissing",
+            "Please enter the admin credentials and test the connection.",
+        );
+    }
+    Ok(Reply::no_content())
+}
+
+fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &str) -> Result<Reply, GraphError> {
+    job(world, sp_id, job_id)?;
+    let scopes: Vec<String> = match request
+        .body
+        .as_ref()
+        .and_then(|body| body.get("criteria"))
+        .and_then(|criteria| criteria.get("resetScope"))
+    {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(flags)) => {
+            flags.split(',').map(|flag| flag.trim().to_owned()).filter(|flag| !flag.is_empty()).collect()
+        }
+        Some(_) => return Err(GraphError::bad_request("Invalid value for 'resetScope'.")),
+    };
+    if let Some(unknown) = scopes.iter().find(|scope| !RESET_SCOPES.contains(&scope.as_str())) {
+        return Err(GraphError::bad_request(format!(
+            "The value '{unknown}' is not valid for 'synchronizationJobRestartScope'."
+        )));
+    }
+    let configured = credentials_saved(&container(world, sp_id)?.secrets);
+    let job = job_mut(world, sp_id, job_id)?;
+    if scopes.iter().any(|scope| scope == "QuarantineState" || scope == "Full") && configured {
+        job.object["status"]["quarantine"] = Value::Null;
+        let state = job.object["schedule"]["state"].as_str().unwrap_or("Disabled").to_owned();
+        job.object["status"]["code"] = json!(match state.as_str() {
+            "Active" => "Active",
+            "Paused" => "Paused",
+            _ => "NotConfigured",
+        });
+    }
+    Ok(Reply::no_content())
+}
+
+fn set_schema(
+    world: &mut World,
+    request: &GraphRequest,
+    method: &str,
+    sp_id: &str,
+    job_id: &str,
+) -> Result<Reply, GraphError> {
+    job(world, sp_id, job_id)?;
+    let body = request.json_body()?.clone();
+    if let Some(rules) = body.get("synchronizationRules")
+        && !rules.is_array()
+    {
+        return Err(GraphError::bad_request("Invalid value for 'synchronizationRules'."));
+    }
+    let job = job_mut(world, sp_id, job_id)?;
+    if method == "PUT" {
+        let id = job.schema.get("id").cloned().unwrap_or(Value::Null);
+        job.schema = body;
+        job.schema["id"] = id;
+    } else if let (Some(schema), Some(changes)) = (job.schema.as_object_mut(), body.as_object()) {
+        for (key, value) in changes {
+            schema.insert(key.clone(), value.clone());
+        }
+    }
+    // Any change to mappings starts a new initial cycle.
+    if job.object["schedule"]["state"] == "Active" {
+        job.object["status"]["code"] = json!("NotRun");
+    }
+    Ok(Reply::no_content())
 }
 
 fn container<'w>(world: &'w World, sp_id: &str) -> Result<&'w Synchronization, GraphError> {

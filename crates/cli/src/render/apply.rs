@@ -1,0 +1,267 @@
+//! What `apply` shows as it goes: for people, the plan, a line per change begun, waited
+//! for and completed (with a progress bar on a terminal) and a summary; for programs
+//! (`--format json`), a stream of JSON lines, one event each, whose schema is committed in
+//! `schemas/apply-events.schema.json`. An error ends the stream with the error document
+//! (`errors.rs`).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+use schemars::JsonSchema;
+use scimform_apply::{Applied, Event};
+use scimform_plan::{Action, Plan};
+use serde::Serialize;
+
+use super::{BOLD, ERROR, GOOD};
+use crate::cli::Format;
+
+/// Version of the event stream, carried by its first event. Bumped only on incompatible
+/// changes.
+const EVENTS_VERSION: u32 = 1;
+
+/// One line of `apply --format json`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum ApplyLine {
+    /// Progress.
+    Event(EventView),
+    /// The error that stopped apply (the last line). `errors.rs` prints it; it is named
+    /// here so that the schema of the stream includes it.
+    #[expect(dead_code, reason = "printed by render::errors; present for the stream's schema")]
+    Error(super::errors::ErrorDocument),
+}
+
+/// An apply event.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub(crate) enum EventView {
+    /// The plan about to be applied (always the first line).
+    Plan {
+        /// Version of the event stream.
+        version: u32,
+        /// Things to create (a replace counts here and in `destroy`).
+        add: usize,
+        /// Things to update in place.
+        change: usize,
+        /// Things to delete.
+        destroy: usize,
+        /// Changes in the plan.
+        changes: usize,
+    },
+    /// A change begins.
+    Started {
+        /// Its address.
+        address: String,
+        /// `create`, `update`, `replace` or `delete`.
+        action: String,
+    },
+    /// A change waits for something (replication of a new object).
+    Waiting {
+        /// Its address.
+        address: String,
+        /// What for.
+        #[serde(rename = "for")]
+        waiting_for: String,
+    },
+    /// A change is done.
+    Completed {
+        /// Its address.
+        address: String,
+        /// `create`, `update`, `replace` or `delete`.
+        action: String,
+        /// How long it took.
+        seconds: f64,
+    },
+    /// Every change is done (the last line of a successful apply).
+    Complete {
+        /// Things created.
+        added: usize,
+        /// Things updated.
+        changed: usize,
+        /// Things deleted.
+        destroyed: usize,
+    },
+    /// Ctrl-C stopped apply between changes (the last line).
+    Interrupted {
+        /// Changes made.
+        completed: usize,
+        /// Changes in the plan.
+        total: usize,
+    },
+    /// Nothing was changed: the confirmation was not given (the last line).
+    Cancelled,
+}
+
+/// The JSON Schema of a line of `apply --format json`, as committed.
+pub(crate) fn json_schema_text() -> String {
+    super::schema_text::<ApplyLine>("apply-events.schema.json")
+}
+
+/// Shows apply's progress in one format.
+pub(crate) struct Progress {
+    format: Format,
+    quiet: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// Refuses formats apply does not speak, rather than falling back silently.
+    pub(crate) fn new(format: Format, quiet: bool) -> anyhow::Result<Progress> {
+        if !matches!(format, Format::Human | Format::Json) {
+            anyhow::bail!(
+                "`apply` prints `--format human` or `--format json`; use `plan --format {}` to review a plan in that format",
+                format_name(format)
+            );
+        }
+        Ok(Progress { format, quiet, bar: None })
+    }
+
+    fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    fn emit(&self, event: EventView) {
+        let line = serde_json::to_string(&ApplyLine::Event(event)).expect("events serialize");
+        print_line(&line, self.bar.as_ref());
+    }
+
+    /// The plan, before anything is done.
+    pub(crate) fn plan(&self, plan: &Plan) -> anyhow::Result<()> {
+        if !self.json() {
+            return super::plan::print(Format::Human, plan);
+        }
+        let (add, change, destroy) = plan.summary();
+        self.emit(EventView::Plan { version: EVENTS_VERSION, add, change, destroy, changes: plan.changes.len() });
+        Ok(())
+    }
+
+    /// A progress bar for a run of `changes` changes, on a terminal only.
+    pub(crate) fn start(&mut self, changes: usize) {
+        if !self.json() && !self.quiet && std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(changes as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("a valid template"),
+            );
+            self.bar = Some(bar);
+        }
+    }
+
+    /// One event of the executor.
+    pub(crate) fn event(&self, event: &Event) {
+        let (view, human) = match event {
+            Event::Started { address, action } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(address.clone());
+                }
+                let view = EventView::Started { address: address.clone(), action: action.name().to_owned() };
+                (view, format!("{address}: {}…", verb(*action).0))
+            }
+            Event::Waiting { address, what } => {
+                let view = EventView::Waiting { address: address.clone(), waiting_for: what.clone() };
+                (view, format!("{address}: waiting for {what}…"))
+            }
+            Event::Completed { address, action, elapsed } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                }
+                let seconds = elapsed.as_secs_f64();
+                let view = EventView::Completed { address: address.clone(), action: action.name().to_owned(), seconds };
+                (view, format!("{address}: {} after {seconds:.1}s", verb(*action).1))
+            }
+        };
+        if self.json() {
+            self.emit(view);
+        } else if !self.quiet {
+            print_line(&human, self.bar.as_ref());
+        }
+    }
+
+    /// The run ended (or stopped): the bar goes away.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Every change is done.
+    pub(crate) fn complete(&self, applied: &Applied) {
+        let (added, changed, destroyed) = applied.summary();
+        if self.json() {
+            self.emit(EventView::Complete { added, changed, destroyed });
+        } else {
+            print_line(
+                &format!(
+                    "\n{GOOD}Apply complete!{GOOD:#} {BOLD}Resources:{BOLD:#} {added} added, {changed} changed, {destroyed} destroyed."
+                ),
+                None,
+            );
+        }
+    }
+
+    /// Ctrl-C stopped the run between changes.
+    pub(crate) fn interrupted(&self, applied: &Applied, total: usize) {
+        let completed = applied.completed.len();
+        if self.json() {
+            self.emit(EventView::Interrupted { completed, total });
+            return;
+        }
+        let (added, changed, destroyed) = applied.summary();
+        let _ = writeln!(
+            anstream::stderr().lock(),
+            "{ERROR}Apply interrupted{ERROR:#}: {completed} of {total} changes made ({added} added, {changed} changed, {destroyed} destroyed); run apply again to finish."
+        );
+    }
+
+    /// The confirmation was refused: nothing was changed.
+    pub(crate) fn cancelled(&self) {
+        if self.json() {
+            self.emit(EventView::Cancelled);
+        } else {
+            let _ = writeln!(anstream::stderr().lock(), "Apply cancelled; nothing was changed.");
+        }
+    }
+
+    /// Asks on the terminal; refuses without one.
+    pub(crate) fn confirm(&self) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve"
+            );
+        }
+        let mut stderr = anstream::stderr().lock();
+        write!(stderr, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")?;
+        stderr.flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
+        Ok(answer.trim() == "yes")
+    }
+}
+
+/// A line on standard output, above the progress bar when there is one.
+fn print_line(line: &str, bar: Option<&indicatif::ProgressBar>) {
+    let print = || {
+        let _ = writeln!(anstream::stdout().lock(), "{line}");
+    };
+    match bar {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Human => "human",
+        Format::Json => "json",
+        Format::Github => "github",
+        Format::Markdown => "markdown",
+    }
+}
+
+fn verb(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("Creating", "Creation complete"),
+        Action::Update => ("Modifying", "Modifications complete"),
+        Action::Replace => ("Replacing", "Replacement complete"),
+        Action::Delete => ("Destroying", "Destruction complete"),
+    }
+}
