@@ -170,15 +170,29 @@ fn place(location: &Location) -> String {
 }
 
 fn human(problems: &[Problem]) -> String {
+    listing(
+        problems,
+        |at, message| format!("{ERROR}error{ERROR:#}: {at}{message}\n"),
+        |label, text| format!("  {BOLD}{label}{BOLD:#}: {text}\n"),
+    )
+}
+
+/// Each problem as a headline (its place, when known, and message) and its causes and
+/// help below it.
+fn listing(
+    problems: &[Problem],
+    headline: impl Fn(&str, &str) -> String,
+    detail: impl Fn(&str, &str) -> String,
+) -> String {
     let mut out = String::new();
     for problem in problems {
         let at = problem.location.as_ref().map(|location| format!("{}: ", place(location))).unwrap_or_default();
-        out.push_str(&format!("{ERROR}error{ERROR:#}: {at}{}\n", problem.message));
+        out.push_str(&headline(&at, &problem.message));
         for cause in &problem.causes {
-            out.push_str(&format!("  {BOLD}caused by{BOLD:#}: {cause}\n"));
+            out.push_str(&detail("caused by", cause));
         }
         if let Some(help) = &problem.help {
-            out.push_str(&format!("  {BOLD}help{BOLD:#}: {help}\n"));
+            out.push_str(&detail("help", help));
         }
     }
     out
@@ -211,16 +225,15 @@ fn github(problems: &[Problem]) -> String {
 }
 
 fn markdown(problems: &[Problem]) -> String {
-    let mut out = String::from("### scimform failed\n\n");
-    for problem in problems {
-        let at = problem.location.as_ref().map(|location| format!("`{}` ", place(location))).unwrap_or_default();
-        out.push_str(&format!("- {at}{}\n", problem.message));
-        for cause in &problem.causes {
-            out.push_str(&format!("  - caused by: {cause}\n"));
-        }
-        if let Some(help) = &problem.help {
-            out.push_str(&format!("  - help: {help}\n"));
-        }
-    }
-    out
+    let items = listing(
+        problems,
+        |at, message| {
+            format!(
+                "- {}{message}\n",
+                if at.is_empty() { String::new() } else { format!("`{}` ", at.trim_end_matches(": ")) }
+            )
+        },
+        |label, text| format!("  - {label}: {text}\n"),
+    );
+    format!("### scimform failed\n\n{items}")
 }
