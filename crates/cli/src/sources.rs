@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use scimform_spec::{Code, Diagnostic, Source};
+use scimform_spec::{Code, Diagnostic, MAX_SOURCE_BYTES, Source};
 
 /// The sources found, and what went wrong finding them.
 pub(crate) struct Found {
@@ -30,7 +30,7 @@ pub(crate) fn collect(paths: &[PathBuf]) -> Found {
             ),
             Ok(metadata) if metadata.is_dir() => {
                 let before = files.len();
-                if let Err(error) = walk(path, &mut files) {
+                if let Err(error) = walk(path, &mut Vec::new(), &mut files, &mut found.diagnostics) {
                     found.diagnostics.push(Diagnostic::for_file(
                         display.clone(),
                         Code::Io,
@@ -53,17 +53,63 @@ pub(crate) fn collect(paths: &[PathBuf]) -> Found {
         if !seen.insert(name.clone()) {
             continue;
         }
-        match std::fs::read_to_string(&file) {
+        match read_bounded(&file) {
             Ok(text) => found.sources.push(Source { name, text }),
-            Err(error) => {
-                found.diagnostics.push(Diagnostic::for_file(name, Code::Io, format!("cannot read spec file: {error}")))
-            }
+            Err(diagnostic) => found.diagnostics.push(Diagnostic { file: name, ..diagnostic }),
         }
     }
     found
 }
 
-fn walk(directory: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// A spec file's text. Only regular files are opened (a named pipe would block, a device
+/// would never end), and no more than the size limit plus one byte is read.
+fn read_bounded(path: &Path) -> Result<String, Diagnostic> {
+    use std::io::Read;
+    let problem = |code, message: String| Diagnostic::for_file(String::new(), code, message);
+    let metadata =
+        std::fs::metadata(path).map_err(|error| problem(Code::Io, format!("cannot read spec file: {error}")))?;
+    if !metadata.is_file() {
+        return Err(problem(
+            Code::Io,
+            "is not a regular file; scimform reads specs only from regular files".to_owned(),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|error| problem(Code::Io, format!("cannot read spec file: {error}")))?;
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(problem(
+            Code::TooLarge,
+            format!("spec file is larger than the {MAX_SOURCE_BYTES} bytes scimform reads"),
+        )
+        .with_help("a spec describes a few apps; split this file, or check that it is the file you meant"));
+    }
+    String::from_utf8(bytes).map_err(|_| problem(Code::Io, "cannot read spec file: it is not UTF-8 text".to_owned()))
+}
+
+/// Collects the spec files below `directory`. `ancestors` are the canonical paths of the
+/// directories being walked: a directory (through a symlink) that is one of them is a
+/// loop, reported once and not followed.
+fn walk(
+    directory: &Path,
+    ancestors: &mut Vec<PathBuf>,
+    files: &mut Vec<PathBuf>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> std::io::Result<()> {
+    let canonical = std::fs::canonicalize(directory)?;
+    if ancestors.contains(&canonical) {
+        diagnostics.push(
+            Diagnostic::for_file(
+                display_path(directory),
+                Code::SymlinkLoop,
+                format!("this directory leads back to `{}`, which is being read already", canonical.display()),
+            )
+            .with_help("remove the symlink, or name the spec directories without it"),
+        );
+        return Ok(());
+    }
+    ancestors.push(canonical);
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(directory)?.map(|entry| entry.map(|entry| entry.path())).collect::<Result<_, _>>()?;
     entries.sort();
@@ -71,12 +117,13 @@ fn walk(directory: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let hidden = entry.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.starts_with('.'));
         if entry.is_dir() {
             if !hidden {
-                walk(&entry, files)?;
+                walk(&entry, ancestors, files, diagnostics)?;
             }
         } else if entry.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
             files.push(entry);
         }
     }
+    ancestors.pop();
     Ok(())
 }
 

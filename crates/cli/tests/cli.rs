@@ -485,3 +485,37 @@ fn apply_refuses_formats_it_does_not_speak() {
         assert!(!directory.path().join(".scimform").exists(), "nothing was started");
     }
 }
+
+/// Spec paths are untrusted: a huge file, a named pipe, a device and a symlink loop each
+/// get a clear error, quickly, without reading more than the size limit.
+#[test]
+fn hostile_spec_paths_are_refused() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    let huge = root.join("huge.yaml");
+    std::fs::write(&huge, format!("# {}\n", "x".repeat(1_500_000))).unwrap();
+    let pipe = root.join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success(), "mkfifo is needed");
+    let looped = root.join("specs");
+    std::fs::create_dir_all(looped.join("inner")).unwrap();
+    std::os::unix::fs::symlink(&looped, looped.join("inner/back")).unwrap();
+    std::fs::write(
+        looped.join("app.yaml"),
+        "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: app\ndisplayName: App\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let cases: [(&str, &str); 4] = [
+        (huge.to_str().unwrap(), "too-large"),
+        (pipe.to_str().unwrap(), "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        (looped.to_str().unwrap(), "symlink-loop"),
+    ];
+    for (path, expected) in cases {
+        let output = scimform(&["validate", path, "--format", "json"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{path}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains(expected), "{path}: {text}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -137,6 +137,19 @@ codes! {
     Risky => "risky-setting",
     /// No spec files were found where some were expected.
     NoSpecs => "no-specs",
+    /// A spec file larger than scimform reads.
+    TooLarge => "too-large",
+    /// A YAML tag (`!custom`, `!!binary`): the spec language has none.
+    YamlTag => "yaml-tag",
+    /// An explicit null (`~`), which could mean "none" or "not managed".
+    NullValue => "null-value",
+    /// A control character in a string.
+    ControlCharacter => "control-character",
+    /// A directory symlink that leads back into a directory being read.
+    SymlinkLoop => "symlink-loop",
+    /// A secret reference a spec may not use (a pipeline's own credentials, a file
+    /// outside the spec tree).
+    ForbiddenSecretSource => "forbidden-secret-source",
 }
 
 impl fmt::Display for Code {

@@ -18,6 +18,7 @@
 mod diagnostic;
 pub mod model;
 pub mod raw;
+mod strict;
 mod structure;
 mod suggest;
 mod validate;
@@ -28,6 +29,7 @@ use std::sync::OnceLock;
 
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
 pub use model::Spec;
+pub use strict::MAX_SOURCE_BYTES;
 
 /// One spec source: its name (the path as the user wrote it) and its text.
 #[derive(Debug, Clone)]
@@ -78,11 +80,17 @@ pub fn load(sources: &[Source]) -> Loaded {
     let mut names: BTreeMap<String, model::Origin> = BTreeMap::new();
     for (source_index, source) in sources.iter().enumerate() {
         let mut source_diagnostics = Vec::new();
+        if let Some(diagnostic) = strict::too_large(&source.text) {
+            diagnostics.push((source_index, Diagnostic { file: source.name.clone(), ..diagnostic }));
+            continue;
+        }
+        source_diagnostics.extend(strict::tags(&source.text));
         match yaml::parse_documents(&source.text) {
             Err(diagnostic) => source_diagnostics.push(diagnostic),
             Ok(nodes) => {
                 documents += nodes.len();
                 for node in &nodes {
+                    strict::values(node, &mut source_diagnostics);
                     if let Some(app) = load_document(&source.name, node, &mut names, &mut source_diagnostics) {
                         apps.push(app);
                     }

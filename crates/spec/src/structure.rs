@@ -348,6 +348,10 @@ impl<'s> Checker<'s> {
     }
 
     fn wrong_type(&mut self, node: &Node, expected: &[String], path: &Path) {
+        if matches!(node.value, Value::Null) {
+            // Reported once, as an explicit null (`strict.rs`).
+            return;
+        }
         let expected: Vec<&str> = expected.iter().filter(|kind| *kind != "null").map(|kind| type_words(kind)).collect();
         let expected = match expected.as_slice() {
             [] => "a value".to_owned(),
