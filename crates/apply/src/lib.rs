@@ -25,7 +25,7 @@ use scimform_spec::model::{Origin, Spec};
 
 pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
 pub use refresh::{RefreshError, Refreshed, refresh};
-pub use tokens::{TokenEnvironment, TokenError, new_salt, read_token};
+pub use tokens::{MAX_TOKEN_FILE_BYTES, TokenEnvironment, TokenError, new_salt, read_token};
 
 /// What planning needs, read and resolved.
 #[derive(Debug, Clone)]
@@ -52,11 +52,12 @@ pub enum PrepareError {
     Resolve(Vec<ResolveError>),
 }
 
-/// Refreshes, reads and fingerprints tokens, and resolves names.
+/// Refreshes, reads and fingerprints tokens, and resolves names for `stack`.
 pub async fn prepare(
     client: &GraphClient,
     spec: &Spec,
     environment: &TokenEnvironment,
+    stack: &str,
 ) -> Result<Prepared, PrepareError> {
     let Refreshed { live, directory } = refresh(client, spec).await?;
     let mut tokens = BTreeMap::new();
@@ -87,6 +88,6 @@ pub async fn prepare(
     if !token_errors.is_empty() {
         return Err(PrepareError::Tokens(token_errors));
     }
-    let desired = scimform_plan::resolve(spec, &directory, &live, &tokens).map_err(PrepareError::Resolve)?;
+    let desired = scimform_plan::resolve(spec, &directory, &live, &tokens, stack).map_err(PrepareError::Resolve)?;
     Ok(Prepared { desired, live, directory })
 }

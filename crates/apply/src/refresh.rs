@@ -22,7 +22,7 @@ use scimform_graph::models::{
 };
 use scimform_graph::{BatchItem, GraphClient, Owned, Request, literal, parse, reads};
 use scimform_plan::state::{Live, LiveApp, LiveAssignment, Lookalike, Principal, PrincipalKind, Role, Roles};
-use scimform_plan::{Directory, MANAGED_TAG, NAME_TAG_PREFIX};
+use scimform_plan::{DEFAULT_STACK, Directory, MANAGED_TAG, NAME_TAG_PREFIX, STACK_TAG_PREFIX};
 use scimform_spec::model::{PrincipalRef, Spec, fold_name};
 use serde::de::DeserializeOwned;
 
@@ -346,6 +346,12 @@ fn live_app(service_principal: &ServicePrincipal, reads: ManagedReads, directory
         display_name: service_principal.display_name.clone().unwrap_or_default(),
         template_id: service_principal.application_template_id.clone(),
         tags: service_principal.tags.clone(),
+        stack: service_principal
+            .tags
+            .iter()
+            .find_map(|tag| tag.strip_prefix(STACK_TAG_PREFIX))
+            .unwrap_or(DEFAULT_STACK)
+            .to_owned(),
         roles: Roles(
             service_principal
                 .app_roles

@@ -53,7 +53,7 @@ async fn requests_for(count: usize) -> u64 {
     let loaded = scimform_spec::load(&[scimform_spec::Source { name: "specs.yaml".to_owned(), text: specs }]);
     let spec = loaded.spec.expect("valid specs");
     let environment = TokenEnvironment::from_pairs([("REFRESH_TOKEN", "refresh-test-token")]);
-    let prepared = prepare(&client, &spec, &environment).await.unwrap();
+    let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
     assert_eq!(prepared.live.apps.len(), count);
     let first = prepared.live.apps.values().next().unwrap();
     assert_eq!(first.assignments.len(), 2);

@@ -68,9 +68,13 @@ pub(crate) struct PlanArgs {
     /// Exit 2 when there are changes (0 when none, 1 on errors).
     #[arg(long)]
     pub(crate) detailed_exitcode: bool,
-    /// Plan the deletion of managed apps whose spec is gone.
+    /// Plan the deletion of managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
 }
@@ -86,9 +90,13 @@ pub(crate) struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub(crate) auto_approve: bool,
-    /// Delete managed apps whose spec is gone.
+    /// Delete managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
     /// Stop before the first change if the plan removes more than this many things.
     #[arg(long, value_name = "N")]
     pub(crate) max_deletes: Option<usize>,

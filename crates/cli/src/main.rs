@@ -7,6 +7,8 @@
 
 mod cli;
 mod commands;
+mod files;
+mod project;
 mod render;
 mod saved;
 mod sources;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 /// Version of the saved-plan file.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A plan file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -23,6 +23,8 @@ pub(crate) struct SavedPlan {
     pub(crate) spec_paths: Vec<String>,
     /// Whether `--prune` was given.
     pub(crate) prune: bool,
+    /// The stack the plan was made for.
+    pub(crate) stack: String,
     pub(crate) plan: scimform_plan::Plan,
 }
 
@@ -31,21 +33,25 @@ impl SavedPlan {
         plan: scimform_plan::Plan,
         sources: &[Source],
         spec_paths: Vec<String>,
-        prune: bool,
+        options: &scimform_plan::Options,
     ) -> SavedPlan {
         SavedPlan {
             format: FORMAT,
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             spec_digest: spec_digest(sources),
             spec_paths,
-            prune,
+            prune: options.prune,
+            stack: options.stack.clone(),
             plan,
         }
     }
 
+    /// Writes the plan, readable by its owner only (it names the tenant's apps, users and
+    /// groups, though never a secret).
     pub(crate) fn write(&self, path: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self).expect("plans serialize");
-        std::fs::write(path, text + "\n").with_context(|| format!("cannot write the plan to `{}`", path.display()))
+        crate::files::write_private(path, (text + "\n").as_bytes())
+            .with_context(|| format!("cannot write the plan to `{}`", path.display()))
     }
 
     pub(crate) fn read(path: &Path) -> anyhow::Result<SavedPlan> {
@@ -75,4 +81,40 @@ pub(crate) fn spec_digest(sources: &[Source]) -> String {
         hasher.update([0]);
     }
     hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The first way two plans' changes differ, in words; `None` when they are the same. The
+/// token fingerprints their steps would write are left out: each plan salts its own, and
+/// apply checks the token against the saved plan's.
+pub(crate) fn first_difference(saved: &scimform_plan::Plan, fresh: &scimform_plan::Plan) -> Option<String> {
+    let normalized = |plan: &scimform_plan::Plan| -> Vec<scimform_plan::Change> {
+        let mut changes = plan.changes.clone();
+        for step in changes.iter_mut().flat_map(|change| change.steps.iter_mut()) {
+            if let scimform_plan::Step::SetTags { add, .. } = step {
+                for tag in add.iter_mut().filter(|tag| tag.starts_with(scimform_plan::fingerprint::TAG_PREFIX)) {
+                    *tag = scimform_plan::fingerprint::TAG_PREFIX.to_owned();
+                }
+            }
+        }
+        changes
+    };
+    let (saved_changes, fresh_changes) = (normalized(saved), normalized(fresh));
+    for (index, (left, right)) in saved_changes.iter().zip(&fresh_changes).enumerate() {
+        if left != right {
+            return Some(if left.address == right.address {
+                format!("change {} (`{}`) differs", index + 1, left.address)
+            } else {
+                format!("change {} is `{}` in the file but `{}` now", index + 1, left.address, right.address)
+            });
+        }
+    }
+    match saved_changes.len().cmp(&fresh_changes.len()) {
+        std::cmp::Ordering::Equal => None,
+        std::cmp::Ordering::Less => {
+            Some(format!("the file lacks change `{}`", fresh_changes[saved_changes.len()].address))
+        }
+        std::cmp::Ordering::Greater => {
+            Some(format!("the file adds change `{}`", saved_changes[fresh_changes.len()].address))
+        }
+    }
 }

@@ -2,11 +2,13 @@
 //!
 //! A PATH is a file (taken whatever its extension) or a directory (every `*.yaml` and
 //! `*.yml` below it, recursively, hidden directories skipped, sorted by path so that
-//! output and plans are the same on every machine). Problems become diagnostics, so that
+//! output and plans are the same on every machine; the project file `scimform.yaml` is not
+//! a spec). Problems become diagnostics, so that
 //! `validate` reports them together with everything else.
 
 use std::path::{Path, PathBuf};
 
+use scimform_spec::project::PROJECT_FILE;
 use scimform_spec::{Code, Diagnostic, MAX_SOURCE_BYTES, Source};
 
 /// The sources found, and what went wrong finding them.
@@ -63,7 +65,7 @@ pub(crate) fn collect(paths: &[PathBuf]) -> Found {
 
 /// A spec file's text. Only regular files are opened (a named pipe would block, a device
 /// would never end), and no more than the size limit plus one byte is read.
-fn read_bounded(path: &Path) -> Result<String, Diagnostic> {
+pub(crate) fn read_bounded(path: &Path) -> Result<String, Diagnostic> {
     use std::io::Read;
     let problem = |code, message: String| Diagnostic::for_file(String::new(), code, message);
     let metadata =
@@ -119,7 +121,9 @@ fn walk(
             if !hidden {
                 walk(&entry, ancestors, files, diagnostics)?;
             }
-        } else if entry.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
+        } else if entry.extension().is_some_and(|extension| extension == "yaml" || extension == "yml")
+            && entry.file_name().is_none_or(|name| name != PROJECT_FILE)
+        {
             files.push(entry);
         }
     }
@@ -128,7 +132,7 @@ fn walk(
 }
 
 /// A path as shown to users: as they wrote it, with `/` separators and no leading `./`.
-fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     match text.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_owned(),

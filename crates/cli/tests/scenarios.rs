@@ -182,7 +182,31 @@ impl World {
                     text.push_str(line);
                     text.push('\n');
                 }
-                std::fs::write(self.directory.path().join("specs").join(rest), text).unwrap();
+                let path = self.directory.path().join("specs").join(rest);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            // `edit FILE FROM => TO`: replace text in a file of the working directory.
+            "edit" => {
+                let (file, change) = rest.split_once(' ').unwrap();
+                let (from, to) = change.split_once(" => ").unwrap();
+                let path = self.directory.path().join(file);
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(text.contains(from), "{file} has no {from:?}");
+                std::fs::write(&path, text.replace(from, to)).unwrap();
+            }
+            // `symlink LINK TARGET`, both relative to the working directory.
+            "symlink" => {
+                let (link, target) = rest.split_once(' ').unwrap();
+                std::os::unix::fs::symlink(self.directory.path().join(target), self.directory.path().join(link))
+                    .unwrap();
+            }
+            // `file-mode FILE 600`: the file's permission bits, in octal.
+            "file-mode" => {
+                use std::os::unix::fs::PermissionsExt;
+                let (file, mode) = rest.split_once(' ').unwrap();
+                let metadata = std::fs::metadata(self.directory.path().join(file)).unwrap();
+                assert_eq!(format!("{:o}", metadata.permissions().mode() & 0o777), mode, "mode of {file}");
             }
             "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
             "env" => {

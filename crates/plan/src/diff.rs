@@ -16,23 +16,41 @@ use serde_json::{Value, json};
 use crate::fingerprint;
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
-    Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, Principal,
-    PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, TokenState,
+    DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment,
+    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, TokenState,
 };
 
 /// Tag on every service principal scimform manages.
 pub const MANAGED_TAG: &str = "scimform:managed";
 /// Prefix of the tag that names the app.
 pub const NAME_TAG_PREFIX: &str = "scimform:name=";
+/// Prefix of the tag that names the app's stack (absent on apps made before stacks: they
+/// belong to [`DEFAULT_STACK`]).
+pub const STACK_TAG_PREFIX: &str = "scimform:stack=";
 /// What a restart resets after a scope change (Entra ID needs a restart to apply it).
 pub const SCOPE_RESTART: [ResetPart; 3] = [ResetPart::Watermark, ResetPart::Escrows, ResetPart::QuarantineState];
 const SENSITIVE: &str = "(sensitive)";
 
 /// Choices that are the user's, not the planner's.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// Delete managed apps whose spec is gone.
+    /// Delete managed apps of this stack whose spec is gone.
     pub prune: bool,
+    /// The stack the specs belong to: the apps it creates are marked with it, and only its
+    /// own apps are orphans (`--prune` never touches another stack's apps).
+    pub stack: String,
+}
+
+impl Options {
+    /// No pruning, the default stack.
+    pub fn standard() -> Options {
+        Options { prune: false, stack: DEFAULT_STACK.to_owned() }
+    }
+}
+
+/// The stack marker tag.
+pub fn stack_tag(stack: &str) -> String {
+    format!("{STACK_TAG_PREFIX}{stack}")
 }
 
 /// The marker tag of an app.
@@ -44,12 +62,12 @@ pub fn name_tag(name: &str) -> String {
 pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
     let mut planner = Planner { changes: Vec::new(), warnings: Vec::new() };
     for (name, app) in &live.apps {
-        if !desired.apps.contains_key(name) {
+        if !desired.apps.contains_key(name) && app.stack == options.stack {
             planner.orphan(name, app, options.prune);
         }
     }
     for (name, app) in &desired.apps {
-        planner.app(name, app, live.apps.get(name), live);
+        planner.app(name, app, live.apps.get(name), live, &options.stack);
     }
     Plan {
         format: PLAN_FORMAT,
@@ -121,7 +139,7 @@ impl Planner {
         self.push(address, Action::Delete, "its spec is gone and --prune was given", attributes, Vec::new(), steps);
     }
 
-    fn app(&mut self, name: &str, desired: &DesiredApp, live: Option<&LiveApp>, all_live: &Live) {
+    fn app(&mut self, name: &str, desired: &DesiredApp, live: Option<&LiveApp>, all_live: &Live, stack: &str) {
         let address = app_address(name);
         let replaced = live.is_some_and(|live| {
             live.template_id.as_deref().is_some_and(|template| !template.eq_ignore_ascii_case(&desired.template_id))
@@ -154,7 +172,7 @@ impl Planner {
                     Step::WaitForReplication { app: name.to_owned() },
                     Step::SetTags {
                         app: name.to_owned(),
-                        add: vec![MANAGED_TAG.to_owned(), name_tag(name)],
+                        add: vec![MANAGED_TAG.to_owned(), name_tag(name), stack_tag(stack)],
                         remove_prefixes: Vec::new(),
                     },
                 ]);

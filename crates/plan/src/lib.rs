@@ -17,7 +17,9 @@ pub mod model;
 mod resolve;
 pub mod state;
 
-pub use diff::{MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, live_fingerprint, name_tag, plan};
+pub use diff::{
+    MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, STACK_TAG_PREFIX, live_fingerprint, name_tag, plan, stack_tag,
+};
 pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 pub use resolve::{Directory, ResolveError, resolve};
-pub use state::{DEFAULT_ACCESS, Desired, Live};
+pub use state::{DEFAULT_ACCESS, DEFAULT_STACK, Desired, Live};

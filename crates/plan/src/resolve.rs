@@ -73,17 +73,30 @@ pub struct ResolveError {
     pub message: String,
 }
 
-/// Resolves every app of `spec`. `tokens` has, per app name with provisioning, whether its
-/// token matches the live fingerprint (computed by the caller, who can read tokens).
+/// Resolves every app of `spec` for `stack`. `tokens` has, per app name with provisioning,
+/// whether its token matches the live fingerprint (computed by the caller, who can read
+/// tokens). An app that another stack manages is an error: a stack never takes over
+/// another's app.
 pub fn resolve(
     spec: &Spec,
     directory: &Directory,
     live: &Live,
     tokens: &BTreeMap<String, TokenState>,
+    stack: &str,
 ) -> Result<Desired, Vec<ResolveError>> {
     let mut errors = Vec::new();
     let mut apps = BTreeMap::new();
     for app in &spec.apps {
+        if let Some(other) = live.apps.get(&app.name).filter(|live| live.stack != stack) {
+            errors.push(ResolveError {
+                origin: app.origin.clone(),
+                message: format!(
+                    "app `{}` is managed by stack `{}` (service principal {}), not by this stack `{stack}`; a stack never takes over another's app: give this app another name, or manage it from stack `{}`",
+                    app.name, other.stack, other.service_principal_id, other.stack
+                ),
+            });
+            continue;
+        }
         let mut resolver = Resolver { directory, errors: &mut errors };
         let owners = app
             .owners

@@ -41,6 +41,9 @@ pub struct LiveApp {
     /// Every tag (other tools' tags are kept on write).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The stack that manages it (from its stack tag; [`DEFAULT_STACK`] without one).
+    #[serde(default = "default_stack")]
+    pub stack: String,
     /// App roles that users and groups can be given.
     #[serde(default)]
     pub roles: Roles,
@@ -102,6 +105,12 @@ impl Roles {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+pub use scimform_spec::project::DEFAULT_STACK;
+
+fn default_stack() -> String {
+    DEFAULT_STACK.to_owned()
 }
 
 /// The app role id meaning "default access" (apps without roles).

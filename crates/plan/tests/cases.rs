@@ -40,9 +40,16 @@ fn run(case: &Path) -> String {
             (app, state)
         })
         .collect();
-    let options: BTreeMap<String, bool> = read_json(&case.join("options.json"));
-    let options = Options { prune: options.get("prune").copied().unwrap_or(false) };
-    match scimform_plan::resolve(&spec, &directory, &live, &tokens) {
+    let options: BTreeMap<String, serde_json::Value> = read_json(&case.join("options.json"));
+    let options = Options {
+        prune: options.get("prune").and_then(serde_json::Value::as_bool).unwrap_or(false),
+        stack: options
+            .get("stack")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(scimform_plan::DEFAULT_STACK)
+            .to_owned(),
+    };
+    match scimform_plan::resolve(&spec, &directory, &live, &tokens, &options.stack) {
         Ok(desired) => {
             assert!(!name.starts_with("error-"), "{name}: expected resolution errors");
             let plan = scimform_plan::plan(&desired, &live, &options);

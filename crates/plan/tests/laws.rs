@@ -145,6 +145,7 @@ fn live_from(desired: &Desired) -> Live {
                 display_name: app.display_name.clone(),
                 template_id: Some(TEMPLATE.to_owned()),
                 tags: vec![MANAGED_TAG.to_owned(), name_tag(name)],
+                stack: scimform_plan::DEFAULT_STACK.to_owned(),
                 roles: roles(),
                 owners: app.owners.clone().unwrap_or_default(),
                 job,
@@ -156,14 +157,16 @@ fn live_from(desired: &Desired) -> Live {
     Live { apps, lookalikes: Vec::new() }
 }
 
-const OPTIONS: Options = Options { prune: false };
+fn options() -> Options {
+    Options::standard()
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn a_live_state_built_from_the_spec_plans_nothing(desired in desired()) {
-        let plan = scimform_plan::plan(&desired, &live_from(&desired), &OPTIONS);
+        let plan = scimform_plan::plan(&desired, &live_from(&desired), &options());
         prop_assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
     }
 
@@ -209,7 +212,7 @@ proptest! {
             }
             _ => None,
         };
-        let plan = scimform_plan::plan(&desired, &live, &OPTIONS);
+        let plan = scimform_plan::plan(&desired, &live, &options());
         match expected {
             Some((address, action)) => {
                 prop_assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);

@@ -17,6 +17,7 @@
 
 mod diagnostic;
 pub mod model;
+pub mod project;
 pub mod raw;
 mod strict;
 mod structure;
@@ -29,6 +30,7 @@ use std::sync::OnceLock;
 
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
 pub use model::Spec;
+pub use project::{Project, SecretPolicy};
 pub use strict::MAX_SOURCE_BYTES;
 
 /// One spec source: its name (the path as the user wrote it) and its text.
@@ -71,8 +73,15 @@ pub fn json_schema_text() -> String {
     text
 }
 
-/// Parses and checks every document of every source. Never stops at the first problem.
+/// Parses and checks every document of every source, with the default secret policy
+/// (token files confined to each spec file's directory tree). Never stops at the first
+/// problem.
 pub fn load(sources: &[Source]) -> Loaded {
+    load_with(sources, &SecretPolicy::default())
+}
+
+/// [`load`] under a project's secret policy.
+pub fn load_with(sources: &[Source], policy: &SecretPolicy) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut apps = Vec::new();
     let mut documents = 0;
@@ -91,7 +100,7 @@ pub fn load(sources: &[Source]) -> Loaded {
                 documents += nodes.len();
                 for node in &nodes {
                     strict::values(node, &mut source_diagnostics);
-                    if let Some(app) = load_document(&source.name, node, &mut names, &mut source_diagnostics) {
+                    if let Some(app) = load_document(&source.name, node, &mut names, policy, &mut source_diagnostics) {
                         apps.push(app);
                     }
                 }
@@ -115,6 +124,7 @@ fn load_document(
     file: &str,
     node: &yaml::Node,
     names: &mut BTreeMap<String, model::Origin>,
+    policy: &SecretPolicy,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<model::App> {
     // A name is worth checking for duplicates even when the rest of the document is broken.
@@ -155,6 +165,6 @@ fn load_document(
             return None;
         }
     };
-    let app = validate::validate(file, &document, node, diagnostics);
+    let app = validate::validate(file, &document, node, policy, diagnostics);
     if duplicate_name || !structurally_valid { None } else { app }
 }

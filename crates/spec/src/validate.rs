@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{self, Origin, PrincipalRef};
+use crate::project::SecretPolicy;
 use crate::raw;
 use crate::yaml::{Node, Value};
 
@@ -97,9 +98,10 @@ pub(crate) fn validate(
     file: &str,
     document: &raw::AppDocument,
     node: &Node,
+    policy: &SecretPolicy,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<model::App> {
-    let mut checker = Checker { file, node, found_error: false, diagnostics };
+    let mut checker = Checker { file, node, policy, found_error: false, diagnostics };
     let app = checker.app(document);
     if checker.found_error { None } else { Some(app) }
 }
@@ -107,6 +109,7 @@ pub(crate) fn validate(
 struct Checker<'a> {
     file: &'a str,
     node: &'a Node,
+    policy: &'a SecretPolicy,
     found_error: bool,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -262,6 +265,8 @@ impl Checker<'_> {
                         format!("`{variable}` is not an environment variable name"),
                         Some("use letters, digits and underscores, not starting with a digit, such as `NETSKOPE_SCIM_TOKEN`".to_owned()),
                     );
+                } else if let Some((message, help)) = self.policy.refuse_variable(variable) {
+                    self.error(Code::ForbiddenSecretSource, span, message, Some(help));
                 }
                 model::TokenSource::Env { variable: variable.clone() }
             }
@@ -275,7 +280,13 @@ impl Checker<'_> {
                         Some("give the path of the file that holds the token, relative to this spec file".to_owned()),
                     );
                 }
-                model::TokenSource::File { path: beside(self.file, path) }
+                let joined = beside(self.file, path);
+                let refused = (!path.trim().is_empty()).then(|| self.policy.refuse_file(path, &joined, self.file));
+                if let Some(Some((message, help))) = refused {
+                    let span = self.span(&[base[0], base[1], Key("token"), Key("fromFile")]);
+                    self.error(Code::ForbiddenSecretSource, span, message, Some(help));
+                }
+                model::TokenSource::File { path: joined }
             }
             (Some(_), Some(_)) => {
                 self.error(
@@ -705,12 +716,13 @@ fn slugify(name: &str) -> String {
 /// A `fromFile` path joined to the directory of the spec file that names it (kept as
 /// written when absolute), with `/` separators. Pure path arithmetic: nothing is read.
 fn beside(spec_file: &str, path: &str) -> String {
+    beside_directory(std::path::Path::new(spec_file).parent().unwrap_or(std::path::Path::new("")), path)
+}
+
+/// `path` joined to `directory` (kept as written when absolute), with `/` separators.
+pub(crate) fn beside_directory(directory: &std::path::Path, path: &str) -> String {
     let path_buf = std::path::Path::new(path);
-    let joined = if path_buf.is_absolute() {
-        path_buf.to_path_buf()
-    } else {
-        std::path::Path::new(spec_file).parent().unwrap_or(std::path::Path::new("")).join(path_buf)
-    };
+    let joined = if path_buf.is_absolute() { path_buf.to_path_buf() } else { directory.join(path_buf) };
     joined.to_string_lossy().replace('\\', "/")
 }
 

@@ -21,21 +21,22 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         Some(saved) if args.paths.is_empty() => saved.spec_paths.iter().map(PathBuf::from).collect(),
         _ => args.paths.clone(),
     };
-    let Some(loaded) = super::load_specs(global, &paths)? else { return Ok(ExitStatus::Failure) };
+    let stack = saved.as_ref().map(|saved| saved.stack.as_str()).or(args.stack.as_deref());
+    let Some(loaded) = super::load_specs(global, &paths, stack)? else { return Ok(ExitStatus::Failure) };
     if let Some(saved) = &saved
         && saved.spec_digest != spec_digest(&loaded.sources)
     {
         anyhow::bail!("the specs changed since the plan was made; make a new plan with `scimform plan --out`");
     }
-    let prune = saved.as_ref().map_or(args.prune, |saved| saved.prune);
+    let options = super::plan_options(&loaded, saved.as_ref().map_or(args.prune, |saved| saved.prune))?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let target = target::connect(&args.target).await?;
-        let environment = TokenEnvironment::from_process();
-        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment).await;
+        let environment = super::token_environment(&loaded);
+        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
         let outcome = match super::report_prepare(global, prepared)? {
             Some(prepared) => {
-                let plan = the_plan(&prepared, saved, prune)?;
+                let plan = the_plan(&prepared, saved, &options)?;
                 execute(args, &target, &prepared, &plan, &environment, &mut progress).await
             }
             None => Ok(ExitStatus::Failure),
@@ -45,19 +46,23 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
     })
 }
 
-/// The saved plan, when it still fits the live state; else a fresh plan.
-fn the_plan(prepared: &Prepared, saved: Option<SavedPlan>, prune: bool) -> anyhow::Result<Plan> {
-    match saved {
-        Some(saved) => {
-            if scimform_plan::live_fingerprint(&prepared.live) != saved.plan.live_fingerprint {
-                anyhow::bail!(
-                    "the saved plan is stale: the live state changed since it was made (someone or something changed the tenant); make a new plan with `scimform plan --out` and review it again"
-                );
-            }
-            Ok(saved.plan)
-        }
-        None => Ok(scimform_plan::plan(&prepared.desired, &prepared.live, &scimform_plan::Options { prune })),
+/// A fresh plan; or the saved plan, when the live state is the one it was made from and
+/// planning again from the specs gives exactly its changes (so that a plan file edited
+/// after review is refused, not executed).
+fn the_plan(prepared: &Prepared, saved: Option<SavedPlan>, options: &scimform_plan::Options) -> anyhow::Result<Plan> {
+    let fresh = scimform_plan::plan(&prepared.desired, &prepared.live, options);
+    let Some(saved) = saved else { return Ok(fresh) };
+    if fresh.live_fingerprint != saved.plan.live_fingerprint {
+        anyhow::bail!(
+            "the saved plan is stale: the live state changed since it was made (someone or something changed the tenant); make a new plan with `scimform plan --out` and review it again"
+        );
     }
+    if let Some(difference) = crate::saved::first_difference(&saved.plan, &fresh) {
+        anyhow::bail!(
+            "the saved plan is not what the specs and the tenant give: {difference}; was the plan file edited? Make a new plan with `scimform plan --out` and review it again"
+        );
+    }
+    Ok(saved.plan)
 }
 
 async fn execute(

@@ -14,6 +14,7 @@ use anyhow::Context;
 
 use crate::ExitStatus;
 use crate::cli::{Cli, Command, Format, GlobalArgs};
+use crate::project::Context as Project;
 use crate::render;
 use crate::render::errors::{Location, Problem};
 use crate::sources;
@@ -29,28 +30,43 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Valid specs and their sources.
+/// Valid specs, their sources and their project.
 pub(crate) struct LoadedSpecs {
     pub(crate) spec: scimform_spec::Spec,
     pub(crate) sources: Vec<scimform_spec::Source>,
+    pub(crate) project: Project,
+}
+
+/// Everything found at `paths`: the project, the sources, and what loading them found
+/// (problems with the project and the files first).
+pub(crate) fn gather(
+    paths: &[PathBuf],
+    stack: Option<&str>,
+) -> (Project, Vec<scimform_spec::Source>, scimform_spec::Loaded) {
+    let (project, mut diagnostics) = crate::project::discover(paths, stack);
+    let found = sources::collect(paths);
+    let mut loaded = scimform_spec::load_with(&found.sources, &project.policy);
+    diagnostics.extend(found.diagnostics);
+    diagnostics.append(&mut loaded.diagnostics);
+    loaded.diagnostics = diagnostics;
+    (project, found.sources, loaded)
 }
 
 /// Loads specs; on any error prints every diagnostic (people get source snippets on
 /// stderr, so that stdout stays the plan; programs get the error document of their
 /// format) and returns `None`: nothing is sent to Graph until the specs are valid.
-pub(crate) fn load_specs(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<Option<LoadedSpecs>> {
-    let found = sources::collect(paths);
-    let mut loaded = scimform_spec::load(&found.sources);
-    let mut diagnostics = found.diagnostics;
-    diagnostics.append(&mut loaded.diagnostics);
-    loaded.diagnostics = diagnostics;
+pub(crate) fn load_specs(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    stack: Option<&str>,
+) -> anyhow::Result<Option<LoadedSpecs>> {
+    let (project, sources, mut loaded) = gather(paths, stack);
     let valid = loaded.error_count() == 0;
     let spec = loaded.spec.take().filter(|_| valid);
     let human = global.format == Format::Human;
     if human && (!valid || (!global.quiet && !loaded.diagnostics.is_empty())) {
         // Warnings still deserve a look, but must not disturb machine output.
-        let report =
-            render::diagnostics::Report { sources: &found.sources, loaded: &loaded, quiet: global.quiet && !valid };
+        let report = render::diagnostics::Report { sources: &sources, loaded: &loaded, quiet: global.quiet && !valid };
         render::diagnostics::print_to_stderr(&report)?;
     } else if !valid {
         let problems: Vec<Problem> = loaded
@@ -61,7 +77,24 @@ pub(crate) fn load_specs(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Resu
             .collect();
         render::errors::report(global.format, &problems);
     }
-    Ok(spec.map(|spec| LoadedSpecs { spec, sources: found.sources }))
+    Ok(spec.map(|spec| LoadedSpecs { spec, sources, project }))
+}
+
+/// The planner's options; `--prune` is refused when no spec is loaded, since it would
+/// mean "delete every app of this stack".
+pub(crate) fn plan_options(loaded: &LoadedSpecs, prune: bool) -> anyhow::Result<scimform_plan::Options> {
+    if prune && loaded.spec.apps.is_empty() {
+        anyhow::bail!(
+            "refusing to prune with no specs loaded: that would delete every app of stack `{}`; name the spec files or directories, or drop --prune",
+            loaded.project.stack
+        );
+    }
+    Ok(scimform_plan::Options { prune, stack: loaded.project.stack.clone() })
+}
+
+/// The token reader's view of the environment, confined to the project's directories.
+pub(crate) fn token_environment(loaded: &LoadedSpecs) -> scimform_apply::TokenEnvironment {
+    scimform_apply::TokenEnvironment::from_process().confined_to(loaded.project.file_roots())
 }
 
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

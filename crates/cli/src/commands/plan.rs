@@ -7,23 +7,25 @@ use crate::saved::SavedPlan;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths)? else { return Ok(ExitStatus::Failure) };
+    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let options = super::plan_options(&loaded, args.prune)?;
     let runtime = super::runtime()?;
     let plan = runtime.block_on(async {
         let target = target::connect(&args.target).await?;
         render::note(global, &format!("Reading the live state from {}…", target.description));
-        let prepared =
-            scimform_apply::prepare(&target.client, &loaded.spec, &scimform_apply::TokenEnvironment::from_process())
-                .await;
+        let environment = super::token_environment(&loaded);
+        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
         target.close().await;
         let Some(prepared) = super::report_prepare(global, prepared)? else { return anyhow::Ok(None) };
-        Ok(Some(scimform_plan::plan(&prepared.desired, &prepared.live, &scimform_plan::Options { prune: args.prune })))
+        Ok(Some(scimform_plan::plan(&prepared.desired, &prepared.live, &options)))
     })?;
     let Some(plan) = plan else { return Ok(ExitStatus::Failure) };
     render::plan::print(global.format, &plan)?;
     if let Some(out) = &args.out {
         let paths = args.paths.iter().map(|path| path.display().to_string()).collect();
-        SavedPlan::new(plan.clone(), &loaded.sources, paths, args.prune).write(out)?;
+        SavedPlan::new(plan.clone(), &loaded.sources, paths, &options).write(out)?;
         let out = out.display();
         render::note(global, &format!("Saved the plan to {out}; apply it with `scimform apply --plan {out}`."));
     }
