@@ -20,3 +20,21 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     options.open(path)?.write_all(bytes)
 }
+
+/// Creates `directory` (owner only on Unix) with a `.gitignore` of `*`, so that what
+/// scimform keeps there never lands in the spec repository.
+pub(crate) fn private_directory(directory: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(directory)?;
+    let ignore = directory.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(ignore, "# Written by scimform: local state, never committed.\n*\n")?;
+    }
+    Ok(())
+}

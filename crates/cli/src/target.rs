@@ -50,7 +50,7 @@ pub(crate) async fn connect(args: &TargetArgs) -> anyhow::Result<Target> {
             .context("the demo tenant has no API client")?;
         let state_file = PathBuf::from(EMULATOR_STATE);
         if let Some(directory) = state_file.parent() {
-            std::fs::create_dir_all(directory)
+            crate::files::private_directory(directory)
                 .with_context(|| format!("cannot create `{}` for the emulator's state", directory.display()))?;
         }
         let options = scimform_emulator::Options {

@@ -377,6 +377,27 @@ fn readme_main_command_with_the_embedded_emulator() {
     assert!(stdout_of(&again).contains("No changes. Live state matches the specs."));
     let state = std::fs::read_to_string(directory.path().join(".scimform/emulator-state.json")).unwrap();
     assert!(state.contains("scimform:name=netskope"));
+    // Nothing secret on disk: no file under the working directory holds the SCIM token or
+    // the emulator client's secret; the state is private and ignored by git.
+    let seed = scimform_emulator::Seed::from_json(scimform_emulator::DEMO_TENANT).unwrap();
+    let client_secrets: Vec<String> = seed.clients.iter().filter_map(|client| client.secret.clone()).collect();
+    let mut pending = vec![directory.path().to_path_buf()];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains(TOKEN), "{} holds the SCIM token", path.display());
+        for secret in &client_secrets {
+            assert!(!text.contains(secret.as_str()), "{} holds the client secret", path.display());
+        }
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(directory.path().join(".scimform/emulator-state.json")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let ignore = std::fs::read_to_string(directory.path().join(".scimform/.gitignore")).unwrap();
+    assert!(ignore.lines().any(|line| line == "*"), "{ignore}");
 }
 
 #[test]

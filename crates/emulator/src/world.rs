@@ -52,46 +52,91 @@ impl World {
         format!("{}/v1.0", self.base_url)
     }
 
-    /// Writes the tenant to the state file, when there is one.
+    /// Writes the tenant to the state file, when there is one: readable by its owner only,
+    /// and with every secret value replaced by its digest (a running emulator holds the
+    /// values in memory; a restarted one knows only the digests, which is enough to check
+    /// a client secret).
     pub(crate) fn persist(&self) -> std::io::Result<()> {
         let Some(path) = &self.state_file else { return Ok(()) };
-        let text = serde_json::to_string_pretty(&self.tenant).map_err(std::io::Error::other)?;
+        let text =
+            serde_json::to_string_pretty(&self.redacted(Redact::Sensitive, digest)).map_err(std::io::Error::other)?;
         let temporary = path.with_extension("tmp");
-        std::fs::write(&temporary, text)?;
+        write_private(&temporary, text.as_bytes())?;
         std::fs::rename(&temporary, path)
     }
 
     /// The tenant as JSON for tests and tools, with every secret value replaced by its
     /// SHA-256 digest (`sha256:<hex>`): a snapshot can show that the right token was saved
-    /// without containing it.
+    /// without containing it. Client secrets are hidden.
     pub(crate) fn snapshot(&self) -> Value {
+        self.redacted(Redact::Every, |_| "(hidden)".to_owned())
+    }
+
+    /// The tenant as JSON, provisioning secrets as digests (every one, or those Graph
+    /// never reads back), client secrets as `client_secret` makes them.
+    fn redacted(&self, which: Redact, client_secret: impl Fn(&str) -> String) -> Value {
         let mut value = serde_json::to_value(&self.tenant).unwrap_or(Value::Null);
         if let Some(synchronization) = value.get_mut("synchronization").and_then(Value::as_object_mut) {
-            for container in synchronization.values_mut() {
-                if let Some(secrets) = container.get_mut("secrets").and_then(Value::as_array_mut) {
-                    for pair in secrets.iter_mut() {
-                        if let Some(secret) = pair.get_mut(1)
-                            && let Some(text) = secret.as_str()
-                        {
-                            let digest: String = sha2::Sha256::digest(text.as_bytes())
-                                .iter()
-                                .map(|byte| format!("{byte:02x}"))
-                                .collect();
-                            *secret = Value::String(format!("sha256:{digest}"));
-                        }
-                    }
+            let secrets = synchronization
+                .values_mut()
+                .filter_map(|container| container.get_mut("secrets").and_then(Value::as_array_mut))
+                .flatten();
+            for pair in secrets.filter_map(Value::as_array_mut) {
+                let sensitive = pair
+                    .first()
+                    .and_then(Value::as_str)
+                    .is_some_and(|key| crate::tenant::SENSITIVE_SECRET_KEYS.contains(&key));
+                if let Some(secret) = pair.get_mut(1).filter(|_| sensitive || which == Redact::Every)
+                    && let Some(text) = secret.as_str()
+                {
+                    *secret = Value::String(digest(text));
                 }
             }
         }
-        if let Some(clients) = value.get_mut("clients").and_then(Value::as_array_mut) {
-            for client in clients {
-                if let Some(object) = client.as_object_mut()
-                    && object.contains_key("secret")
-                {
-                    object.insert("secret".to_owned(), Value::String("(hidden)".to_owned()));
-                }
+        let clients = value.get_mut("clients").and_then(Value::as_array_mut).into_iter().flatten();
+        for client in clients.filter_map(Value::as_object_mut) {
+            if let Some(secret) = client.get("secret").and_then(Value::as_str).map(str::to_owned) {
+                client.insert("secret".to_owned(), Value::String(client_secret(&secret)));
             }
         }
         value
     }
+}
+
+/// Which provisioning settings [`World::redacted`] replaces by digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Redact {
+    /// Every value (snapshots for tests: they compare digests).
+    Every,
+    /// The values Graph never reads back (the state file).
+    Sensitive,
+}
+
+/// `sha256:<hex>` of a secret; a value that is a digest already stays as it is.
+pub(crate) fn digest(text: &str) -> String {
+    if text.starts_with(DIGEST_PREFIX) {
+        return text.to_owned();
+    }
+    let hex: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{DIGEST_PREFIX}{hex}")
+}
+
+const DIGEST_PREFIX: &str = "sha256:";
+
+/// Whether a secret someone presents is the one stored (as it is, or as its digest).
+pub(crate) fn secret_matches(stored: &str, presented: &str) -> bool {
+    stored == presented || stored == digest(presented)
+}
+
+/// Writes a file readable and writable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
 }
