@@ -244,6 +244,7 @@ fn failed(address: &str, what: &str) -> impl FnOnce(scimform_graph::Error) -> Ap
 
 impl Executor<'_> {
     async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
+        tracing::debug!(address, step = step.op(), "applying");
         match step {
             Step::Instantiate { app, template_id, display_name } => {
                 self.instantiate(address, app, template_id, display_name).await

@@ -59,7 +59,9 @@ fn failed(what: impl Into<String>) -> impl FnOnce(scimform_graph::Error) -> Refr
 /// Reads the live state and the directory for `spec`.
 pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, RefreshError> {
     let managed = managed_apps(client).await?;
+    tracing::debug!(managed = managed.len(), "refresh: managed apps");
     let AppReads { lookalikes, apps } = app_reads(client, spec, &managed).await?;
+    tracing::debug!(lookalikes = lookalikes.len(), "refresh: per-app reads");
     let mut directory = Wanted::from_specs_and_assignments(spec, &apps).fetch(client).await?;
     nested_groups(client, spec, &mut directory).await?;
     let apps = apps

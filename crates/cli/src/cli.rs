@@ -28,6 +28,22 @@ pub(crate) struct GlobalArgs {
     /// Print only problems: no summary, no warnings.
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// Log to standard error: `-v` each Graph call (method, route, status, duration,
+    /// request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// How log lines look.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

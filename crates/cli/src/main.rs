@@ -8,6 +8,7 @@
 mod cli;
 mod commands;
 mod files;
+mod logging;
 mod project;
 mod render;
 mod saved;
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
     if args.global.no_color {
         anstream::ColorChoice::Never.write_global();
     }
+    logging::init(&args.global);
     match commands::run(&args) {
         Ok(status) => status.into(),
         Err(error) => {

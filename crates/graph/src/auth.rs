@@ -288,7 +288,9 @@ impl TokenSource {
         {
             return Ok(cached.token.clone());
         }
+        tracing::debug!(credential = %self.credential.describe(), "signing in");
         let (token, lifetime) = self.fetch().await?;
+        tracing::debug!(lifetime = ?lifetime, "signed in");
         let refresh_in = lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2);
         *cache = Some(Cached { token: token.clone(), refresh_at: Instant::now() + refresh_in });
         Ok(token)

@@ -259,6 +259,30 @@ pub enum Step {
     },
 }
 
+impl Step {
+    /// The step's kind, as saved plans name it (`instantiate`, `saveSettings`, …), for logs.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Step::Instantiate { .. } => "instantiate",
+            Step::WaitForReplication { .. } => "waitForReplication",
+            Step::SetTags { .. } => "setTags",
+            Step::SetDisplayName { .. } => "setDisplayName",
+            Step::AddOwner { .. } => "addOwner",
+            Step::RemoveOwner { .. } => "removeOwner",
+            Step::CreateJob { .. } => "createJob",
+            Step::TestConnection { .. } => "testConnection",
+            Step::SaveSettings { .. } => "saveSettings",
+            Step::StartJob { .. } => "startJob",
+            Step::PauseJob { .. } => "pauseJob",
+            Step::RestartJob { .. } => "restartJob",
+            Step::Assign { .. } => "assign",
+            Step::Unassign { .. } => "unassign",
+            Step::DeleteJob { .. } => "deleteJob",
+            Step::DeleteApp { .. } => "deleteApp",
+        }
+    }
+}
+
 /// A part of a provisioning job's state that a restart can reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
