@@ -313,9 +313,14 @@ async fn nested_groups(client: &GraphClient, spec: &Spec, directory: &mut Direct
 
 /// A managed app in scimform's vocabulary.
 fn live_app(service_principal: &ServicePrincipal, reads: ManagedReads, directory: &Directory) -> LiveApp {
+    // Specs name owners by UPN: only users are managed. Other owners (the pipeline's own
+    // service principal, which creating an app makes an owner) are left alone.
     let owners = reads
         .owners
         .into_iter()
+        .filter(|owner| {
+            owner.odata_type.as_deref().map_or(owner.user_principal_name.is_some(), |kind| kind.ends_with(".user"))
+        })
         .map(|owner| Principal {
             label: owner.user_principal_name.clone().or(owner.display_name.clone()).unwrap_or_else(|| owner.id.clone()),
             id: owner.id,

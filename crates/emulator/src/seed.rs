@@ -197,9 +197,33 @@ impl Seed {
         for app in &self.apps {
             seed_app(&mut tenant, app)?;
         }
+        for client in &self.clients {
+            seed_client_service_principal(&mut tenant, client);
+        }
         tenant.clients = self.clients.clone();
         Ok(tenant)
     }
+}
+
+/// The service principal of an API client (an app registration in its home tenant), as
+/// Graph has one for every application that signs in: what owns the apps the client
+/// creates. Its id is derived from the client id, so that seeding stays deterministic.
+fn seed_client_service_principal(tenant: &mut Tenant, client: &Client) {
+    use sha2::Digest;
+    let hex: String =
+        sha2::Sha256::digest(client.client_id.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    let id = format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32]);
+    let object = Tenant::service_principal_object(
+        &id,
+        &client.client_id,
+        None,
+        &client.display_name,
+        serde_json::json!([]),
+        false,
+        &[],
+    );
+    tenant.service_principals.insert(id.clone(), object);
+    tenant.service_principal_owners.insert(id, Vec::new());
 }
 
 fn refused(error: GraphError) -> SeedError {

@@ -290,6 +290,18 @@ impl Tenant {
         self.applications.values().find(|app| app.get("appId").and_then(Value::as_str) == Some(app_id))
     }
 
+    /// The id of the service principal of an application (by the application's object id).
+    pub(crate) fn service_principal_of_application(&self, application_id: &str) -> Option<String> {
+        let app_id = self.applications.get(application_id)?.get("appId")?.as_str()?;
+        self.service_principal_by_app_id(app_id).and_then(|sp| sp.get("id")).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    /// The id of the application of a service principal (by the service principal's id).
+    pub(crate) fn application_of_service_principal(&self, service_principal_id: &str) -> Option<String> {
+        let app_id = self.service_principals.get(service_principal_id)?.get("appId")?.as_str()?;
+        self.application_by_app_id(app_id).and_then(|app| app.get("id")).and_then(Value::as_str).map(str::to_owned)
+    }
+
     /// Direct and nested members of a group, each once, groups included.
     pub(crate) fn transitive_members(&self, group_id: &str) -> Vec<String> {
         let mut seen = Vec::new();

@@ -7,6 +7,7 @@ use super::{
     GraphRequest, Reply, created, entity, id_of, is_guid, json_object, list, patch, reference_id, required_string,
     with_context,
 };
+use crate::auth::Caller;
 use crate::error::GraphError;
 use crate::odata::Filterable;
 use crate::tenant::{Kind, Object, Tenant};
@@ -138,6 +139,7 @@ const SERVICE_PRINCIPAL_WRITABLE: &[&str] = &[
 
 pub(super) fn route(
     world: &mut World,
+    caller: &Caller,
     request: &GraphRequest,
     method: &str,
     parts: &[&str],
@@ -154,7 +156,7 @@ pub(super) fn route(
             let object = json_object(template_object(template));
             entity(world, request, &object, &TEMPLATES, "applicationTemplates")
         }
-        ("POST", ["applicationTemplates", id, "instantiate"]) => instantiate(world, request, id),
+        ("POST", ["applicationTemplates", id, "instantiate"]) => instantiate(world, caller, request, id),
         // --- Applications ---
         ("GET", ["applications"]) => {
             let items = visible(world, world.tenant.applications.values());
@@ -225,10 +227,18 @@ pub(super) fn route(
     }
 }
 
-fn instantiate(world: &mut World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
+/// Instantiates a template. As in Graph, an application calling with its own identity
+/// becomes an owner of what it creates (which is what lets `Application.ReadWrite.OwnedBy`
+/// manage it afterwards).
+fn instantiate(world: &mut World, caller: &Caller, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
     let body = request.json_body()?;
     let display_name = required_string(body, "displayName")?;
     let (application, service_principal) = world.tenant.instantiate(id, display_name)?;
+    if let Some(owner) = world.tenant.service_principal_by_app_id(&caller.client_id).map(id_of) {
+        let tenant = &mut world.tenant;
+        tenant.application_owners.entry(id_of(&application)).or_default().push(owner.clone());
+        tenant.service_principal_owners.entry(id_of(&service_principal)).or_default().push(owner);
+    }
     world.lag(&id_of(&application));
     world.lag(&id_of(&service_principal));
     let body = json!({

@@ -134,12 +134,12 @@ fn route(world: &mut World, caller: &Caller, request: &GraphRequest) -> Result<R
     resolve_alternate_key(world, &mut segments)?;
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method.as_str();
-    authorize(caller, method, &parts)?;
+    authorize(world, caller, method, &parts)?;
     match parts.first().copied() {
         Some("users" | "groups") => directory::route(world, request, method, &parts),
         Some("applications" | "servicePrincipals" | "applicationTemplates") => match parts.get(2).copied() {
             Some("synchronization") => synchronization::route(world, request, method, &parts),
-            _ => applications::route(world, request, method, &parts),
+            _ => applications::route(world, caller, request, method, &parts),
         },
         Some("$batch") => Err(GraphError::bad_request("A $batch request cannot be nested in a batch.")),
         Some(other) => Err(GraphError::unknown_segment(other)),
@@ -192,7 +192,7 @@ const WRITE_ASSIGNMENTS: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
 /// Checks the caller's application permissions for a request, as Graph does: 403
 /// `Authorization_RequestDenied`, except the synchronization endpoints, which answer 401
 /// `UnknownError` with an empty message (a known Graph quirk).
-fn authorize(caller: &Caller, method: &str, parts: &[&str]) -> Result<(), GraphError> {
+fn authorize(world: &World, caller: &Caller, method: &str, parts: &[&str]) -> Result<(), GraphError> {
     let read = method == "GET";
     let sync = parts.get(2) == Some(&"synchronization");
     let mut needed: Vec<&[&str]> = Vec::new();
@@ -216,13 +216,44 @@ fn authorize(caller: &Caller, method: &str, parts: &[&str]) -> Result<(), GraphE
         Some("applications" | "servicePrincipals") => needed.push(if read { READ_APPS } else { WRITE_APPS }),
         _ => {}
     }
-    if needed.iter().all(|any_of| caller.has_any(any_of)) {
+    let granted = needed.iter().all(|any_of| caller.has_any(any_of));
+    if granted && !needs_ownership(world, caller, &needed, parts) {
         return Ok(());
     }
     if sync {
         return Err(GraphError::new(401, "UnknownError", ""));
     }
     Err(GraphError::new(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."))
+}
+
+/// Whether the caller is allowed a write only through `Application.ReadWrite.OwnedBy`
+/// and does not own the object addressed: Graph limits that permission to applications
+/// and service principals the calling application owns. Creating (no object addressed)
+/// needs no ownership.
+fn needs_ownership(world: &World, caller: &Caller, needed: &[&[&str]], parts: &[&str]) -> bool {
+    const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
+    let only_owned_by = needed.iter().any(|any_of| {
+        any_of.contains(&OWNED_BY)
+            && !any_of.iter().any(|permission| *permission != OWNED_BY && caller.has_any(&[permission]))
+    });
+    let (Some(collection), Some(id)) = (parts.first(), parts.get(1)) else { return false };
+    if !only_owned_by || !matches!(*collection, "applications" | "servicePrincipals") {
+        return false;
+    }
+    let Some(caller_id) =
+        world.tenant.service_principal_by_app_id(&caller.client_id).and_then(|sp| sp.get("id")).and_then(Value::as_str)
+    else {
+        return true;
+    };
+    let owns =
+        |owners: Option<&Vec<String>>| owners.is_some_and(|owners| owners.iter().any(|owner| owner == caller_id));
+    let tenant = &world.tenant;
+    let (application, service_principal) = match *collection {
+        "applications" => (Some(id.to_string()), tenant.service_principal_of_application(id)),
+        _ => (tenant.application_of_service_principal(id), Some(id.to_string())),
+    };
+    !(owns(application.as_ref().and_then(|id| tenant.application_owners.get(id)))
+        || owns(service_principal.as_ref().and_then(|id| tenant.service_principal_owners.get(id))))
 }
 
 // --- Shared helpers -------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use crate::support::{
-    self, CERT_CLIENT, FEDERATED_CLIENT, FEDERATED_ISSUER, FEDERATED_SUBJECT, Harness, READER_CLIENT, READER_SECRET,
+    self, CERT_CLIENT, FEDERATED_CLIENT, FEDERATED_ISSUER, FEDERATED_SUBJECT, Harness, OWNER_CLIENT, OWNER_SECRET,
+    READER_CLIENT, READER_SECRET,
 };
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -224,5 +225,36 @@ async fn missing_permissions_get_graphs_real_errors() {
         .send_as(&reader, "POST", &format!("/servicePrincipals/{sp_id}/appRoleAssignedTo"), Some(body), &[])
         .await;
     assert_eq!(response.status, 403);
+    harness.emulator.shutdown().await;
+}
+
+/// `Application.ReadWrite.OwnedBy` acts only on what the client owns; instantiating makes
+/// it an owner. Other objects answer 403 (401 `UnknownError` on synchronization).
+#[tokio::test]
+async fn owned_by_reaches_only_what_the_client_owns() {
+    let harness = Harness::start().await;
+    let owner = harness.token_with_secret(OWNER_CLIENT, OWNER_SECRET).await;
+    let (_, foreign) = harness.new_app("Someone Else's App").await;
+    let patch = Some(json!({ "notes": "x" }));
+    let response = harness.send_as(&owner, "PATCH", &format!("/servicePrincipals/{foreign}"), patch.clone(), &[]).await;
+    assert_eq!((response.status, response.error_code()), (403, "Authorization_RequestDenied"));
+    let secrets = json!({ "value": [{ "key": "BaseAddress", "value": "https://scim.example.com" }] });
+    let path = format!("/servicePrincipals/{foreign}/synchronization/secrets");
+    let response = harness.send_as(&owner, "PUT", &path, Some(secrets.clone()), &[]).await;
+    assert_eq!((response.status, response.error_code()), (401, "UnknownError"));
+    // What it instantiates, it owns, and may change.
+    let body = json!({ "displayName": "Mine" });
+    let path = format!("/applicationTemplates/{}/instantiate", scimform_emulator::NON_GALLERY_TEMPLATE_ID);
+    let created = harness.send_as(&owner, "POST", &path, Some(body), &[]).await;
+    assert_eq!(created.status, 201);
+    let mine = created.json()["servicePrincipal"]["id"].as_str().unwrap().to_owned();
+    let application = created.json()["application"]["id"].as_str().unwrap().to_owned();
+    let response = harness.send_as(&owner, "PATCH", &format!("/servicePrincipals/{mine}"), patch.clone(), &[]).await;
+    assert_eq!(response.status, 204);
+    let response = harness.send_as(&owner, "PATCH", &format!("/applications/{application}"), patch, &[]).await;
+    assert_eq!(response.status, 204);
+    let path = format!("/servicePrincipals/{mine}/synchronization/secrets");
+    assert_eq!(harness.send_as(&owner, "PUT", &path, Some(secrets), &[]).await.status, 204);
+    assert_eq!(harness.send_as(&owner, "DELETE", &format!("/applications/{application}"), None, &[]).await.status, 204);
     harness.emulator.shutdown().await;
 }

@@ -14,6 +14,9 @@ pub(crate) const CERT_CLIENT: &str = "22222222-2222-4222-8222-222222222222";
 pub(crate) const FEDERATED_CLIENT: &str = "33333333-3333-4333-8333-333333333333";
 pub(crate) const READER_CLIENT: &str = "44444444-4444-4444-8444-444444444444";
 pub(crate) const READER_SECRET: &str = "reader-client-test-secret";
+/// A client holding `Application.ReadWrite.OwnedBy` and no broader write permission.
+pub(crate) const OWNER_CLIENT: &str = "55555555-5555-4555-8555-555555555555";
+pub(crate) const OWNER_SECRET: &str = "owner-client-test-secret";
 pub(crate) const FEDERATED_ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub(crate) const FEDERATED_SUBJECT: &str = "repo:contoso/identity:environment:production";
 
@@ -73,6 +76,14 @@ pub(crate) fn test_seed() -> Seed {
         certificates: Vec::new(),
         federated_credentials: Vec::new(),
         permissions: permissions(&["Application.Read.All", "User.Read.All", "Group.Read.All"]),
+    });
+    seed.clients.push(Client {
+        client_id: OWNER_CLIENT.to_owned(),
+        display_name: "owned-by client".to_owned(),
+        secret: Some(OWNER_SECRET.to_owned()),
+        certificates: Vec::new(),
+        federated_credentials: Vec::new(),
+        permissions: permissions(&["Application.ReadWrite.OwnedBy", "Application.Read.All", "User.Read.All"]),
     });
     seed
 }
