@@ -38,14 +38,32 @@ pub struct ApplyOptions {
     /// How long one step may keep trying: waiting for a new app to replicate, or retrying
     /// transient failures.
     pub replication_timeout: Duration,
+    /// How long to look for what another run (or a lost answer) may have made before
+    /// concluding it is not there: a create whose outcome is unknown, an app or job a
+    /// concurrent apply created at the same time. A little longer than Graph's usual
+    /// replication lag.
+    pub settle: Duration,
+    /// Tells this run's creations from others' (in the pending display name of new apps).
+    pub run_id: String,
 }
 
 impl ApplyOptions {
-    /// Two minutes for replication, no cancellation.
+    /// Two minutes for replication, two seconds to settle, no cancellation, a fresh run id.
     pub fn standard() -> ApplyOptions {
-        ApplyOptions { cancel: Arc::new(AtomicBool::new(false)), replication_timeout: Duration::from_secs(120) }
+        let run_id: String = crate::tokens::new_salt()[..4].iter().map(|byte| format!("{byte:02x}")).collect();
+        ApplyOptions {
+            cancel: Arc::new(AtomicBool::new(false)),
+            replication_timeout: Duration::from_secs(120),
+            settle: Duration::from_secs(2),
+            run_id,
+        }
     }
 }
+
+/// Most times an operation whose outcome stayed unknown is tried again.
+const UNCONFIRMED_ATTEMPTS: usize = 3;
+/// Pause between looks while settling.
+const SETTLE_POLL: Duration = Duration::from_millis(250);
 
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +190,8 @@ pub async fn apply(
         client,
         environment,
         retrier: Retrier { budget: options.replication_timeout },
+        settle: options.settle,
+        run_id: options.run_id.clone(),
         apps: live
             .apps
             .iter()
@@ -185,7 +205,6 @@ pub async fn apply(
                 (name.clone(), ids)
             })
             .collect(),
-        lookalikes: live.lookalikes.iter().map(|lookalike| lookalike.service_principal_id.clone()).collect(),
         fingerprints: planned_fingerprints(plan),
     };
     let mut applied = Applied::default();
@@ -230,10 +249,21 @@ struct Executor<'a> {
     client: &'a GraphClient,
     environment: &'a TokenEnvironment,
     retrier: Retrier,
+    settle: Duration,
+    run_id: String,
     apps: HashMap<String, AppIds>,
-    lookalikes: Vec<String>,
     /// Token fingerprints the plan will write, by app: the token read now must match.
     fingerprints: HashMap<String, String>,
+}
+
+/// The ids of an app as Graph describes it.
+fn app_ids(service_principal: scimform_graph::models::ServicePrincipal, job_id: Option<String>) -> AppIds {
+    let roles = service_principal
+        .app_roles
+        .into_iter()
+        .map(|role| scimform_plan::state::Role { id: role.id, name: role.display_name.unwrap_or_default() })
+        .collect();
+    AppIds { service_principal_id: service_principal.id, app_id: service_principal.app_id, job_id, roles: Roles(roles) }
 }
 
 /// A failed Graph call as an apply error.
@@ -251,6 +281,8 @@ impl Executor<'_> {
             }
             Step::WaitForReplication { app } => self.wait_for_replication(address, app, on_event).await,
             Step::SetTags { app, add, remove_prefixes } => self.set_tags(address, app, add, remove_prefixes).await,
+            Step::EnsureSingle { app } => self.ensure_single(address, app).await,
+            Step::DeleteStray { app_id } => self.delete_stray(address, app_id).await,
             Step::SetDisplayName { app, display_name } => self.set_display_name(address, app, display_name).await,
             Step::AddOwner { app, user_id } => self.add_owner(address, app, user_id).await,
             Step::RemoveOwner { app, user_id } => self.remove_owner(address, app, user_id).await,
@@ -320,8 +352,9 @@ impl Executor<'_> {
         self.retrier.run(intent, object, |_| {}, operation).await.map_err(failed(address, what))
     }
 
-    /// Like [`Executor::run`] for an operation whose answer is not needed, where an
-    /// unconfirmed outcome is settled by `confirm` (true: it happened).
+    /// Like [`Executor::run`] for an operation whose answer is not needed. When its
+    /// outcome is unknown, `confirm` (true: it happened) is asked until the settle time is
+    /// over; if it still did not happen, the operation is tried again.
     async fn ensure<F, Fut, C, CFut>(
         &self,
         address: &str,
@@ -336,12 +369,39 @@ impl Executor<'_> {
         C: Fn() -> CFut,
         CFut: std::future::Future<Output = Result<bool, scimform_graph::Error>>,
     {
-        match self.run(address, what, intent, Object::Settled, operation).await? {
-            Outcome::Done(()) | Outcome::AlreadyDone => Ok(()),
-            Outcome::Unconfirmed(error) => {
-                let happened = self.read(address, &format!("confirming {what}"), Object::Settled, confirm).await?;
-                if happened { Ok(()) } else { Err(failed(address, what)(error)) }
+        for attempt in 1..=UNCONFIRMED_ATTEMPTS {
+            let error = match self.run(address, what, intent, Object::Settled, &operation).await? {
+                Outcome::Done(()) | Outcome::AlreadyDone => return Ok(()),
+                Outcome::Unconfirmed(error) => error,
+            };
+            let confirming = format!("confirming {what}");
+            let found = self.settled(address, &confirming, || async { Ok(confirm().await?.then_some(())) }).await?;
+            if found.is_some() {
+                return Ok(());
             }
+            if attempt == UNCONFIRMED_ATTEMPTS {
+                return Err(failed(address, what)(error));
+            }
+            tracing::debug!(address, what, attempt, "not done after an unknown outcome: trying again");
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// Asks `look` until it finds something or the settle time is over.
+    async fn settled<T, F, Fut>(&self, address: &str, what: &str, look: F) -> Result<Option<T>, ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, scimform_graph::Error>>,
+    {
+        let deadline = Instant::now() + self.settle;
+        loop {
+            if let Some(found) = self.read(address, what, Object::Settled, &look).await? {
+                return Ok(Some(found));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
         }
     }
 
@@ -385,6 +445,9 @@ impl Executor<'_> {
 
     // --- Steps ----------------------------------------------------------------------------
 
+    /// Creates the app under a pending display name only this run writes, so that an
+    /// interrupted create leaves an app recognisably scimform's, and a create whose answer
+    /// was lost is found again by that name.
     async fn instantiate(
         &mut self,
         address: &str,
@@ -396,60 +459,79 @@ impl Executor<'_> {
             return Ok(());
         }
         let client = self.client;
-        let outcome = self
-            .run(address, "creating the app", Intent::Create, Object::Settled, || {
-                client.instantiate(template_id, display_name)
+        let pending = scimform_plan::pending_display_name(app, &self.run_id, display_name);
+        let filter = format!("displayName eq {}", literal(&pending));
+        for attempt in 1..=UNCONFIRMED_ATTEMPTS {
+            let outcome = self
+                .run(address, "creating the app", Intent::Create, Object::Settled, || {
+                    client.instantiate(template_id, &pending)
+                })
+                .await?;
+            let error = match outcome {
+                Outcome::Done(created) => {
+                    self.apps.insert(app.to_owned(), app_ids(created.service_principal, None));
+                    return Ok(());
+                }
+                Outcome::AlreadyDone => unreachable!("creates are never already done"),
+                Outcome::Unconfirmed(error) => error,
+            };
+            let found = self
+                .settled(address, "looking for the app after an unknown outcome", || async {
+                    Ok(client.list_service_principals(Some(&filter)).await?.into_iter().min_by(|a, b| a.id.cmp(&b.id)))
+                })
+                .await?;
+            if let Some(service_principal) = found {
+                self.apps.insert(app.to_owned(), app_ids(service_principal, None));
+                return Ok(());
+            }
+            if attempt == UNCONFIRMED_ATTEMPTS {
+                return Err(failed(address, "creating the app")(error));
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// After marking a new app: when other managed apps claim its name (an apply running
+    /// at the same time), keep the one with the smallest service principal id, delete the
+    /// others, and go on with the one kept. Every racer makes the same choice. Others'
+    /// marks may take a moment to show, so it looks for the settle time.
+    async fn ensure_single(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let own = self.service_principal(address, app)?;
+        let client = self.client;
+        let filter = format!("tags/any(t:t eq {})", literal(&scimform_plan::name_tag(app)));
+        let claimants = self
+            .settled(address, "looking for other apps of the same name", || async {
+                let mut found = client.list_service_principals(Some(&filter)).await?;
+                found.sort_by(|left, right| left.id.cmp(&right.id));
+                Ok((found.len() > 1).then_some(found))
             })
             .await?;
-        let service_principal = match outcome {
-            Outcome::Done(created) => created.service_principal,
-            Outcome::AlreadyDone => unreachable!("creates are never already done"),
-            Outcome::Unconfirmed(error) => self.find_new_app(address, template_id, display_name, error).await?,
-        };
-        let roles = Roles(
-            service_principal
-                .app_roles
-                .into_iter()
-                .map(|role| scimform_plan::state::Role { id: role.id, name: role.display_name.unwrap_or_default() })
-                .collect(),
-        );
-        let ids = AppIds {
-            service_principal_id: service_principal.id,
-            app_id: service_principal.app_id,
-            job_id: None,
-            roles,
-        };
-        self.apps.insert(app.to_owned(), ids);
+        let Some(mut claimants) = claimants else { return Ok(()) };
+        let survivor = claimants.remove(0);
+        tracing::debug!(address, survivor = %survivor.id, others = claimants.len(), "another apply created this app too");
+        for loser in &claimants {
+            self.run(address, "deleting a duplicate app", Intent::Delete, Object::Settled, || {
+                client.delete_application_by_app_id(&loser.app_id)
+            })
+            .await?;
+        }
+        if survivor.id != own {
+            let jobs = self
+                .read(address, "reading the kept app's jobs", Object::Settled, || client.list_jobs(&survivor.id))
+                .await?;
+            let job_id = jobs.into_iter().map(|job| job.id).min();
+            self.apps.insert(app.to_owned(), app_ids(survivor, job_id));
+        }
         Ok(())
     }
 
-    /// After an unconfirmed instantiate: the one app with that name and template that was
-    /// not there at plan time, or the original failure.
-    async fn find_new_app(
-        &self,
-        address: &str,
-        template_id: &str,
-        display_name: &str,
-        error: scimform_graph::Error,
-    ) -> Result<scimform_graph::models::ServicePrincipal, ApplyError> {
-        let filter =
-            format!("displayName eq {} and applicationTemplateId eq {}", literal(display_name), literal(template_id));
+    async fn delete_stray(&self, address: &str, app_id: &str) -> Result<(), ApplyError> {
         let client = self.client;
-        let found = self
-            .read(address, "looking for the app after an unconfirmed create", Object::Settled, || {
-                client.list_service_principals(Some(&filter))
-            })
-            .await?;
-        let fresh: Vec<_> = found
-            .into_iter()
-            .filter(|sp| {
-                !self.lookalikes.contains(&sp.id) && !sp.tags.iter().any(|tag| tag == scimform_plan::MANAGED_TAG)
-            })
-            .collect();
-        match <[_; 1]>::try_from(fresh) {
-            Ok([service_principal]) => Ok(service_principal),
-            Err(_) => Err(failed(address, "creating the app")(error)),
-        }
+        self.run(address, "deleting the stray app", Intent::Delete, Object::Settled, || {
+            client.delete_application_by_app_id(app_id)
+        })
+        .await?;
+        Ok(())
     }
 
     async fn wait_for_replication(&self, address: &str, app: &str, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
@@ -548,10 +630,33 @@ impl Executor<'_> {
             client.get_job(&id, &job_id)
         })
         .await?;
+        let job_id = self.single_job(address, &id, job_id).await?;
         if let Some(ids) = self.apps.get_mut(app) {
             ids.job_id = Some(job_id);
         }
         Ok(())
+    }
+
+    /// Like [`Executor::ensure_single`] for jobs: when a concurrent apply made a second job
+    /// for the same app, every racer keeps the smallest id and deletes the others.
+    async fn single_job(&self, address: &str, id: &str, own: String) -> Result<String, ApplyError> {
+        let client = self.client;
+        let jobs = self
+            .settled(address, "looking for other provisioning jobs", || async {
+                let mut jobs: Vec<String> = client.list_jobs(id).await?.into_iter().map(|job| job.id).collect();
+                jobs.sort();
+                Ok((jobs.len() > 1).then_some(jobs))
+            })
+            .await?;
+        let Some(mut jobs) = jobs else { return Ok(own) };
+        let kept = jobs.remove(0);
+        for job in &jobs {
+            self.run(address, "deleting a duplicate provisioning job", Intent::Delete, Object::Settled, || {
+                client.delete_job(id, job)
+            })
+            .await?;
+        }
+        Ok(kept)
     }
 
     async fn new_job(&self, address: &str, id: &str, template_id: Option<&str>) -> Result<String, ApplyError> {

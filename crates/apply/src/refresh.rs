@@ -4,7 +4,8 @@
 //! Phases, whatever the number of apps:
 //! 1. [`managed_apps`]: the managed service principals (`tags/any(t:t eq
 //!    'scimform:managed')`, 999 a page);
-//! 2. [`app_reads`]: in `$batch`es of 20, look-alikes by display name, and per managed app
+//! 2. [`app_reads`]: in `$batch`es of 20, apps left by interrupted creates (display name
+//!    starting with the pending marker), look-alikes by display name, and per managed app
 //!    its owners, jobs, saved settings and assignments;
 //! 3. [`Wanted::fetch`]: in `$batch`es, users and groups by UPN, name or id (15 to a
 //!    `$filter … in (…)`), including the principals of live assignments;
@@ -21,8 +22,12 @@ use scimform_graph::models::{
     AppRoleAssignment, DirectoryObject, Group, SecretReadBack, ServicePrincipal, SynchronizationJob, User,
 };
 use scimform_graph::{BatchItem, GraphClient, Owned, Request, literal, parse, reads};
-use scimform_plan::state::{Live, LiveApp, LiveAssignment, Lookalike, Principal, PrincipalKind, Role, Roles};
-use scimform_plan::{DEFAULT_STACK, Directory, MANAGED_TAG, NAME_TAG_PREFIX, STACK_TAG_PREFIX};
+use scimform_plan::state::{
+    Live, LiveApp, LiveAssignment, Lookalike, NameConflict, Principal, PrincipalKind, Role, Roles, Stray,
+};
+use scimform_plan::{
+    DEFAULT_STACK, Directory, MANAGED_TAG, NAME_TAG_PREFIX, PENDING_PREFIX, STACK_TAG_PREFIX, pending_app_name,
+};
 use scimform_spec::model::{PrincipalRef, Spec, fold_name};
 use serde::de::DeserializeOwned;
 
@@ -58,9 +63,9 @@ fn failed(what: impl Into<String>) -> impl FnOnce(scimform_graph::Error) -> Refr
 
 /// Reads the live state and the directory for `spec`.
 pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, RefreshError> {
-    let managed = managed_apps(client).await?;
-    tracing::debug!(managed = managed.len(), "refresh: managed apps");
-    let AppReads { lookalikes, apps } = app_reads(client, spec, &managed).await?;
+    let Managed { by_name: managed, conflicts: name_conflicts } = managed_apps(client).await?;
+    tracing::debug!(managed = managed.len(), conflicts = name_conflicts.len(), "refresh: managed apps");
+    let AppReads { lookalikes, strays, apps } = app_reads(client, spec, &managed).await?;
     tracing::debug!(lookalikes = lookalikes.len(), "refresh: per-app reads");
     let mut directory = Wanted::from_specs_and_assignments(spec, &apps).fetch(client).await?;
     nested_groups(client, spec, &mut directory).await?;
@@ -71,27 +76,46 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
             (reads.name.clone(), live_app(service_principal, reads, &directory))
         })
         .collect();
-    Ok(Refreshed { live: Live { apps, lookalikes }, directory })
+    Ok(Refreshed { live: Live { apps, lookalikes, strays, name_conflicts }, directory })
+}
+
+/// What phase 1 read.
+struct Managed {
+    /// The managed service principal of each name (the smallest id, when several claim it).
+    by_name: BTreeMap<String, ServicePrincipal>,
+    /// Names that several managed apps claim.
+    conflicts: Vec<NameConflict>,
 }
 
 /// Phase 1: the managed service principals, by app name.
-async fn managed_apps(client: &GraphClient) -> Result<BTreeMap<String, ServicePrincipal>, RefreshError> {
+async fn managed_apps(client: &GraphClient) -> Result<Managed, RefreshError> {
     let managed = client
         .list_service_principals(Some(&format!("tags/any(t:t eq {})", literal(MANAGED_TAG))))
         .await
         .map_err(failed("the managed apps"))?;
-    Ok(managed
-        .into_iter()
-        .filter_map(|service_principal| {
-            let name = service_principal.tags.iter().find_map(|tag| tag.strip_prefix(NAME_TAG_PREFIX))?.to_owned();
-            Some((name, service_principal))
-        })
-        .collect())
+    let mut claims: BTreeMap<String, Vec<ServicePrincipal>> = BTreeMap::new();
+    for service_principal in managed {
+        if let Some(name) = service_principal.tags.iter().find_map(|tag| tag.strip_prefix(NAME_TAG_PREFIX)) {
+            claims.entry(name.to_owned()).or_default().push(service_principal);
+        }
+    }
+    let mut by_name = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for (name, mut claimants) in claims {
+        claimants.sort_by(|left, right| left.id.cmp(&right.id));
+        if claimants.len() > 1 {
+            let service_principal_ids = claimants.iter().map(|sp| sp.id.clone()).collect();
+            conflicts.push(NameConflict { name: name.clone(), service_principal_ids });
+        }
+        by_name.insert(name, claimants.swap_remove(0));
+    }
+    Ok(Managed { by_name, conflicts })
 }
 
 /// What phase 2 read.
 struct AppReads {
     lookalikes: Vec<Lookalike>,
+    strays: Vec<Stray>,
     apps: Vec<ManagedReads>,
 }
 
@@ -127,7 +151,10 @@ async fn app_reads(
             reads::service_principals(Some(&format!("displayName in ({})", names.join(","))))
         })
         .collect();
-    let mut requests = lookalike_requests.clone();
+    let strays_request =
+        reads::service_principals(Some(&format!("startsWith(displayName,{})", literal(PENDING_PREFIX))));
+    let mut requests = vec![strays_request];
+    requests.extend(lookalike_requests.iter().cloned());
     for service_principal in managed.values() {
         let id = &service_principal.id;
         requests.extend([
@@ -138,6 +165,15 @@ async fn app_reads(
         ]);
     }
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    let pending: Vec<ServicePrincipal> = results.next("apps left by interrupted creates").await?;
+    let strays = pending
+        .into_iter()
+        .filter(|sp| !sp.tags.iter().any(|tag| tag == MANAGED_TAG))
+        .filter_map(|sp| {
+            let name = pending_app_name(sp.display_name.as_deref()?)?.to_owned();
+            Some(Stray { name, service_principal_id: sp.id, app_id: sp.app_id })
+        })
+        .collect();
     let mut lookalikes = Vec::new();
     for _ in &lookalike_requests {
         let found: Vec<ServicePrincipal> = results.next("apps by display name").await?;
@@ -158,7 +194,7 @@ async fn app_reads(
             assignments: results.next(&what("assignments")).await?,
         });
     }
-    Ok(AppReads { lookalikes, apps })
+    Ok(AppReads { lookalikes, strays, apps })
 }
 
 /// The unmanaged service principals among `found` whose display name is a spec's.

@@ -116,6 +116,11 @@ pub(crate) struct ApplyArgs {
     /// Stop before the first change if the plan removes more than this many things.
     #[arg(long, value_name = "N")]
     pub(crate) max_deletes: Option<usize>,
+    /// How long, in milliseconds, to look for what a concurrent apply (or a create whose
+    /// answer was lost) made before concluding it is not there; raise it for tenants with
+    /// slow replication.
+    #[arg(long, value_name = "MS", default_value_t = 2000, env = "SCIMFORM_SETTLE_MS")]
+    pub(crate) settle_ms: u64,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
 }

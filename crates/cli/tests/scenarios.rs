@@ -39,6 +39,8 @@ impl World {
         environment.insert("AZURE_CLIENT_SECRET".to_owned(), client.secret.clone().unwrap());
         environment.insert("SCIMFORM_GRAPH_URL".to_owned(), emulator.graph_url());
         environment.insert("SCIMFORM_AUTHORITY_URL".to_owned(), emulator.authority_url().to_owned());
+        // The emulator's replication lag in these tests is at most 150 ms.
+        environment.insert("SCIMFORM_SETTLE_MS".to_owned(), "400".to_owned());
         let directory = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(directory.path().join("specs")).unwrap();
         World {
@@ -408,6 +410,7 @@ fn convergence_under_faults_at_every_step() {
         r#"{ "type": "status", "status": 503 }"#,
         r#"{ "type": "status", "status": 500 }"#,
         r#"{ "type": "drop" }"#,
+        r#"{ "type": "lostResponse" }"#,
     ];
     for route in routes {
         for action in actions {
@@ -509,6 +512,184 @@ fn interrupt_stops_between_steps_and_apply_resumes() {
             .filter(|sp| sp["displayName"] == "Netskope SCIM")
             .count(),
         1
+    );
+    world.finish();
+}
+
+impl World {
+    /// Starts `scimform` with `args` without waiting for it.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("scimform"))
+            .current_dir(self.directory.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .envs(&self.environment)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Service principals whose display name satisfies `wanted`.
+    fn apps_named(&self, wanted: impl Fn(&str) -> bool) -> Vec<Value> {
+        let snapshot = self.snapshot();
+        let all = snapshot["servicePrincipals"].as_object().unwrap().values();
+        all.filter(|sp| sp["displayName"].as_str().is_some_and(&wanted)).cloned().collect()
+    }
+
+    /// The service principals marked with app name `name`, their jobs and assignments.
+    fn claimants(&self, name: &str) -> Vec<(String, usize, Vec<String>)> {
+        let snapshot = self.snapshot();
+        let tag = format!("scimform:name={name}");
+        let claimants = snapshot["servicePrincipals"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|sp| sp["tags"].as_array().unwrap().iter().any(|candidate| candidate == tag.as_str()));
+        claimants
+            .map(|sp| {
+                let id = sp["id"].as_str().unwrap().to_owned();
+                let jobs = snapshot["synchronization"][&id]["jobs"].as_object().map_or(0, |jobs| jobs.len());
+                let principals = snapshot["assignments"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .filter(|assignment| assignment["resourceId"] == id.as_str())
+                    .map(|assignment| assignment["principalId"].as_str().unwrap().to_owned())
+                    .collect();
+                (id, jobs, principals)
+            })
+            .collect()
+    }
+}
+
+/// A process killed right after it created an app leaves an app that only scimform names
+/// that way (the pending marker); the next apply removes it and creates the app once.
+#[test]
+fn a_crash_right_after_instantiate_leaves_no_stray() {
+    let mut world = World::new();
+    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "crash-token-3a9".to_owned());
+    world.secrets.push("crash-token-3a9".to_owned());
+    std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+    // Hold the run right after the create: the read that follows is slow.
+    let hold = serde_json::json!({ "rules": [{ "route": "GET /servicePrincipals/{id}", "action": { "type": "latency", "ms": 5000 } }] });
+    world.admin("PUT", "/faults", Some(hold));
+    let mut child = world.spawn(&["apply", "specs", "--auto-approve"]);
+    let started = std::time::Instant::now();
+    loop {
+        let log = world.admin("GET", "/requests", None);
+        let created = log["entries"].as_array().unwrap().iter().any(|entry| {
+            entry["route"].as_str().is_some_and(|route| route.ends_with("/instantiate")) && entry["status"] == 201
+        });
+        if created {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the app was never created");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    world.admin("DELETE", "/faults", None);
+    let pending = |name: &str| name.starts_with(scimform_plan::PENDING_PREFIX);
+    assert_eq!(world.apps_named(pending).len(), 1, "the killed run left its app");
+    world.run_expecting(0, &["apply", "specs", "--auto-approve"]);
+    assert!(world.last.contains("stray"), "{}", world.last);
+    assert!(world.apps_named(pending).is_empty(), "the stray is gone");
+    assert_eq!(world.apps_named(|name| name == "Netskope SCIM").len(), 1);
+    world.finish();
+}
+
+/// Two applies started together, again and again, converge on one app per name with one
+/// job and no duplicate assignments, and the plan after shows no changes.
+#[test]
+fn concurrent_applies_converge() {
+    let mut world = World::new();
+    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "race-token-c41".to_owned());
+    world.secrets.push("race-token-c41".to_owned());
+    let faults = serde_json::json!({
+        "seed": 7,
+        "replicationLagMs": 150,
+        "rules": [{ "action": { "type": "latency", "ms": 5, "jitterMs": 15 } }]
+    });
+    world.admin("PUT", "/faults", Some(faults));
+    for round in 0..20 {
+        let name = format!("race-{round}");
+        let spec = NETSKOPE
+            .replace("name: netskope", &format!("name: {name}"))
+            .replace("Netskope SCIM", &format!("Race {round}"));
+        std::fs::write(world.directory.path().join(format!("specs/{name}.yaml")), spec).unwrap();
+        let racers =
+            [world.spawn(&["apply", "specs", "--auto-approve"]), world.spawn(&["apply", "specs", "--auto-approve"])];
+        for racer in racers {
+            let output = racer.wait_with_output().unwrap();
+            world.transcript.push_str(&String::from_utf8_lossy(&output.stdout));
+            world.transcript.push_str(&String::from_utf8_lossy(&output.stderr));
+        }
+        let claimants = world.claimants(&name);
+        assert_eq!(claimants.len(), 1, "round {round}: {claimants:?}\n{}", world.transcript);
+        let (_, jobs, principals) = &claimants[0];
+        assert_eq!(*jobs, 1, "round {round}: jobs");
+        let mut unique = principals.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((principals.len(), unique.len()), (3, 3), "round {round}: assignments {principals:?}");
+        world.run_expecting(0, &["plan", "specs", "--detailed-exitcode"]);
+    }
+    world.admin("DELETE", "/faults", None);
+    world.finish();
+}
+
+/// With one request in ten failing (throttled, 500, 503, dropped, or processed with the
+/// answer lost), nearly every apply completes in one run, with no duplicates.
+#[test]
+fn one_run_survives_random_faults() {
+    let mut world = World::new();
+    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "random-fault-token-e07".to_owned());
+    world.secrets.push("random-fault-token-e07".to_owned());
+    let actions = [
+        serde_json::json!({ "type": "throttle", "retryAfterSeconds": 0 }),
+        serde_json::json!({ "type": "status", "status": 500 }),
+        serde_json::json!({ "type": "status", "status": 503 }),
+        serde_json::json!({ "type": "drop" }),
+        serde_json::json!({ "type": "lostResponse" }),
+    ];
+    let rules: Vec<Value> =
+        actions.iter().map(|action| serde_json::json!({ "probability": 0.02, "action": action })).collect();
+    let faults = serde_json::json!({ "seed": 11, "replicationLagMs": 100, "rules": rules });
+    let runs = 20;
+    let mut completed = 0;
+    for run in 0..runs {
+        let name = format!("faulty-{run}");
+        let spec = NETSKOPE
+            .replace("name: netskope", &format!("name: {name}"))
+            .replace("Netskope SCIM", &format!("Faulty {run}"));
+        // Each run creates one app, with the others' specs out of the way.
+        let specs = world.directory.path().join("specs");
+        for entry in std::fs::read_dir(&specs).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        std::fs::write(specs.join(format!("{name}.yaml")), spec).unwrap();
+        world.admin("PUT", "/faults", Some(faults.clone()));
+        if world.run(&["apply", "specs", "--auto-approve"]).status.success() {
+            completed += 1;
+        }
+        world.admin("DELETE", "/faults", None);
+        let claimants = world.claimants(&name);
+        assert!(claimants.len() <= 1, "run {run}: duplicate apps {claimants:?}");
+        // Finish a run that did not complete, so that every later check starts clean.
+        world.run_expecting(0, &["apply", "specs", "--auto-approve"]);
+        let claimants = world.claimants(&name);
+        assert_eq!(claimants.len(), 1, "run {run}");
+        assert_eq!(claimants[0].1, 1, "run {run}: jobs");
+        assert_eq!(claimants[0].2.len(), 3, "run {run}: assignments {:?}", claimants[0].2);
+    }
+    world.transcript.push_str(&format!("completed in one run: {completed} of {runs}\n"));
+    assert!(
+        completed * 100 >= runs * 95,
+        "only {completed} of {runs} applies completed in one run:\n{}",
+        world.transcript
     );
     world.finish();
 }

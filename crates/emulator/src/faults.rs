@@ -80,6 +80,9 @@ pub enum FaultAction {
     },
     /// Close the connection without answering.
     Drop,
+    /// Process the request, then close the connection without answering: the client
+    /// cannot know whether it took effect (a lost response).
+    LostResponse,
 }
 
 fn one() -> u64 {
@@ -98,6 +101,7 @@ pub(crate) enum Outcome {
     Throttle(u64),
     Status(u16),
     Drop,
+    LostResponse,
 }
 
 impl Outcome {
@@ -106,6 +110,7 @@ impl Outcome {
             Outcome::Throttle(seconds) => format!("throttle(retry-after={seconds})"),
             Outcome::Status(status) => format!("status({status})"),
             Outcome::Drop => "drop".to_owned(),
+            Outcome::LostResponse => "lostResponse".to_owned(),
         }
     }
 }
@@ -157,6 +162,9 @@ impl Faults {
                 }
                 FaultAction::Drop => {
                     decision.outcome.get_or_insert(Outcome::Drop);
+                }
+                FaultAction::LostResponse => {
+                    decision.outcome.get_or_insert(Outcome::LostResponse);
                 }
             }
         }

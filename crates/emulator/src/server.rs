@@ -170,7 +170,8 @@ async fn graph_entry(
     if decision.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
     }
-    if let Some(outcome) = &decision.outcome {
+    let lost_response = decision.outcome == Some(crate::faults::Outcome::LostResponse);
+    if let Some(outcome) = decision.outcome.as_ref().filter(|_| !lost_response) {
         return fault_response(&shared, outcome, &request, route, path, &request_id, client_request_id.as_deref());
     }
 
@@ -213,12 +214,18 @@ async fn graph_entry(
         method: request.method.clone(),
         route,
         path,
-        status: reply.status,
+        status: if lost_response { 0 } else { reply.status },
         batch_item: false,
-        fault: None,
+        fault: lost_response.then(|| crate::faults::Outcome::LostResponse.describe()),
         client: Some(caller.client_id.clone()),
     });
     drop(world);
+    if lost_response {
+        // Processed above; the answer never arrives.
+        let mut response = Response::new(Body::empty());
+        response.extensions_mut().insert(DropConnection);
+        return response;
+    }
     finish(reply, &request_id, client_request_id.as_deref())
 }
 

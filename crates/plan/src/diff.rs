@@ -17,13 +17,30 @@ use crate::fingerprint;
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment,
-    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, TokenState,
+    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, Stray, TokenState,
 };
 
 /// Tag on every service principal scimform manages.
 pub const MANAGED_TAG: &str = "scimform:managed";
 /// Prefix of the tag that names the app.
 pub const NAME_TAG_PREFIX: &str = "scimform:name=";
+/// How the display name of an app being created starts until it is marked as ours: an
+/// interrupted create leaves an app recognisably scimform's (see [`pending_display_name`]).
+pub const PENDING_PREFIX: &str = "scimform-pending ";
+
+/// The display name an app is created with: `scimform-pending <name> <run>: <display
+/// name>` (cut to Entra's 256 characters). `run` tells one apply's creations from
+/// another's. The plan renames the app once it is marked.
+pub fn pending_display_name(name: &str, run: &str, display_name: &str) -> String {
+    let text = format!("{PENDING_PREFIX}{name} {run}: {display_name}");
+    text.chars().take(256).collect()
+}
+
+/// The app name in a pending display name, when it is one.
+pub fn pending_app_name(display_name: &str) -> Option<&str> {
+    display_name.strip_prefix(PENDING_PREFIX)?.split(' ').next().filter(|name| !name.is_empty())
+}
+
 /// Prefix of the tag that names the app's stack (absent on apps made before stacks: they
 /// belong to [`DEFAULT_STACK`]).
 pub const STACK_TAG_PREFIX: &str = "scimform:stack=";
@@ -61,6 +78,9 @@ pub fn name_tag(name: &str) -> String {
 /// Plans the changes that take `live` to `desired`. Pure, total and deterministic.
 pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
     let mut planner = Planner { changes: Vec::new(), warnings: Vec::new() };
+    for stray in &live.strays {
+        planner.stray(stray);
+    }
     for (name, app) in &live.apps {
         if !desired.apps.contains_key(name) && app.stack == options.stack {
             planner.orphan(name, app, options.prune);
@@ -112,6 +132,14 @@ impl Planner {
 
     fn warn(&mut self, address: &str, code: &str, message: String) {
         self.warnings.push(Warning { address: address.to_owned(), code: code.to_owned(), message });
+    }
+
+    fn stray(&mut self, stray: &Stray) {
+        let address = format!("{}.stray[\"{}\"]", app_address(&stray.name), stray.service_principal_id);
+        let attributes = vec![attribute("servicePrincipalId", Some(json!(stray.service_principal_id)), None)];
+        let steps = vec![Step::DeleteStray { app_id: stray.app_id.clone() }];
+        let reason = "an interrupted create left it unmarked (its name carries scimform's pending marker)";
+        self.push(address, Action::Delete, reason, attributes, Vec::new(), steps);
     }
 
     fn orphan(&mut self, name: &str, app: &LiveApp, prune: bool) {
@@ -175,6 +203,8 @@ impl Planner {
                         add: vec![MANAGED_TAG.to_owned(), name_tag(name), stack_tag(stack)],
                         remove_prefixes: Vec::new(),
                     },
+                    Step::EnsureSingle { app: name.to_owned() },
+                    Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() },
                 ]);
                 let attributes = vec![
                     attribute("displayName", None, Some(json!(desired.display_name))),

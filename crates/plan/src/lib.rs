@@ -18,7 +18,8 @@ mod resolve;
 pub mod state;
 
 pub use diff::{
-    MANAGED_TAG, NAME_TAG_PREFIX, Options, SCOPE_RESTART, STACK_TAG_PREFIX, live_fingerprint, name_tag, plan, stack_tag,
+    MANAGED_TAG, NAME_TAG_PREFIX, Options, PENDING_PREFIX, SCOPE_RESTART, STACK_TAG_PREFIX, live_fingerprint, name_tag,
+    pending_app_name, pending_display_name, plan, stack_tag,
 };
 pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 pub use resolve::{Directory, ResolveError, resolve};

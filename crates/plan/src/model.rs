@@ -154,6 +154,20 @@ pub enum Step {
         /// Prefixes of tags to drop first (for replacing `scimform:token=…`).
         remove_prefixes: Vec<String>,
     },
+    /// Settle a race: when other managed apps claim the same name (another apply created
+    /// one at the same time), every racer keeps the same one (the smallest service
+    /// principal id), deletes the others, and goes on with the one kept.
+    #[serde(rename_all = "camelCase")]
+    EnsureSingle {
+        /// App name.
+        app: String,
+    },
+    /// Delete an app an interrupted create left behind.
+    #[serde(rename_all = "camelCase")]
+    DeleteStray {
+        /// Its application (client) id.
+        app_id: String,
+    },
     /// Rename the service principal.
     #[serde(rename_all = "camelCase")]
     SetDisplayName {
@@ -266,6 +280,8 @@ impl Step {
             Step::Instantiate { .. } => "instantiate",
             Step::WaitForReplication { .. } => "waitForReplication",
             Step::SetTags { .. } => "setTags",
+            Step::EnsureSingle { .. } => "ensureSingle",
+            Step::DeleteStray { .. } => "deleteStray",
             Step::SetDisplayName { .. } => "setDisplayName",
             Step::AddOwner { .. } => "addOwner",
             Step::RemoveOwner { .. } => "removeOwner",

@@ -87,6 +87,18 @@ pub fn resolve(
     let mut errors = Vec::new();
     let mut apps = BTreeMap::new();
     for app in &spec.apps {
+        if let Some(conflict) = live.name_conflicts.iter().find(|conflict| conflict.name == app.name) {
+            errors.push(ResolveError {
+                origin: app.origin.clone(),
+                message: format!(
+                    "{} managed apps claim the name `{}` (service principals {}): two applies ran at once and one stopped before settling it; delete all but one of them (for example with `az ad sp delete --id <id>`), then plan again; serialise the pipelines that share this tenant to prevent it",
+                    conflict.service_principal_ids.len(),
+                    app.name,
+                    conflict.service_principal_ids.join(", ")
+                ),
+            });
+            continue;
+        }
         if let Some(other) = live.apps.get(&app.name).filter(|live| live.stack != stack) {
             errors.push(ResolveError {
                 origin: app.origin.clone(),

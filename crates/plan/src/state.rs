@@ -23,6 +23,36 @@ pub struct Live {
     /// Unmanaged apps whose display name equals a spec's: reported, never taken.
     #[serde(default)]
     pub lookalikes: Vec<Lookalike>,
+    /// Apps left unmarked by a create that was interrupted (their display name carries
+    /// scimform's pending marker, which nothing else writes): removed by the next plan.
+    #[serde(default)]
+    pub strays: Vec<Stray>,
+    /// Names that two or more managed apps claim (two applies that raced, and one that
+    /// stopped before settling it): an error to resolve before planning.
+    #[serde(default)]
+    pub name_conflicts: Vec<NameConflict>,
+}
+
+/// An app an interrupted create left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Stray {
+    /// The app name its pending marker names.
+    pub name: String,
+    /// Its service principal.
+    pub service_principal_id: String,
+    /// Its application (client) id.
+    pub app_id: String,
+}
+
+/// Managed apps that claim one name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NameConflict {
+    /// The name.
+    pub name: String,
+    /// Their service principals, sorted.
+    pub service_principal_ids: Vec<String>,
 }
 
 /// A managed app as it is.

@@ -154,7 +154,7 @@ fn live_from(desired: &Desired) -> Live {
             },
         );
     }
-    Live { apps, lookalikes: Vec::new() }
+    Live { apps, ..Live::default() }
 }
 
 fn options() -> Options {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use scimform_apply::{ApplyOptions, Event, Prepared, TokenEnvironment};
 use scimform_plan::{Action, Plan};
@@ -98,7 +99,7 @@ async fn execute(
             }
         })
     };
-    let options = ApplyOptions { cancel, ..ApplyOptions::standard() };
+    let options = ApplyOptions { cancel, settle: Duration::from_millis(args.settle_ms), ..ApplyOptions::standard() };
     progress.start(plan.changes.len());
     let mut on_event = |event: &Event| progress.event(event);
     let result =

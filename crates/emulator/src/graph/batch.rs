@@ -118,8 +118,10 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
         } else {
             let decision = world.faults.decide(&route);
             match decision.outcome {
-                Some(outcome) => (fault_reply(&outcome, &item_request_id), Some(outcome.describe())),
-                None => {
+                Some(outcome) if outcome != Outcome::LostResponse => {
+                    (fault_reply(&outcome, &item_request_id), Some(outcome.describe()))
+                }
+                lost => {
                     let request = GraphRequest {
                         method: item.method.clone(),
                         path: path.clone(),
@@ -129,7 +131,15 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
                         malformed_body: false,
                         probe: None,
                     };
-                    (dispatch(world, caller, &request, &item_request_id), None)
+                    let reply = dispatch(world, caller, &request, &item_request_id);
+                    match lost {
+                        // Processed, but the answer is lost: Graph reports a gateway timeout.
+                        Some(outcome) => {
+                            mutated |= reply.mutated && reply.status < 300;
+                            (fault_reply(&outcome, &item_request_id), Some(outcome.describe()))
+                        }
+                        None => (reply, None),
+                    }
                 }
             }
         };
@@ -175,7 +185,7 @@ pub(crate) fn fault_reply(outcome: &Outcome, request_id: &str) -> Reply {
             GraphError::new(*status, status_code_name(*status), "The service is temporarily unavailable. Please retry.")
         }
         // A batch item cannot drop a connection of its own; Graph reports a gateway timeout.
-        Outcome::Drop => GraphError::new(504, "GatewayTimeout", "The request timed out."),
+        Outcome::Drop | Outcome::LostResponse => GraphError::new(504, "GatewayTimeout", "The request timed out."),
     };
     error.retry_after = match outcome {
         Outcome::Throttle(seconds) => Some(*seconds),
