@@ -23,6 +23,25 @@ async fn a_dropped_connection_gets_no_response() {
 }
 
 #[tokio::test]
+async fn a_lost_response_is_processed_but_never_answered() {
+    let harness = Harness::start().await;
+    let (_, sp) = harness.new_app("Lost Response").await;
+    let route = "PATCH /servicePrincipals/{id}";
+    harness
+        .set_faults(json!({ "rules": [{ "route": route, "first": 1, "action": { "type": "lostResponse" } }] }))
+        .await;
+    let url = format!("{}/servicePrincipals/{sp}", harness.emulator.graph_url());
+    let sent = harness.http.patch(&url).bearer_auth(&harness.token).json(&json!({ "notes": "made it" })).send().await;
+    assert!(sent.is_err(), "the answer is lost");
+    let read = harness.get(&format!("/servicePrincipals/{sp}?$select=notes")).await;
+    assert_eq!(read.json()["notes"], "made it", "yet the change was made");
+    let requests = harness.requests().await;
+    let entry = requests["entries"].as_array().unwrap().iter().find(|entry| entry["route"] == route).unwrap().clone();
+    assert_eq!(entry["fault"], "lostResponse");
+    harness.emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn latency_and_server_errors() {
     let harness = Harness::start().await;
     harness
