@@ -60,16 +60,7 @@ impl World {
     }
 
     fn run(&mut self, args: &[&str]) -> Output {
-        let binary = assert_cmd::cargo::cargo_bin("scimform");
-        let output = std::process::Command::new(binary)
-            .current_dir(self.directory.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .envs(&self.environment)
-            .args(args)
-            .output()
-            .unwrap();
+        let output = self.spawn(args).wait_with_output().unwrap();
         self.last = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         self.transcript.push_str(&format!("$ scimform {}\n{}\n", args.join(" "), self.last));
         output
@@ -467,18 +458,7 @@ fn interrupt_stops_between_steps_and_apply_resumes() {
         "/faults",
         Some(serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 150 } }] })),
     );
-    let binary = assert_cmd::cargo::cargo_bin("scimform");
-    let mut child = std::process::Command::new(binary)
-        .current_dir(world.directory.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .envs(&world.environment)
-        .args(["apply", "specs", "--auto-approve"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = world.spawn(&["apply", "specs", "--auto-approve"]);
     // Interrupt once the first change is done: apply is then surely under way.
     let mut text = String::new();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
@@ -526,6 +506,7 @@ impl World {
             .env("NO_COLOR", "1")
             .envs(&self.environment)
             .args(args)
+            .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
