@@ -118,9 +118,10 @@ pub(crate) struct ApplyArgs {
     pub(crate) max_deletes: Option<usize>,
     /// How long, in milliseconds, to look for what a concurrent apply (or a create whose
     /// answer was lost) made before concluding it is not there; raise it for tenants with
-    /// slow replication.
-    #[arg(long, value_name = "MS", default_value_t = 2000, env = "SCIMFORM_SETTLE_MS")]
-    pub(crate) settle_ms: u64,
+    /// slow replication. Default: 2000, or 200 with the embedded emulator (no replication
+    /// lag there).
+    #[arg(long, value_name = "MS", env = "SCIMFORM_SETTLE_MS")]
+    pub(crate) settle_ms: Option<u64>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
 }

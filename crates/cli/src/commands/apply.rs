@@ -99,7 +99,8 @@ async fn execute(
             }
         })
     };
-    let options = ApplyOptions { cancel, settle: Duration::from_millis(args.settle_ms), ..ApplyOptions::standard() };
+    let settle = args.settle_ms.unwrap_or(if args.target.emulator { 200 } else { 2000 });
+    let options = ApplyOptions { cancel, settle: Duration::from_millis(settle), ..ApplyOptions::standard() };
     progress.start(plan.changes.len());
     let mut on_event = |event: &Event| progress.event(event);
     let result =
