@@ -406,9 +406,8 @@ fn convergence_under_faults_at_every_step() {
     for route in routes {
         for action in actions {
             let mut world = World::new();
-            world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "fault-matrix-token".to_owned());
-            world.secrets.push("fault-matrix-token".to_owned());
-            std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+            world.use_token("fault-matrix-token");
+            world.only_spec("netskope.yaml", NETSKOPE);
             let faults = format!(
                 r#"{{ "replicationLagMs": 150, "rules": [{{ "route": "{route}", "first": 1, "action": {action} }}, {{ "action": {{ "type": "latency", "ms": 2 }} }}] }}"#
             );
@@ -449,9 +448,8 @@ fn convergence_under_faults_at_every_step() {
 #[test]
 fn interrupt_stops_between_steps_and_apply_resumes() {
     let mut world = World::new();
-    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "interrupt-token-6f0".to_owned());
-    world.secrets.push("interrupt-token-6f0".to_owned());
-    std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+    world.use_token("interrupt-token-6f0");
+    world.only_spec("netskope.yaml", NETSKOPE);
     // Slow enough that the interrupt lands mid-apply.
     world.admin(
         "PUT",
@@ -497,6 +495,21 @@ fn interrupt_stops_between_steps_and_apply_resumes() {
 }
 
 impl World {
+    /// Sets the SCIM token the specs read, and remembers it as a secret to look for.
+    fn use_token(&mut self, token: &str) {
+        self.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), token.to_owned());
+        self.secrets.push(token.to_owned());
+    }
+
+    /// Makes `specs/` hold this one spec file.
+    fn only_spec(&self, file: &str, text: &str) {
+        let specs = self.directory.path().join("specs");
+        for entry in std::fs::read_dir(&specs).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        std::fs::write(specs.join(file), text).unwrap();
+    }
+
     /// Starts `scimform` with `args` without waiting for it.
     fn spawn(&self, args: &[&str]) -> std::process::Child {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("scimform"))
@@ -551,9 +564,8 @@ impl World {
 #[test]
 fn a_crash_right_after_instantiate_leaves_no_stray() {
     let mut world = World::new();
-    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "crash-token-3a9".to_owned());
-    world.secrets.push("crash-token-3a9".to_owned());
-    std::fs::write(world.directory.path().join("specs/netskope.yaml"), NETSKOPE).unwrap();
+    world.use_token("crash-token-3a9");
+    world.only_spec("netskope.yaml", NETSKOPE);
     // Hold the run right after the create: the read that follows is slow.
     let hold = serde_json::json!({ "rules": [{ "route": "GET /servicePrincipals/{id}", "action": { "type": "latency", "ms": 5000 } }] });
     world.admin("PUT", "/faults", Some(hold));
@@ -587,8 +599,7 @@ fn a_crash_right_after_instantiate_leaves_no_stray() {
 #[test]
 fn concurrent_applies_converge() {
     let mut world = World::new();
-    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "race-token-c41".to_owned());
-    world.secrets.push("race-token-c41".to_owned());
+    world.use_token("race-token-c41");
     let faults = serde_json::json!({
         "seed": 7,
         "replicationLagMs": 150,
@@ -627,8 +638,7 @@ fn concurrent_applies_converge() {
 #[test]
 fn one_run_survives_random_faults() {
     let mut world = World::new();
-    world.environment.insert("NETSKOPE_SCIM_TOKEN".to_owned(), "random-fault-token-e07".to_owned());
-    world.secrets.push("random-fault-token-e07".to_owned());
+    world.use_token("random-fault-token-e07");
     let actions = [
         serde_json::json!({ "type": "throttle", "retryAfterSeconds": 0 }),
         serde_json::json!({ "type": "status", "status": 500 }),
@@ -647,11 +657,7 @@ fn one_run_survives_random_faults() {
             .replace("name: netskope", &format!("name: {name}"))
             .replace("Netskope SCIM", &format!("Faulty {run}"));
         // Each run creates one app, with the others' specs out of the way.
-        let specs = world.directory.path().join("specs");
-        for entry in std::fs::read_dir(&specs).unwrap() {
-            std::fs::remove_file(entry.unwrap().path()).unwrap();
-        }
-        std::fs::write(specs.join(format!("{name}.yaml")), spec).unwrap();
+        world.only_spec(&format!("{name}.yaml"), &spec);
         world.admin("PUT", "/faults", Some(faults.clone()));
         if world.run(&["apply", "specs", "--auto-approve"]).status.success() {
             completed += 1;
