@@ -152,7 +152,7 @@ async fn app_reads(
         })
         .collect();
     let strays_request =
-        reads::service_principals(Some(&format!("startsWith(displayName,{})", literal(PENDING_PREFIX))));
+        reads::service_principals(Some(&format!("startswith(displayName,{})", literal(PENDING_PREFIX))));
     let mut requests = vec![strays_request];
     requests.extend(lookalike_requests.iter().cloned());
     for service_principal in managed.values() {
