@@ -90,3 +90,20 @@ async fn no_secret_in_any_error_or_debug_output() {
     assert!(!shown.contains(crate::support::CLIENT_SECRET));
     bed.emulator.shutdown().await;
 }
+
+/// With `Application.ReadWrite.OwnedBy` only (as the demo pipeline client holds it), an
+/// app the client does not own answers 403, and the error says ownership is the matter.
+#[tokio::test]
+async fn missing_ownership_is_named() {
+    let bed = Bed::start().await;
+    let demo = scimform_emulator::Seed::from_json(scimform_emulator::DEMO_TENANT).unwrap().clients[0].clone();
+    let owned_by = bed.client_with(bed.secret_credential(&demo.client_id, &demo.secret.unwrap()), fast_config());
+    let patch = scimform_graph::models::ServicePrincipalPatch { notes: Some("x".into()), ..Default::default() };
+    let theirs = bed.client().instantiate(scimform_emulator::NON_GALLERY_TEMPLATE_ID, "Not Yours").await.unwrap();
+    let error = owned_by.patch_service_principal(&theirs.service_principal.id, &patch).await.unwrap_err();
+    assert_eq!(error.status(), Some(403));
+    assert!(error.to_string().contains("must also own the app"), "{error}");
+    let mine = owned_by.instantiate(scimform_emulator::NON_GALLERY_TEMPLATE_ID, "Yours").await.unwrap();
+    owned_by.patch_service_principal(&mine.service_principal.id, &patch).await.unwrap();
+    bed.emulator.shutdown().await;
+}
