@@ -22,6 +22,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         Some(saved) if args.paths.is_empty() => saved.spec_paths.iter().map(PathBuf::from).collect(),
         _ => args.paths.clone(),
     };
+    if let (Some(saved), Some(flag)) = (&saved, &args.stack)
+        && &saved.stack != flag
+    {
+        anyhow::bail!(
+            "the saved plan was made for stack `{}`, not `{flag}`; drop --stack or make a new plan",
+            saved.stack
+        );
+    }
     let stack = saved.as_ref().map(|saved| saved.stack.as_str()).or(args.stack.as_deref());
     let Some(loaded) = super::load_specs(global, &paths, stack)? else { return Ok(ExitStatus::Failure) };
     if let Some(saved) = &saved
