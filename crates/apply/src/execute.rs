@@ -108,6 +108,11 @@ impl Applied {
         let count = |wanted: &[Action]| self.completed.iter().filter(|(_, action)| wanted.contains(action)).count();
         (count(&[Action::Create, Action::Replace]), count(&[Action::Update]), count(&[Action::Delete, Action::Replace]))
     }
+
+    /// How many completed changes had this action.
+    pub fn count(&self, action: Action) -> usize {
+        self.completed.iter().filter(|(_, done)| *done == action).count()
+    }
 }
 
 /// Why apply stopped.
@@ -281,6 +286,7 @@ impl Executor<'_> {
             }
             Step::WaitForReplication { app } => self.wait_for_replication(address, app, on_event).await,
             Step::SetTags { app, add, remove_prefixes } => self.set_tags(address, app, add, remove_prefixes).await,
+            Step::Adopt { app, service_principal_id, add } => self.adopt(address, app, service_principal_id, add).await,
             Step::EnsureSingle { app } => self.ensure_single(address, app).await,
             Step::DeleteStray { app_id } => self.delete_stray(address, app_id).await,
             Step::SetDisplayName { app, display_name } => self.set_display_name(address, app, display_name).await,
@@ -523,6 +529,26 @@ impl Executor<'_> {
             self.apps.insert(app.to_owned(), app_ids(survivor, job_id));
         }
         Ok(())
+    }
+
+    /// Takes over an existing app: learns its ids, then writes the marker tags.
+    async fn adopt(&mut self, address: &str, app: &str, id: &str, add: &[String]) -> Result<(), ApplyError> {
+        let client = self.client;
+        let service_principal = self
+            .read(address, "reading the app to adopt", Object::Settled, || client.get_service_principal(id))
+            .await?;
+        let jobs =
+            self.read(address, "reading the adopted app's jobs", Object::Settled, || client.list_jobs(id)).await?;
+        let job_id = jobs.into_iter().map(|job| job.id).min();
+        self.apps.insert(app.to_owned(), app_ids(service_principal, job_id));
+        match self.set_tags(address, app, add, &[]).await {
+            Err(ApplyError::Graph { address, source, .. }) if source.status() == Some(403) => Err(ApplyError::Graph {
+                address,
+                what: "writing the marker tags on the app to adopt (under Application.ReadWrite.OwnedBy a pipeline can change only the apps it owns: have an administrator add the pipeline's service principal to the app's owners, then apply again)".to_owned(),
+                source,
+            }),
+            result => result,
+        }
     }
 
     async fn delete_stray(&self, address: &str, app_id: &str) -> Result<(), ApplyError> {

@@ -5,12 +5,14 @@
 //! - `tokens`: SCIM tokens from their references, and fingerprint salts.
 //! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
 //!   needs I/O before the pure planner runs.
+//! - `inventory`: the tenant's enterprise applications, for `import`.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
 #![allow(clippy::result_large_err)]
 
 mod execute;
+pub mod inventory;
 mod refresh;
 mod retry;
 mod tokens;
@@ -19,6 +21,7 @@ mod wire;
 use std::collections::BTreeMap;
 
 use scimform_graph::GraphClient;
+use scimform_plan::health::JobHealth;
 use scimform_plan::state::TokenState;
 use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint};
 use scimform_spec::model::{Origin, Spec};
@@ -36,6 +39,8 @@ pub struct Prepared {
     pub live: Live,
     /// The name lookups made.
     pub directory: Directory,
+    /// The health of each managed app's job, by app name.
+    pub health: BTreeMap<String, JobHealth>,
 }
 
 /// Why preparing failed.
@@ -59,7 +64,7 @@ pub async fn prepare(
     environment: &TokenEnvironment,
     stack: &str,
 ) -> Result<Prepared, PrepareError> {
-    let Refreshed { live, directory } = refresh(client, spec).await?;
+    let Refreshed { live, directory, health } = refresh(client, spec).await?;
     let mut tokens = BTreeMap::new();
     let mut token_errors = Vec::new();
     for app in &spec.apps {
@@ -72,8 +77,7 @@ pub async fn prepare(
             }
         };
         let stored = live
-            .apps
-            .get(&app.name)
+            .app_for(&app.name)
             .and_then(|live| live.tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)))
             .map(str::to_owned);
         // argon2id is slow by design; run it off the async threads.
@@ -89,5 +93,5 @@ pub async fn prepare(
         return Err(PrepareError::Tokens(token_errors));
     }
     let desired = scimform_plan::resolve(spec, &directory, &live, &tokens, stack).map_err(PrepareError::Resolve)?;
-    Ok(Prepared { desired, live, directory })
+    Ok(Prepared { desired, live, directory, health })
 }

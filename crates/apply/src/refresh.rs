@@ -22,8 +22,9 @@ use scimform_graph::models::{
     AppRoleAssignment, DirectoryObject, Group, SecretReadBack, ServicePrincipal, SynchronizationJob, User,
 };
 use scimform_graph::{BatchItem, GraphClient, Owned, Request, literal, parse, reads};
+use scimform_plan::health::JobHealth;
 use scimform_plan::state::{
-    Live, LiveApp, LiveAssignment, Lookalike, NameConflict, Principal, PrincipalKind, Role, Roles, Stray,
+    Adoption, Live, LiveApp, LiveAssignment, Lookalike, NameConflict, Principal, PrincipalKind, Role, Roles, Stray,
 };
 use scimform_plan::{
     DEFAULT_STACK, Directory, MANAGED_TAG, NAME_TAG_PREFIX, PENDING_PREFIX, STACK_TAG_PREFIX, pending_app_name,
@@ -43,6 +44,9 @@ pub struct Refreshed {
     pub live: Live,
     /// Name lookups for resolution.
     pub directory: Directory,
+    /// The health of each managed app's job, by app name (apps without a job have none).
+    /// Kept out of [`Live`]: a cycle ending must not make a saved plan stale.
+    pub health: BTreeMap<String, JobHealth>,
 }
 
 /// A Graph read failed.
@@ -56,7 +60,7 @@ pub struct RefreshError {
     pub source: scimform_graph::Error,
 }
 
-fn failed(what: impl Into<String>) -> impl FnOnce(scimform_graph::Error) -> RefreshError {
+pub(crate) fn failed(what: impl Into<String>) -> impl FnOnce(scimform_graph::Error) -> RefreshError {
     let what = what.into();
     move |source| RefreshError { what, source }
 }
@@ -67,16 +71,30 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
     tracing::debug!(managed = managed.len(), conflicts = name_conflicts.len(), "refresh: managed apps");
     let AppReads { lookalikes, strays, apps } = app_reads(client, spec, &managed).await?;
     tracing::debug!(lookalikes = lookalikes.len(), "refresh: per-app reads");
-    let mut directory = Wanted::from_specs_and_assignments(spec, &apps).fetch(client).await?;
+    let adoptees = adoption_reads(client, spec, &managed).await?;
+    let adoptee_reads = adoptees.iter().filter_map(|(_, _, found)| found.as_ref().map(|(_, reads)| reads));
+    let mut directory =
+        Wanted::from_specs_and_assignments(spec, apps.iter().chain(adoptee_reads)).fetch(client).await?;
     nested_groups(client, spec, &mut directory).await?;
+    let mut health = BTreeMap::new();
     let apps = apps
         .into_iter()
         .map(|reads| {
             let service_principal = &managed[&reads.name];
+            if let Some(job) = reads.jobs.first() {
+                health.insert(reads.name.clone(), wire::decode_health(job));
+            }
             (reads.name.clone(), live_app(service_principal, reads, &directory))
         })
         .collect();
-    Ok(Refreshed { live: Live { apps, lookalikes, strays, name_conflicts }, directory })
+    let adoptions = adoptees
+        .into_iter()
+        .map(|(name, id, found)| {
+            let found = found.map(|(service_principal, reads)| live_app(&service_principal, reads, &directory));
+            (name, Adoption { service_principal_id: id, found })
+        })
+        .collect();
+    Ok(Refreshed { live: Live { apps, lookalikes, strays, name_conflicts, adoptions }, directory, health })
 }
 
 /// What phase 1 read.
@@ -156,13 +174,7 @@ async fn app_reads(
     let mut requests = vec![strays_request];
     requests.extend(lookalike_requests.iter().cloned());
     for service_principal in managed.values() {
-        let id = &service_principal.id;
-        requests.extend([
-            reads::owners(Owned::ServicePrincipal(id)),
-            reads::jobs(id),
-            reads::secrets(id),
-            reads::assignments(id),
-        ]);
+        requests.extend(per_app_requests(&service_principal.id));
     }
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let pending: Vec<ServicePrincipal> = results.next("apps left by interrupted creates").await?;
@@ -185,16 +197,73 @@ async fn app_reads(
     lookalikes.dedup();
     let mut apps = Vec::new();
     for name in managed.keys() {
-        let what = |part: &str| format!("the {part} of app `{name}`");
-        apps.push(ManagedReads {
-            name: name.clone(),
-            owners: results.next(&what("owners")).await?,
-            jobs: results.next(&what("provisioning jobs")).await?,
-            settings: results.next(&what("provisioning settings")).await?,
-            assignments: results.next(&what("assignments")).await?,
-        });
+        apps.push(results.app(name).await?);
     }
     Ok(AppReads { lookalikes, strays, apps })
+}
+
+/// The four reads of one app: owners, jobs, saved settings, assignments.
+fn per_app_requests(service_principal_id: &str) -> [Request; 4] {
+    [
+        reads::owners(Owned::ServicePrincipal(service_principal_id)),
+        reads::jobs(service_principal_id),
+        reads::secrets(service_principal_id),
+        reads::assignments(service_principal_id),
+    ]
+}
+
+/// Everything a spec can state about these service principals (for `import`): their
+/// per-app reads in batches, then the directory look-ups that label their owners and
+/// assigned principals.
+pub(crate) async fn read_apps(
+    client: &GraphClient,
+    service_principals: Vec<ServicePrincipal>,
+) -> Result<Vec<LiveApp>, RefreshError> {
+    let requests: Vec<Request> = service_principals.iter().flat_map(|sp| per_app_requests(&sp.id)).collect();
+    let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    let mut reads = Vec::new();
+    for service_principal in &service_principals {
+        let name = service_principal.display_name.clone().unwrap_or_else(|| service_principal.id.clone());
+        reads.push(results.app(&name).await?);
+    }
+    let directory = Wanted::from_specs_and_assignments(&Spec::default(), reads.iter()).fetch(client).await?;
+    Ok(service_principals.iter().zip(reads).map(|(sp, reads)| live_app(sp, reads, &directory)).collect())
+}
+
+/// Phase 2b, only when specs adopt apps (`adopt.id`) that no managed app answers for yet:
+/// those service principals (15 to a filter), then their per-app reads, in batches.
+async fn adoption_reads(
+    client: &GraphClient,
+    spec: &Spec,
+    managed: &BTreeMap<String, ServicePrincipal>,
+) -> Result<Vec<(String, String, Option<(ServicePrincipal, ManagedReads)>)>, RefreshError> {
+    let wanted: Vec<(&str, &str)> = spec
+        .apps
+        .iter()
+        .filter(|app| !managed.contains_key(&app.name))
+        .filter_map(|app| Some((app.name.as_str(), app.adopt.as_deref()?)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: BTreeSet<String> = wanted.iter().map(|(_, id)| (*id).to_owned()).collect();
+    let filters = in_filters("id", &ids);
+    let requests: Vec<Request> = filters.iter().map(|filter| reads::service_principals(Some(filter))).collect();
+    let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    let mut found: BTreeMap<String, ServicePrincipal> = BTreeMap::new();
+    for _ in &filters {
+        let page: Vec<ServicePrincipal> = results.next("the apps to adopt").await?;
+        found.extend(page.into_iter().map(|sp| (sp.id.to_lowercase(), sp)));
+    }
+    let present: Vec<(&str, &ServicePrincipal)> =
+        wanted.iter().filter_map(|(name, id)| Some((*name, found.get(*id)?))).collect();
+    let requests: Vec<Request> = present.iter().flat_map(|(_, sp)| per_app_requests(&sp.id)).collect();
+    let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    let mut reads = BTreeMap::new();
+    for (name, service_principal) in present {
+        reads.insert(name.to_owned(), (service_principal.clone(), results.app(name).await?));
+    }
+    Ok(wanted.into_iter().map(|(name, id)| (name.to_owned(), id.to_owned(), reads.remove(name))).collect())
 }
 
 /// The unmanaged service principals among `found` whose display name is a spec's.
@@ -216,15 +285,31 @@ fn lookalikes_among(found: &[ServicePrincipal], unmanaged: &Unmanaged<'_>) -> Ve
 }
 
 /// Batched results, taken in the order of their requests, each followed to its last page.
-struct Results<'c, I> {
+pub(crate) struct Results<'c, I> {
     client: &'c GraphClient,
     items: I,
 }
 
-impl<I: Iterator<Item = (BatchItem, Request)>> Results<'_, I> {
-    async fn next<T: DeserializeOwned>(&mut self, what: &str) -> Result<Vec<T>, RefreshError> {
+impl<'c, I: Iterator<Item = (BatchItem, Request)>> Results<'c, I> {
+    pub(crate) fn new(client: &'c GraphClient, items: I) -> Self {
+        Results { client, items }
+    }
+
+    pub(crate) async fn next<T: DeserializeOwned>(&mut self, what: &str) -> Result<Vec<T>, RefreshError> {
         let (result, request) = self.items.next().expect("one result per request");
         page(self.client, &request, result).await.map_err(failed(what))
+    }
+
+    /// The results of [`per_app_requests`] for app `name`.
+    async fn app(&mut self, name: &str) -> Result<ManagedReads, RefreshError> {
+        let what = |part: &str| format!("the {part} of app `{name}`");
+        Ok(ManagedReads {
+            name: name.to_owned(),
+            owners: self.next(&what("owners")).await?,
+            jobs: self.next(&what("provisioning jobs")).await?,
+            settings: self.next(&what("provisioning settings")).await?,
+            assignments: self.next(&what("assignments")).await?,
+        })
     }
 }
 
@@ -255,7 +340,7 @@ struct Wanted {
 }
 
 impl Wanted {
-    fn from_specs_and_assignments(spec: &Spec, apps: &[ManagedReads]) -> Wanted {
+    fn from_specs_and_assignments<'r>(spec: &Spec, apps: impl Iterator<Item = &'r ManagedReads>) -> Wanted {
         let mut wanted = Wanted::default();
         for app in &spec.apps {
             let principals = app
@@ -272,7 +357,7 @@ impl Wanted {
                 };
             }
         }
-        for assignment in apps.iter().flat_map(|app| &app.assignments) {
+        for assignment in apps.flat_map(|app| &app.assignments) {
             match principal_kind(assignment) {
                 Some(PrincipalKind::User) => wanted.user_ids.insert(assignment.principal_id.clone()),
                 Some(PrincipalKind::Group) => wanted.group_ids.insert(assignment.principal_id.clone()),

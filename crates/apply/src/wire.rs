@@ -15,8 +15,9 @@
 //!   that scimform does not model are kept verbatim too.
 
 use scimform_graph::Secret;
-use scimform_graph::models::{SecretPair, SecretReadBack, SynchronizationJob};
+use scimform_graph::models::{SecretPair, SecretReadBack, SynchronizationJob, SynchronizationTaskExecution};
 use scimform_plan::ResetPart;
+use scimform_plan::health::{Execution, ExecutionState, JobHealth};
 use scimform_plan::state::{
     BaseUrl, JobSchedule, JobStatus, LiveJob, ProvisioningSettings, Quarantine, Scope, Unmanaged,
 };
@@ -127,8 +128,54 @@ pub(crate) fn decode_job(job: SynchronizationJob) -> LiveJob {
         since: quarantine.current_began.clone(),
         next_attempt: quarantine.next_attempt.clone(),
         series_count: quarantine.series_count,
+        error_code: quarantine.error.as_ref().and_then(|error| error.code.clone()),
+        error_message: quarantine.error.as_ref().and_then(|error| error.message.clone()),
     });
     LiveJob { id: job.id, template_id: job.template_id, schedule, status: code, quarantine }
+}
+
+/// Graph's "never" for steady-state times.
+const NEVER: &str = "0001-01-01T00:00:00Z";
+
+/// The job's health as the provisioning service reports it, typed.
+pub(crate) fn decode_health(job: &SynchronizationJob) -> JobHealth {
+    let live = decode_job(job.clone());
+    let status = job.status.as_ref();
+    let time = |value: Option<&String>| value.filter(|time| !time.starts_with(NEVER)).cloned();
+    JobHealth {
+        job_id: job.id.clone(),
+        schedule: live.schedule,
+        interval: job.schedule.as_ref().and_then(|schedule| schedule.interval.clone()),
+        status: live.status,
+        quarantine: live.quarantine,
+        last_execution: status.and_then(|status| status.last_execution.as_ref()).map(decode_execution),
+        last_successful_execution: status
+            .and_then(|status| status.last_successful_execution.as_ref())
+            .map(decode_execution),
+        steady_state_first_achieved: time(status.and_then(|status| status.steady_state_first_achieved_time.as_ref())),
+        steady_state_last_achieved: time(status.and_then(|status| status.steady_state_last_achieved_time.as_ref())),
+        successive_failures: status.and_then(|status| status.count_successive_complete_failures).unwrap_or(0),
+        escrows_pruned: status.and_then(|status| status.escrows_pruned).unwrap_or(false),
+    }
+}
+
+fn decode_execution(execution: &SynchronizationTaskExecution) -> Execution {
+    Execution {
+        state: match execution.state.as_deref() {
+            Some("Succeeded") => ExecutionState::Succeeded,
+            Some("Failed") => ExecutionState::Failed,
+            Some("EntryLevelErrors") => ExecutionState::EntryLevelErrors,
+            _ => ExecutionState::Unknown,
+        },
+        began: execution.time_began.clone(),
+        ended: execution.time_ended.clone(),
+        entitled: execution.count_entitled.unwrap_or(0),
+        exported: execution.count_exported.unwrap_or(0),
+        escrowed: execution.count_escrowed.unwrap_or(0),
+        imported: execution.count_imported.unwrap_or(0),
+        error_code: execution.error.as_ref().and_then(|error| error.code.clone()),
+        error_message: execution.error.as_ref().and_then(|error| error.message.clone()),
+    }
 }
 
 /// A restart's `resetScope`, as Graph takes it.
@@ -139,6 +186,7 @@ pub(crate) fn encode_reset(parts: &[ResetPart]) -> String {
             ResetPart::Watermark => "Watermark",
             ResetPart::Escrows => "Escrows",
             ResetPart::QuarantineState => "QuarantineState",
+            ResetPart::ForceDeletes => "ForceDeletes",
         })
         .collect();
     if names.is_empty() { "None".to_owned() } else { names.join(", ") }

@@ -66,6 +66,25 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
+    /// Adopt existing apps: list the tenant's enterprise applications, or write a spec
+    /// that reproduces one (with `adopt`, so that its first plan takes it over).
+    ///
+    /// `import --list` lists them; `import ID|"DISPLAY NAME"` writes one spec (to standard
+    /// output, or into --out DIR); `import --all-unmanaged --out DIR` writes one per app
+    /// scimform does not manage. Graph never reads a saved token back: the spec names an
+    /// environment variable for it, which the first apply saves.
+    Import(ImportArgs),
+    /// How provisioning is doing for the specs' apps: the job's state, quarantine, last
+    /// cycles, steady state, deletion holds. Read-only.
+    ///
+    /// Exit codes: 0 healthy, 1 error, 3 unhealthy (a quarantine, a deletion hold, a failed
+    /// cycle, or with --test-connection a failed Test Connection).
+    Status(StatusArgs),
+    /// The scheduled job's one command: the plan's changes (config drift) and the health of
+    /// provisioning, together. Read-only.
+    ///
+    /// Exit codes: 0 clean, 1 error, 2 config drift, 3 unhealthy, 4 both.
+    Drift(DriftArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12), or of an output.
     Schema(SchemaArgs),
     /// Run the local Microsoft Graph emulator as a server (for trying specs without a
@@ -87,6 +106,17 @@ pub(crate) struct PlanArgs {
     /// Plan the deletion of managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Redo a part although nothing seems to differ, as Terraform's `-replace`:
+    /// `app.NAME.provisioning.token` saves the token again (for a token changed outside
+    /// scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates
+    /// the provisioning job. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) replace: Vec<String>,
+    /// Carry out the deletions the accidental-deletion guard holds for app NAME
+    /// (`app.NAME`): the portal's "Allow deletes". Review them in the provisioning logs
+    /// first. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) allow_deletes: Vec<String>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]
@@ -109,6 +139,17 @@ pub(crate) struct ApplyArgs {
     /// Delete managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Redo a part although nothing seems to differ, as Terraform's `-replace`:
+    /// `app.NAME.provisioning.token` saves the token again (for a token changed outside
+    /// scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates
+    /// the provisioning job. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) replace: Vec<String>,
+    /// Carry out the deletions the accidental-deletion guard holds for app NAME
+    /// (`app.NAME`): the portal's "Allow deletes". Review them in the provisioning logs
+    /// first. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) allow_deletes: Vec<String>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]
@@ -124,6 +165,63 @@ pub(crate) struct ApplyArgs {
     pub(crate) settle_ms: Option<u64>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The app to import: its service principal object id, or its display name.
+    #[arg(value_name = "ID|NAME", required_unless_present_any = ["list", "all_unmanaged"])]
+    pub(crate) app: Option<String>,
+    /// List the tenant's enterprise applications instead.
+    #[arg(long, conflicts_with_all = ["app", "all_unmanaged", "name", "out"])]
+    pub(crate) list: bool,
+    /// Write a spec for every enterprise application scimform does not manage (needs --out).
+    #[arg(long, conflicts_with_all = ["app", "name"], requires = "out")]
+    pub(crate) all_unmanaged: bool,
+    /// The app name in the spec (default: made from the display name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Where to write: a directory (one NAME.yaml per app, never overwriting a file) or `-`
+    /// for standard output (the default for one app).
+    #[arg(long, value_name = "DIR|-")]
+    pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Spec files or directories.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) health: HealthArgs,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    /// Spec files or directories.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) health: HealthArgs,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+/// Flags of the commands that judge health.
+#[derive(Debug, Args)]
+pub(crate) struct HealthArgs {
+    /// Also run Test Connection with the credentials saved on each app: how a token
+    /// changed or revoked outside scimform shows.
+    #[arg(long)]
+    pub(crate) test_connection: bool,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +249,12 @@ pub(crate) enum SchemaKind {
     ApplyEvents,
     /// The error document of `--format json`.
     Error,
+    /// `status --format json` output.
+    Status,
+    /// `drift --format json` output.
+    Drift,
+    /// `import --list --format json` output.
+    Inventory,
 }
 
 /// Where Microsoft Graph is.

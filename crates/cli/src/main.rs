@@ -26,8 +26,12 @@ pub(crate) enum ExitStatus {
     Success,
     /// 1: the command failed: invalid specs, bad arguments, or an error talking to Graph.
     Failure,
-    /// 2: `plan --detailed-exitcode` found changes.
+    /// 2: `plan --detailed-exitcode` (or `drift`) found changes.
     Changes,
+    /// 3: `status` or `drift` found provisioning unhealthy.
+    Unhealthy,
+    /// 4: `drift` found changes and unhealthy provisioning.
+    ChangesAndUnhealthy,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -36,6 +40,8 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::from(0),
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Changes => ExitCode::from(2),
+            ExitStatus::Unhealthy => ExitCode::from(3),
+            ExitStatus::ChangesAndUnhealthy => ExitCode::from(4),
         }
     }
 }

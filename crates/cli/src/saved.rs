@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 /// Version of the saved-plan file.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// A plan file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +25,12 @@ pub(crate) struct SavedPlan {
     pub(crate) prune: bool,
     /// The stack the plan was made for.
     pub(crate) stack: String,
+    /// The `--replace` addresses given.
+    #[serde(default)]
+    pub(crate) replace: Vec<String>,
+    /// The `--allow-deletes` apps given.
+    #[serde(default)]
+    pub(crate) allow_deletes: Vec<String>,
     pub(crate) plan: scimform_plan::Plan,
 }
 
@@ -42,6 +48,8 @@ impl SavedPlan {
             spec_paths,
             prune: options.prune,
             stack: options.stack.clone(),
+            replace: options.replace.iter().map(scimform_plan::Replacement::address).collect(),
+            allow_deletes: options.allow_deletes.clone(),
             plan,
         }
     }

@@ -430,8 +430,14 @@ fn schema_validator(file: &str) -> jsonschema::Validator {
 
 #[test]
 fn output_schemas_are_committed_and_current() {
-    let outputs =
-        [("plan", "plan.schema.json"), ("apply-events", "apply-events.schema.json"), ("error", "error.schema.json")];
+    let outputs = [
+        ("plan", "plan.schema.json"),
+        ("apply-events", "apply-events.schema.json"),
+        ("error", "error.schema.json"),
+        ("status", "status.schema.json"),
+        ("drift", "drift.schema.json"),
+        ("inventory", "inventory.schema.json"),
+    ];
     for (kind, file) in outputs {
         let output = scimform(&["schema", kind]).output().unwrap();
         let path = workspace_root().join("schemas").join(file);
@@ -444,6 +450,34 @@ fn output_schemas_are_committed_and_current() {
             "schemas/{file} is stale: run `UPDATE_EXPECT=1 cargo test -p scimform --test cli output_schemas` and commit it"
         );
     }
+}
+
+/// `import --list`, `status` and `drift` print JSON that matches their committed schemas,
+/// and exit with their documented codes.
+#[test]
+fn day_two_outputs_match_their_schemas() {
+    let directory = tempfile::tempdir().unwrap();
+    let check = |args: &[&str], schema: &str, code: i32| {
+        let output = in_tenant(directory.path(), args);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let document: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        let errors: Vec<String> =
+            schema_validator(schema).iter_errors(&document).map(|error| error.to_string()).collect();
+        assert!(errors.is_empty(), "{document} does not match schemas/{schema}: {errors:?}");
+        document
+    };
+    let inventory = check(&["import", "--list", "--emulator", "--format", "json"], "inventory.schema.json", 0);
+    assert_eq!(inventory["apps"].as_array().unwrap().len(), 2, "{inventory}");
+    let spec = example("netskope.yaml");
+    let spec = spec.as_str();
+    let drift = check(&["drift", spec, "--emulator", "--format", "json"], "drift.schema.json", 2);
+    assert_eq!((drift["drifted"].as_bool(), drift["exitCode"].as_u64()), (Some(true), Some(2)));
+    assert_eq!(in_tenant(directory.path(), &["apply", spec, "--emulator", "--auto-approve"]).status.code(), Some(0));
+    let status =
+        check(&["status", spec, "--emulator", "--format", "json", "--test-connection"], "status.schema.json", 0);
+    assert_eq!(status["apps"][0]["connection"]["result"], "passed", "{status}");
+    let drift = check(&["drift", spec, "--emulator", "--format", "json"], "drift.schema.json", 0);
+    assert_eq!(drift["health"]["healthy"], true);
 }
 
 /// Every error reaches the user in the format asked for: one JSON error document on

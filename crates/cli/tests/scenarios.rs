@@ -95,11 +95,31 @@ impl World {
         self.admin("GET", "/snapshot", None)
     }
 
-    /// `{sp:NAME}`, `{job:NAME}`, `{user:UPN}` and `{group:NAME}` to ids.
+    /// `{sp:NAME}`, `{job:NAME}` (managed apps), `{display:NAME}` and
+    /// `{application:NAME}` (any app's service principal and application by display
+    /// name), `{pipeline}` (the signed-in client's service principal), `{user:UPN}` and
+    /// `{group:NAME}` to ids.
     fn placeholders(&self, text: &str) -> String {
         let mut result = text.to_owned();
+        if result.contains("{pipeline}") {
+            let client = &self.environment["AZURE_CLIENT_ID"];
+            let snapshot = self.snapshot();
+            let pipeline = snapshot["servicePrincipals"]
+                .as_object()
+                .unwrap()
+                .values()
+                .find(|sp| sp["appId"] == client.as_str())
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            result = result.replace("{pipeline}", &pipeline);
+        }
         let next = |text: &str| {
-            ["{sp:", "{job:", "{user:", "{group:", "{role:"].iter().filter_map(|prefix| text.find(prefix)).min()
+            ["{sp:", "{job:", "{user:", "{group:", "{role:", "{display:", "{application:"]
+                .iter()
+                .filter_map(|prefix| text.find(prefix))
+                .min()
         };
         while let Some(start) = next(&result) {
             let end = start + result[start..].find('}').unwrap();
@@ -131,6 +151,18 @@ impl World {
                         .iter()
                         .find(|candidate| candidate["displayName"] == role)
                         .unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                }
+                "display" | "application" => {
+                    let collection = if kind == "display" { "servicePrincipals" } else { "applications" };
+                    snapshot[collection]
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .find(|object| object["displayName"] == name)
+                        .unwrap_or_else(|| panic!("no app displayed as {name}"))["id"]
                         .as_str()
                         .unwrap()
                         .to_owned()
@@ -177,7 +209,7 @@ impl World {
                 }
                 let path = self.directory.path().join("specs").join(rest);
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, text).unwrap();
+                std::fs::write(path, self.placeholders(&text)).unwrap();
             }
             // `edit FILE FROM => TO`: replace text in a file of the working directory.
             "edit" => {
@@ -211,6 +243,14 @@ impl World {
             }
             "unset" => {
                 self.environment.remove(rest);
+            }
+            // `secret VALUE`: one more value no output or file may contain.
+            "secret" => self.secrets.push(rest.to_owned()),
+            // `exit CODE ARGS…`: run scimform, expecting that exit code.
+            "exit" => {
+                let (code, args) = rest.split_once(' ').unwrap();
+                let args: Vec<String> = args.split_whitespace().map(str::to_owned).collect();
+                self.run_expecting(code.parse().unwrap(), &args.iter().map(String::as_str).collect::<Vec<_>>());
             }
             "apply" => {
                 let mut args = vec!["apply", "specs", "--auto-approve"];
@@ -355,6 +395,11 @@ fn scenarios_as_data() {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&directory).unwrap().map(|entry| entry.unwrap().path()).collect();
     paths.sort();
     assert!(paths.len() >= 7);
+    // A developer's filter (`SCIMFORM_SCENARIO=13 cargo test …`); CI runs them all.
+    if let Ok(only) = std::env::var("SCIMFORM_SCENARIO") {
+        paths.retain(|path| path.file_name().unwrap().to_string_lossy().starts_with(&only));
+        assert!(!paths.is_empty(), "no scenario starts with {only}");
+    }
     for path in paths {
         scenario(&path);
     }

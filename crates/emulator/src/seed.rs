@@ -39,6 +39,20 @@ pub struct Seed {
     /// API clients that may sign in.
     #[serde(default)]
     pub clients: Vec<Client>,
+    /// SCIM applications the emulator plays: each accepts one bearer token, so that Test
+    /// Connection and provisioning fail, as against the real application, with any other.
+    #[serde(default)]
+    pub scim_endpoints: Vec<ScimEndpoint>,
+}
+
+/// A SCIM application the emulator plays.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScimEndpoint {
+    /// Its SCIM base URL.
+    pub base_url: String,
+    /// The one bearer token it accepts.
+    pub token: String,
 }
 
 fn default_domain() -> String {
@@ -95,7 +109,8 @@ pub struct SeedApp {
     /// Service principal notes.
     #[serde(default)]
     pub notes: Option<String>,
-    /// Owners by UPN (added to both the application and the service principal).
+    /// Owners by UPN, or API clients by display name or client id (added to both the
+    /// application and the service principal).
     #[serde(default)]
     pub owners: Vec<String>,
     /// Assignments: a principal (UPN or group name) and a role display name.
@@ -195,12 +210,15 @@ impl Seed {
             }
         }
         for app in &self.apps {
-            seed_app(&mut tenant, app)?;
+            seed_app(&mut tenant, app, &self.clients)?;
         }
         for client in &self.clients {
             seed_client_service_principal(&mut tenant, client);
         }
         tenant.clients = self.clients.clone();
+        for endpoint in &self.scim_endpoints {
+            tenant.set_scim_endpoint(&endpoint.base_url, &endpoint.token);
+        }
         Ok(tenant)
     }
 }
@@ -209,10 +227,7 @@ impl Seed {
 /// Graph has one for every application that signs in: what owns the apps the client
 /// creates. Its id is derived from the client id, so that seeding stays deterministic.
 fn seed_client_service_principal(tenant: &mut Tenant, client: &Client) {
-    use sha2::Digest;
-    let hex: String =
-        sha2::Sha256::digest(client.client_id.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
-    let id = format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32]);
+    let id = client_service_principal_id(&client.client_id);
     let object = Tenant::service_principal_object(
         &id,
         &client.client_id,
@@ -224,6 +239,13 @@ fn seed_client_service_principal(tenant: &mut Tenant, client: &Client) {
     );
     tenant.service_principals.insert(id.clone(), object);
     tenant.service_principal_owners.insert(id, Vec::new());
+}
+
+/// The service principal id of a client, derived from its client id.
+fn client_service_principal_id(client_id: &str) -> String {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(client_id.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
 }
 
 fn refused(error: GraphError) -> SeedError {
@@ -247,7 +269,7 @@ fn string(object: &crate::tenant::Object, key: &str) -> String {
     object.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-fn seed_app(tenant: &mut Tenant, app: &SeedApp) -> Result<(), SeedError> {
+fn seed_app(tenant: &mut Tenant, app: &SeedApp, clients: &[Client]) -> Result<(), SeedError> {
     let template_id = app.template_id.as_deref().unwrap_or(NON_GALLERY_TEMPLATE_ID);
     let (application, service_principal) = tenant.instantiate(template_id, &app.display_name).map_err(refused)?;
     let application_id = string(&application, "id");
@@ -261,7 +283,13 @@ fn seed_app(tenant: &mut Tenant, app: &SeedApp) -> Result<(), SeedError> {
         }
     }
     for owner in &app.owners {
-        let owner_id = principal_id(tenant, owner)?;
+        // An API client owns an app when an administrator made its service principal an
+        // owner (so that a pipeline under Application.ReadWrite.OwnedBy may adopt it).
+        let client = clients.iter().find(|client| client.display_name == *owner || client.client_id == *owner);
+        let owner_id = match client {
+            Some(client) => client_service_principal_id(&client.client_id),
+            None => principal_id(tenant, owner)?,
+        };
         for owners in [
             tenant.application_owners.entry(application_id.clone()).or_default(),
             tenant.service_principal_owners.entry(service_principal_id.clone()).or_default(),

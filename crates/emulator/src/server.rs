@@ -65,6 +65,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_admin/servicePrincipals/{sp}/jobs/{job}", patch(admin_patch_job))
         .route("/_admin/servicePrincipals/{sp}/secrets", put(admin_put_secrets))
         .route("/_admin/graph", post(admin_graph))
+        .route("/_admin/scimEndpoints", put(admin_put_scim_endpoints))
         .fallback(graph_entry)
         .with_state(shared)
 }
@@ -480,6 +481,23 @@ async fn admin_put_secrets(
             (field("key"), field("value"))
         })
         .collect();
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Sets the SCIM applications the emulator plays (`[{baseUrl, token}]`), replacing the
+/// ones it played: what the application on the other end accepts, as when its admin
+/// issues or revokes a token.
+async fn admin_put_scim_endpoints(State(shared): State<Arc<Shared>>, body: String) -> Response {
+    let endpoints: Vec<crate::seed::ScimEndpoint> = match serde_json::from_str(&body) {
+        Ok(endpoints) => endpoints,
+        Err(error) => return admin_error(StatusCode::BAD_REQUEST, format!("not a list of SCIM endpoints: {error}")),
+    };
+    let mut world = shared.world();
+    world.tenant.scim_endpoints.clear();
+    for endpoint in &endpoints {
+        world.tenant.set_scim_endpoint(&endpoint.base_url, &endpoint.token);
+    }
     let _ = world.persist();
     StatusCode::NO_CONTENT.into_response()
 }

@@ -228,6 +228,11 @@ pub(crate) struct Tenant {
     /// Synchronization containers by service principal id.
     pub(crate) synchronization: BTreeMap<String, Synchronization>,
     pub(crate) clients: Vec<Client>,
+    /// The SCIM applications on the other end, as far as the emulator plays them: base URL
+    /// (without a trailing slash) to the SHA-256 digest of the one bearer token it accepts.
+    /// A base URL not listed accepts any token (or, with `--probe-scim`, is really called).
+    #[serde(default)]
+    pub(crate) scim_endpoints: BTreeMap<String, String>,
 }
 
 /// The kind of a directory object found by id.
@@ -256,10 +261,24 @@ impl Tenant {
             templates: AppTemplate::built_in().into_iter().map(|template| (template.id.clone(), template)).collect(),
             synchronization: BTreeMap::new(),
             clients: Vec::new(),
+            scim_endpoints: BTreeMap::new(),
         }
     }
 
     // --- Lookups -------------------------------------------------------------------
+
+    /// Makes the SCIM application at `base_url` accept only `token` (stored as a digest).
+    pub(crate) fn set_scim_endpoint(&mut self, base_url: &str, token: &str) {
+        self.scim_endpoints.insert(base_url.trim_end_matches('/').to_owned(), crate::world::digest(token));
+    }
+
+    /// Why the SCIM application at `base_url` refuses `token`, when it is one the emulator
+    /// plays and the token is not the one it accepts.
+    pub(crate) fn scim_refusal(&self, base_url: &str, token: &str) -> Option<String> {
+        let accepted = self.scim_endpoints.get(base_url.trim_end_matches('/'))?;
+        (crate::world::digest(token) != *accepted)
+            .then(|| "the SCIM endpoint answered 401 Unauthorized: the bearer token is not valid".to_owned())
+    }
 
     /// A directory object (user, group, service principal or application) by id.
     pub(crate) fn directory_object(&self, id: &str) -> Option<(Kind, &Object)> {

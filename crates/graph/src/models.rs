@@ -258,6 +258,69 @@ pub struct SynchronizationStatus {
     /// Quarantine details, when quarantined.
     #[serde(default)]
     pub quarantine: Option<SynchronizationQuarantine>,
+    /// The last cycle.
+    #[serde(default)]
+    pub last_execution: Option<SynchronizationTaskExecution>,
+    /// The last cycle without errors.
+    #[serde(default)]
+    pub last_successful_execution: Option<SynchronizationTaskExecution>,
+    /// When a cycle first ended with nothing left to do (`0001-01-01T00:00:00Z`: never).
+    #[serde(default)]
+    pub steady_state_first_achieved_time: Option<String>,
+    /// When a cycle last ended with nothing left to do.
+    #[serde(default)]
+    pub steady_state_last_achieved_time: Option<String>,
+    /// Whether the initial cycle pruned its escrows instead of quarantining.
+    #[serde(default)]
+    pub escrows_pruned: Option<bool>,
+}
+
+/// One provisioning cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationTaskExecution {
+    /// Run id.
+    #[serde(default)]
+    pub activity_identifier: Option<String>,
+    /// `Succeeded`, `Failed` or `EntryLevelErrors`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Start.
+    #[serde(default)]
+    pub time_began: Option<String>,
+    /// End.
+    #[serde(default)]
+    pub time_ended: Option<String>,
+    /// Objects in scope.
+    #[serde(default)]
+    pub count_entitled: Option<i64>,
+    /// Objects written to the target.
+    #[serde(default)]
+    pub count_exported: Option<i64>,
+    /// Objects whose export failed (escrowed for retry).
+    #[serde(default)]
+    pub count_escrowed: Option<i64>,
+    /// Objects read from the source.
+    #[serde(default)]
+    pub count_imported: Option<i64>,
+    /// Why it failed, when it did.
+    #[serde(default)]
+    pub error: Option<SynchronizationError>,
+}
+
+/// An error the provisioning service reports.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SynchronizationError {
+    /// Code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Whether the tenant can fix it.
+    #[serde(default)]
+    pub tenant_actionable: Option<bool>,
 }
 
 /// Why a job is quarantined.
@@ -276,6 +339,9 @@ pub struct SynchronizationQuarantine {
     /// How many quarantines in this series.
     #[serde(default)]
     pub series_count: Option<i64>,
+    /// The error behind it.
+    #[serde(default)]
+    pub error: Option<SynchronizationError>,
 }
 
 /// A synchronization secret, as sent. The value is a [`crate::Secret`] so that a body

@@ -17,7 +17,7 @@ use crate::fingerprint;
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment,
-    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Scope, Stray, TokenState,
+    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray, TokenState,
 };
 
 /// Tag on every service principal scimform manages.
@@ -56,18 +56,122 @@ pub struct Options {
     /// The stack the specs belong to: the apps it creates are marked with it, and only its
     /// own apps are orphans (`--prune` never touches another stack's apps).
     pub stack: String,
+    /// Parts to redo although nothing seems to differ (`--replace`).
+    pub replace: Vec<Replacement>,
+    /// Apps whose deletions held by the accidental-deletion guard are to be carried out
+    /// (`--allow-deletes`).
+    pub allow_deletes: Vec<String>,
 }
 
 impl Options {
     /// No pruning, the default stack.
     pub fn standard() -> Options {
-        Options { prune: false, stack: DEFAULT_STACK.to_owned() }
+        Options { prune: false, stack: DEFAULT_STACK.to_owned(), replace: Vec::new(), allow_deletes: Vec::new() }
     }
+
+    fn replaces(&self, app: &str, part: ReplacePart) -> bool {
+        self.replace.iter().any(|replacement| replacement.app == app && replacement.part == part)
+    }
+
+    /// What is wrong with the `--replace` and `--allow-deletes` targets for these specs:
+    /// each must name an app whose spec manages provisioning.
+    pub fn check_targets(&self, desired: &Desired) -> Vec<String> {
+        let known = |app: &str| desired.apps.get(app).is_some_and(|app| app.provisioning.is_some());
+        let names = || {
+            let names: Vec<&str> = desired
+                .apps
+                .iter()
+                .filter(|(_, app)| app.provisioning.is_some())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+        };
+        let mut problems = Vec::new();
+        for replacement in self.replace.iter().filter(|replacement| !known(&replacement.app)) {
+            problems.push(format!(
+                "--replace {}: no spec given manages provisioning for app `{}` (apps with provisioning: {})",
+                replacement.address(),
+                replacement.app,
+                names()
+            ));
+        }
+        for app in self.allow_deletes.iter().filter(|app| !known(app)) {
+            problems.push(format!(
+                "--allow-deletes app.{app}: no spec given manages provisioning for app `{app}` (apps with provisioning: {})",
+                names()
+            ));
+        }
+        problems
+    }
+}
+
+/// A part of an app that `--replace` redoes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    /// App name.
+    pub app: String,
+    /// Which part.
+    pub part: ReplacePart,
+}
+
+/// What `--replace` can redo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplacePart {
+    /// Save the settings and the token again (`app.NAME.provisioning.token`): for a token
+    /// changed outside scimform, which its fingerprint cannot see.
+    Token,
+    /// Delete and recreate the provisioning job (`app.NAME.provisioning.job`).
+    Job,
+}
+
+impl Replacement {
+    /// Parses `app.NAME.provisioning.token` or `app.NAME.provisioning.job`.
+    pub fn parse(address: &str) -> Result<Replacement, String> {
+        let usage = || {
+            format!(
+                "`{address}` is not an address `--replace` takes; give `app.NAME.provisioning.token` (save the token again) or `app.NAME.provisioning.job` (recreate the job)"
+            )
+        };
+        let rest = address.strip_prefix("app.").ok_or_else(usage)?;
+        let (app, part) = rest.split_once(".provisioning.").ok_or_else(usage)?;
+        let part = match part {
+            "token" => ReplacePart::Token,
+            "job" => ReplacePart::Job,
+            _ => return Err(usage()),
+        };
+        if app.is_empty() || app.contains('.') {
+            return Err(usage());
+        }
+        Ok(Replacement { app: app.to_owned(), part })
+    }
+
+    /// The address, as `--replace` takes it.
+    pub fn address(&self) -> String {
+        let part = match self.part {
+            ReplacePart::Token => "token",
+            ReplacePart::Job => "job",
+        };
+        format!("app.{}.provisioning.{part}", self.app)
+    }
+}
+
+/// Parses an `--allow-deletes` target: `app.NAME` or `NAME`.
+pub fn parse_app_address(address: &str) -> Result<String, String> {
+    let name = address.strip_prefix("app.").unwrap_or(address);
+    if name.is_empty() || name.contains('.') {
+        return Err(format!("`{address}` is not an app address; give `app.NAME`"));
+    }
+    Ok(name.to_owned())
 }
 
 /// The stack marker tag.
 pub fn stack_tag(stack: &str) -> String {
     format!("{STACK_TAG_PREFIX}{stack}")
+}
+
+/// The tags that mark an app as managed by `stack` under `name`.
+pub fn marker_tags(name: &str, stack: &str) -> Vec<String> {
+    vec![MANAGED_TAG.to_owned(), name_tag(name), stack_tag(stack)]
 }
 
 /// The marker tag of an app.
@@ -77,7 +181,7 @@ pub fn name_tag(name: &str) -> String {
 
 /// Plans the changes that take `live` to `desired`. Pure, total and deterministic.
 pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
-    let mut planner = Planner { changes: Vec::new(), warnings: Vec::new() };
+    let mut planner = Planner { changes: Vec::new(), warnings: Vec::new(), options };
     for stray in &live.strays {
         planner.stray(stray);
     }
@@ -87,7 +191,7 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         }
     }
     for (name, app) in &desired.apps {
-        planner.app(name, app, live.apps.get(name), live, &options.stack);
+        planner.app(name, app, live);
     }
     Plan {
         format: PLAN_FORMAT,
@@ -104,9 +208,10 @@ pub fn live_fingerprint(live: &Live) -> String {
     sha2::Sha256::digest(&canonical).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-struct Planner {
+struct Planner<'o> {
     changes: Vec<Change>,
     warnings: Vec<Warning>,
+    options: &'o Options,
 }
 
 fn app_address(name: &str) -> String {
@@ -117,7 +222,7 @@ fn attribute(name: &str, before: Option<Value>, after: Option<Value>) -> Attribu
     Attribute { name: name.to_owned(), before, after, sensitive: false }
 }
 
-impl Planner {
+impl Planner<'_> {
     fn push(
         &mut self,
         address: String,
@@ -167,53 +272,20 @@ impl Planner {
         self.push(address, Action::Delete, "its spec is gone and --prune was given", attributes, Vec::new(), steps);
     }
 
-    fn app(&mut self, name: &str, desired: &DesiredApp, live: Option<&LiveApp>, all_live: &Live, stack: &str) {
+    fn app(&mut self, name: &str, desired: &DesiredApp, all_live: &Live) {
+        let stack = self.options.stack.clone();
         let address = app_address(name);
+        let adoptee =
+            desired.adopt.as_ref().filter(|_| !all_live.apps.contains_key(name)).and_then(|_| all_live.adoptee(name));
+        let live = all_live.apps.get(name).or(adoptee);
         let replaced = live.is_some_and(|live| {
             live.template_id.as_deref().is_some_and(|template| !template.eq_ignore_ascii_case(&desired.template_id))
         });
         let live = if replaced { None } else { live };
-        match live {
-            None => {
-                for lookalike in all_live.lookalikes.iter().filter(|lookalike| lookalike.name == name) {
-                    self.warn(
-                        &address,
-                        "lookalike-app",
-                        format!(
-                            "an unmanaged app named `{}` exists (service principal {}); scimform will not take it over and creates a new one; to adopt it instead, run `scimform import`",
-                            lookalike.display_name, lookalike.service_principal_id
-                        ),
-                    );
-                }
-                let mut steps = Vec::new();
-                let mut reason = "no managed app has this name".to_owned();
-                if replaced {
-                    reason = "the template changed, which Entra ID cannot change in place".to_owned();
-                    steps.push(Step::DeleteApp { app: name.to_owned() });
-                }
-                steps.extend([
-                    Step::Instantiate {
-                        app: name.to_owned(),
-                        template_id: desired.template_id.clone(),
-                        display_name: desired.display_name.clone(),
-                    },
-                    Step::WaitForReplication { app: name.to_owned() },
-                    Step::SetTags {
-                        app: name.to_owned(),
-                        add: vec![MANAGED_TAG.to_owned(), name_tag(name), stack_tag(stack)],
-                        remove_prefixes: Vec::new(),
-                    },
-                    Step::EnsureSingle { app: name.to_owned() },
-                    Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() },
-                ]);
-                let attributes = vec![
-                    attribute("displayName", None, Some(json!(desired.display_name))),
-                    attribute("templateId", None, Some(json!(desired.template_id))),
-                ];
-                let action = if replaced { Action::Replace } else { Action::Create };
-                self.push(address.clone(), action, reason, attributes, Vec::new(), steps);
-            }
-            Some(live) => {
+        match (live, adoptee) {
+            (None, _) => self.create_app(name, desired, all_live, replaced, &stack),
+            (Some(live), Some(_)) => self.adopt(name, desired, live, &stack),
+            (Some(live), None) => {
                 if live.display_name != desired.display_name {
                     let attributes = vec![attribute(
                         "displayName",
@@ -222,21 +294,15 @@ impl Planner {
                     )];
                     let steps =
                         vec![Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() }];
-                    self.push(
-                        address.clone(),
-                        Action::Update,
-                        "the display name differs",
-                        attributes,
-                        Vec::new(),
-                        steps,
-                    );
+                    self.push(address, Action::Update, "the display name differs", attributes, Vec::new(), steps);
                 }
             }
         }
         if let Some(owners) = &desired.owners {
             self.owners(name, owners, live);
         }
-        let job_exists = live.and_then(|live| live.job.as_ref()).is_some();
+        let recreate = self.options.replaces(name, ReplacePart::Job);
+        let job_exists = live.and_then(|live| live.job.as_ref()).is_some() && !recreate;
         if let Some(provisioning) = &desired.provisioning {
             self.provisioning(name, desired, provisioning, live);
         }
@@ -246,6 +312,67 @@ impl Planner {
         if let Some(provisioning) = &desired.provisioning {
             self.status(name, provisioning, live, job_exists);
         }
+    }
+
+    fn create_app(&mut self, name: &str, desired: &DesiredApp, all_live: &Live, replaced: bool, stack: &str) {
+        let address = app_address(name);
+        for lookalike in all_live.lookalikes.iter().filter(|lookalike| lookalike.name == name) {
+            self.warn(
+                &address,
+                "lookalike-app",
+                format!(
+                    "an unmanaged app named `{}` exists (service principal {}); scimform will not take it over and creates a new one; to adopt it instead, run `scimform import {}` and plan the spec it writes",
+                    lookalike.display_name, lookalike.service_principal_id, lookalike.service_principal_id
+                ),
+            );
+        }
+        let mut steps = Vec::new();
+        let mut reason = "no managed app has this name".to_owned();
+        if replaced {
+            reason = "the template changed, which Entra ID cannot change in place".to_owned();
+            steps.push(Step::DeleteApp { app: name.to_owned() });
+        }
+        steps.extend([
+            Step::Instantiate {
+                app: name.to_owned(),
+                template_id: desired.template_id.clone(),
+                display_name: desired.display_name.clone(),
+            },
+            Step::WaitForReplication { app: name.to_owned() },
+            Step::SetTags { app: name.to_owned(), add: marker_tags(name, stack), remove_prefixes: Vec::new() },
+            Step::EnsureSingle { app: name.to_owned() },
+            Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() },
+        ]);
+        let attributes = vec![
+            attribute("displayName", None, Some(json!(desired.display_name))),
+            attribute("templateId", None, Some(json!(desired.template_id))),
+        ];
+        let action = if replaced { Action::Replace } else { Action::Create };
+        self.push(address, action, reason, attributes, Vec::new(), steps);
+    }
+
+    /// Takes over an existing app: marker tags (and the display name, when the spec gives
+    /// another); what else differs is planned as for any managed app.
+    fn adopt(&mut self, name: &str, desired: &DesiredApp, live: &LiveApp, stack: &str) {
+        let mut attributes = vec![attribute("servicePrincipalId", None, Some(json!(live.service_principal_id)))];
+        let mut steps = vec![Step::Adopt {
+            app: name.to_owned(),
+            service_principal_id: live.service_principal_id.clone(),
+            add: marker_tags(name, stack),
+        }];
+        if live.display_name != desired.display_name {
+            attributes.push(attribute(
+                "displayName",
+                Some(json!(live.display_name)),
+                Some(json!(desired.display_name)),
+            ));
+            steps.push(Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() });
+        }
+        let reason = format!(
+            "the spec adopts the existing app `{}` (`adopt.id`): scimform writes its marker tags and manages it from now on",
+            live.display_name
+        );
+        self.push(app_address(name), Action::Adopt, reason, attributes, Vec::new(), steps);
     }
 
     fn owners(&mut self, name: &str, owners: &[Principal], live: Option<&LiveApp>) {
@@ -286,17 +413,27 @@ impl Planner {
         live: Option<&LiveApp>,
     ) {
         let address = format!("{}.provisioning", app_address(name));
-        let job = live.and_then(|live| live.job.as_ref());
+        let existing_job = live.and_then(|live| live.job.as_ref());
+        let recreate = existing_job.is_some() && self.options.replaces(name, ReplacePart::Job);
+        let job = existing_job.filter(|_| !recreate);
         let empty = ProvisioningSettings::default();
-        let current = live.filter(|_| job.is_some()).map_or(&empty, |live| &live.settings);
+        let current = live.filter(|_| existing_job.is_some()).map_or(&empty, |live| &live.settings);
         let wanted = wanted_settings(provisioning, current);
-        let mut attributes = setting_differences(current, &wanted);
-        let token_changed = job.is_none() || matches!(provisioning.token_state, TokenState::Changed { .. });
+        let shown_current = if recreate { &empty } else { current };
+        let mut attributes = setting_differences(shown_current, &wanted);
+        let fingerprint_changed = matches!(provisioning.token_state, TokenState::Changed { .. });
+        let resave = self.options.replaces(name, ReplacePart::Token);
+        let token_changed = job.is_none() || fingerprint_changed || resave;
         if token_changed {
+            let after = match (job.is_some(), fingerprint_changed) {
+                (false, _) => SENSITIVE,
+                (true, true) => "(sensitive, changed)",
+                (true, false) => "(sensitive, saved again)",
+            };
             attributes.push(Attribute {
                 name: "token".to_owned(),
                 before: job.map(|_| json!(SENSITIVE)),
-                after: Some(json!(if job.is_some() { "(sensitive, changed)" } else { SENSITIVE })),
+                after: Some(json!(after)),
                 sensitive: true,
             });
         }
@@ -305,6 +442,9 @@ impl Planner {
         }
         let spec = &provisioning.spec;
         let mut steps = Vec::new();
+        if recreate {
+            steps.push(Step::DeleteJob { app: name.to_owned() });
+        }
         if job.is_none() {
             let template_id = desired.non_gallery.then(|| "scim".to_owned());
             steps.push(Step::CreateJob { app: name.to_owned(), template_id });
@@ -334,8 +474,23 @@ impl Planner {
             steps.push(Step::RestartJob { app: name.to_owned(), reset: SCOPE_RESTART.to_vec() });
             self.warn(&address, "scope-restart", "the provisioning scope changes; the job is restarted so that Entra ID applies it (the next cycle is a full one)".to_owned());
         }
-        let (action, reason) = if job.is_none() {
+        let fingerprinted =
+            live.is_some_and(|live| live.tags.iter().any(|tag| tag.starts_with(fingerprint::TAG_PREFIX)));
+        let only_token = attributes.len() == 1;
+        let (action, reason) = if recreate {
+            (Action::Replace, "--replace recreates the provisioning job (the new job starts with a full initial cycle)")
+        } else if job.is_none() {
             (Action::Create, "the app has no provisioning job")
+        } else if only_token && resave && !fingerprint_changed {
+            (
+                Action::Update,
+                "--replace saves the token again (a token changed outside scimform is invisible to its fingerprint)",
+            )
+        } else if only_token && !fingerprinted {
+            (
+                Action::Update,
+                "the app carries no token fingerprint (scimform did not save its token), and Graph never reads a token back: the spec's token is saved so that later plans can compare it",
+            )
         } else {
             (Action::Update, "provisioning settings differ")
         };
@@ -432,19 +587,11 @@ impl Planner {
         let job = live.and_then(|live| live.job.as_ref()).filter(|_| job_existed);
         let live_on = job.is_some_and(|job| job.is_running());
         let wanted_on = provisioning.spec.status == ProvisioningStatus::On;
-        if let Some(job) = job
-            && job.is_quarantined()
-        {
-            self.warn(
-                &address,
-                "quarantine",
-                format!(
-                    "the provisioning job is in quarantine ({}); check the saved token and the SCIM endpoint, then restart it",
-                    job.quarantine.as_ref().and_then(|quarantine| quarantine.reason.as_deref()).unwrap_or("reason unknown")
-                ),
-            );
-        }
+        let quarantine = job.filter(|job| job.is_quarantined()).map(|job| job.quarantine.clone().unwrap_or_default());
         if live_on == wanted_on {
+            if let Some(quarantine) = quarantine.filter(|_| wanted_on) {
+                self.repair(name, provisioning, &quarantine);
+            }
             return;
         }
         let live_label = job.map_or("about to be created", |job| job.schedule.describe());
@@ -453,14 +600,25 @@ impl Planner {
         let mut depends = vec![format!("{}.provisioning", app_address(name))];
         depends.push(app_address(name));
         if wanted_on {
-            let reason = format!("Provision Status is to be on; the job is {live_label}");
+            let mut reason = format!("Provision Status is to be on; the job is {live_label}");
+            let mut steps = Vec::new();
+            if let Some(quarantine) = &quarantine {
+                // `start` clears a quarantine: check first that the credentials it will
+                // run with work, or the job goes straight back.
+                reason.push_str(&format!(
+                    " and quarantined ({}); starting it lifts the quarantine",
+                    quarantine.describe()
+                ));
+                steps.push(test_connection(name, provisioning));
+            }
+            steps.push(Step::StartJob { app: name.to_owned() });
             self.push(
                 address,
                 if job.is_some() { Action::Update } else { Action::Create },
                 reason,
                 attributes,
                 depends,
-                vec![Step::StartJob { app: name.to_owned() }],
+                steps,
             );
         } else if job.is_some() {
             self.push(
@@ -472,6 +630,54 @@ impl Planner {
                 vec![Step::PauseJob { app: name.to_owned() }],
             );
         }
+    }
+
+    /// A running job the service quarantined: restart it once the credentials it will
+    /// use pass Test Connection; a deletion hold only on `--allow-deletes`.
+    fn repair(&mut self, name: &str, provisioning: &DesiredProvisioning, quarantine: &Quarantine) {
+        let address = format!("{}.provisioning.status", app_address(name));
+        let restarted = self.changes.iter().flat_map(|change| &change.steps).any(|step| {
+            matches!(step, Step::RestartJob { app, reset } if app == name && reset.contains(&ResetPart::QuarantineState))
+        });
+        let attributes = vec![attribute("job", Some(json!("quarantined")), Some(json!("running")))];
+        let depends = vec![format!("{}.provisioning", app_address(name)), app_address(name)];
+        if quarantine.is_deletion_hold() {
+            if !self.options.allow_deletes.iter().any(|app| app == name) {
+                self.warn(
+                    &address,
+                    "deletion-hold",
+                    format!(
+                        "the accidental-deletion guard holds this job's deletions ({}); review them in the provisioning logs (action `StagedDelete`), then either restore or re-assign the objects and restart the job, or carry the deletions out with `scimform apply --allow-deletes app.{name}`",
+                        quarantine.describe()
+                    ),
+                );
+                return;
+            }
+            let steps = vec![Step::RestartJob { app: name.to_owned(), reset: vec![ResetPart::ForceDeletes] }];
+            let reason = "--allow-deletes carries out the deletions the accidental-deletion guard holds";
+            self.push(address, Action::Repair, reason, attributes, depends, steps);
+            return;
+        }
+        if restarted {
+            return;
+        }
+        let steps = vec![
+            test_connection(name, provisioning),
+            Step::RestartJob { app: name.to_owned(), reset: vec![ResetPart::QuarantineState] },
+        ];
+        let reason = format!(
+            "the provisioning service quarantined the job ({}); it is restarted once Test Connection passes with the spec's credentials",
+            quarantine.describe()
+        );
+        self.push(address, Action::Repair, reason, attributes, depends, steps);
+    }
+}
+
+fn test_connection(name: &str, provisioning: &DesiredProvisioning) -> Step {
+    Step::TestConnection {
+        app: name.to_owned(),
+        base_url: provisioning.spec.credentials.base_url.clone(),
+        token: provisioning.spec.credentials.token.clone(),
     }
 }
 

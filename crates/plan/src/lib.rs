@@ -5,6 +5,8 @@
 //! - `diff`: [`plan`] itself.
 //! - `model`: the [`Plan`]: changes in execution order with attribute diffs (sensitive
 //!   values masked), reasons, dependencies and the steps apply executes.
+//! - `health`: judging a job's health from what the provisioning service reports (kept
+//!   apart from plans: health is not drift).
 //! - `fingerprint`: argon2id token fingerprints, the only way scimform knows whether a
 //!   token changed.
 //!
@@ -13,13 +15,15 @@
 
 mod diff;
 pub mod fingerprint;
+pub mod health;
 pub mod model;
 mod resolve;
 pub mod state;
 
 pub use diff::{
-    MANAGED_TAG, NAME_TAG_PREFIX, Options, PENDING_PREFIX, SCOPE_RESTART, STACK_TAG_PREFIX, live_fingerprint, name_tag,
-    pending_app_name, pending_display_name, plan, stack_tag,
+    MANAGED_TAG, NAME_TAG_PREFIX, Options, PENDING_PREFIX, ReplacePart, Replacement, SCOPE_RESTART, STACK_TAG_PREFIX,
+    live_fingerprint, marker_tags, name_tag, parse_app_address, pending_app_name, pending_display_name, plan,
+    stack_tag,
 };
 pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 pub use resolve::{Directory, ResolveError, resolve};

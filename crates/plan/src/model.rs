@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::state::{BaseUrl, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
-pub const PLAN_FORMAT: u32 = 2;
+pub const PLAN_FORMAT: u32 = 3;
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,17 @@ impl Plan {
     pub fn summary(&self) -> (usize, usize, usize) {
         let count = |wanted: &[Action]| self.changes.iter().filter(|change| wanted.contains(&change.action)).count();
         (count(&[Action::Create, Action::Replace]), count(&[Action::Update]), count(&[Action::Delete, Action::Replace]))
+    }
+
+    /// How many changes have this action.
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|change| change.action == action).count()
+    }
+
+    /// Whether the plan changes configuration: anything but repairs (which restart a job
+    /// the provisioning service stopped, and are health, not drift).
+    pub fn has_config_changes(&self) -> bool {
+        self.changes.iter().any(|change| change.action != Action::Repair)
     }
 }
 
@@ -72,6 +83,11 @@ pub enum Action {
     Replace,
     /// `-`
     Delete,
+    /// `<=`: an existing, unmanaged app becomes managed (marker tags written; nothing
+    /// else about it changes).
+    Adopt,
+    /// `!`: a job the provisioning service stopped (quarantine) is restarted.
+    Repair,
 }
 
 impl Action {
@@ -82,6 +98,8 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Delete => "-",
+            Action::Adopt => "<=",
+            Action::Repair => "!",
         }
     }
 
@@ -92,6 +110,8 @@ impl Action {
             Action::Update => "update",
             Action::Replace => "replace",
             Action::Delete => "delete",
+            Action::Adopt => "adopt",
+            Action::Repair => "repair",
         }
     }
 }
@@ -153,6 +173,17 @@ pub enum Step {
         add: Vec<String>,
         /// Prefixes of tags to drop first (for replacing `scimform:token=…`).
         remove_prefixes: Vec<String>,
+    },
+    /// Take over an existing app: write the marker tags on its service principal (keeping
+    /// its other tags); later steps find it by `app`.
+    #[serde(rename_all = "camelCase")]
+    Adopt {
+        /// App name.
+        app: String,
+        /// Its service principal.
+        service_principal_id: String,
+        /// The marker tags.
+        add: Vec<String>,
     },
     /// Settle a race: when other managed apps claim the same name (another apply created
     /// one at the same time), every racer keeps the same one (the smallest service
@@ -280,6 +311,7 @@ impl Step {
             Step::Instantiate { .. } => "instantiate",
             Step::WaitForReplication { .. } => "waitForReplication",
             Step::SetTags { .. } => "setTags",
+            Step::Adopt { .. } => "adopt",
             Step::EnsureSingle { .. } => "ensureSingle",
             Step::DeleteStray { .. } => "deleteStray",
             Step::SetDisplayName { .. } => "setDisplayName",
@@ -309,4 +341,6 @@ pub enum ResetPart {
     Escrows,
     /// The quarantine, so that the job runs again at once.
     QuarantineState,
+    /// Deletions held by the accidental-deletion guard: they are carried out.
+    ForceDeletes,
 }

@@ -109,39 +109,19 @@ pub fn resolve(
             });
             continue;
         }
+        if let Some(id) = &app.adopt
+            && let Some(message) = adoption_problem(&app.name, id, app.template.id(), live, stack)
+        {
+            errors.push(ResolveError { origin: app.origin.clone(), message });
+            continue;
+        }
         let mut resolver = Resolver { directory, errors: &mut errors };
         let owners = app
             .owners
             .as_ref()
             .map(|owners| owners.iter().filter_map(|owner| resolver.principal(owner)).collect::<Vec<_>>());
-        let live_app = live.apps.get(&app.name);
-        let assignments = app.assignments.as_ref().map(|assignments| {
-            let default_role = default_role(assignments.default_role.as_deref(), live_app);
-            let entries = assignments
-                .principals
-                .iter()
-                .filter_map(|entry| {
-                    let principal = resolver.principal(entry)?;
-                    let role = entry.role.clone().or_else(|| default_role.clone());
-                    if let (Some(role), Some(live_app)) = (&role, live_app)
-                        && !live_app.roles.contains(role)
-                    {
-                        let known = live_app.roles.names();
-                        resolver.errors.push(ResolveError {
-                            origin: entry.origin.clone(),
-                            message: format!(
-                                "app `{}` has no role `{role}`; its roles are {}",
-                                app.name,
-                                quoted(&known)
-                            ),
-                        });
-                        return None;
-                    }
-                    Some(DesiredAssignment { principal, role })
-                })
-                .collect();
-            DesiredAssignments { exact: assignments.policy == model::AssignmentPolicy::Exact, entries }
-        });
+        let live_app = live.app_for(&app.name);
+        let assignments = app.assignments.as_ref().map(|assignments| resolver.assignments(app, assignments, live_app));
         let nested_groups = assignments
             .iter()
             .flat_map(|assignments| &assignments.entries)
@@ -168,10 +148,54 @@ pub fn resolve(
                 provisioning,
                 assignments,
                 nested_groups,
+                adopt: app.adopt.clone(),
             },
         );
     }
     if errors.is_empty() { Ok(Desired { apps }) } else { Err(errors) }
+}
+
+/// Why a spec cannot adopt the app `id` names, if it cannot: there is no such app, another
+/// stack or another name manages it, or it was made from another template (a template
+/// cannot change in place, so planning would replace the adopted app).
+fn adoption_problem(name: &str, id: &str, template_id: &str, live: &Live, stack: &str) -> Option<String> {
+    if let Some(managed) = live.apps.get(name) {
+        return (managed.service_principal_id != id).then(|| format!(
+            "app `{name}` is already managed (service principal {}), but `adopt.id` names {id}; remove `adopt` from the spec (it is only needed until the first apply)",
+            managed.service_principal_id
+        ));
+    }
+    let Some(found) = live.adoptions.get(name).and_then(|adoption| adoption.found.as_ref()) else {
+        return Some(format!(
+            "no enterprise app has the service principal id {id} in this tenant; `scimform import --list` shows the apps that can be adopted"
+        ));
+    };
+    if let Some((other_name, other_stack)) = found.managed_as() {
+        return Some(if other_stack == stack {
+            format!(
+                "`{}` ({id}) is already managed by this stack as app `{other_name}`; rename this spec's `name` to `{other_name}` and remove `adopt`",
+                found.display_name
+            )
+        } else {
+            format!(
+                "`{}` ({id}) is managed by stack `{other_stack}` as app `{other_name}`; a stack never takes over another's app: manage it from stack `{other_stack}`, or remove its scimform tags there first",
+                found.display_name
+            )
+        });
+    }
+    if let Some(template) = found.template_id.as_deref().filter(|template| !template.eq_ignore_ascii_case(template_id))
+    {
+        let write = if template.eq_ignore_ascii_case(model::NON_GALLERY_TEMPLATE_ID) {
+            "`template: non-gallery`".to_owned()
+        } else {
+            format!("`template: {{ id: {template} }}`")
+        };
+        return Some(format!(
+            "`{}` ({id}) was made from template {template}, not {template_id}; a template cannot change in place, so write {write} to adopt it as it is",
+            found.display_name
+        ));
+    }
+    None
 }
 
 /// The role for principals listed without one: the spec's `defaultRole`; else `User` when
@@ -205,6 +229,35 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// An app's assignments with principals resolved and roles checked against the app's.
+    fn assignments(
+        &mut self,
+        app: &model::App,
+        assignments: &model::Assignments,
+        live_app: Option<&LiveApp>,
+    ) -> DesiredAssignments {
+        let default_role = default_role(assignments.default_role.as_deref(), live_app);
+        let entries = assignments
+            .principals
+            .iter()
+            .filter_map(|entry| {
+                let principal = self.principal(entry)?;
+                let role = entry.role.clone().or_else(|| default_role.clone());
+                if let (Some(role), Some(live_app)) = (&role, live_app)
+                    && !live_app.roles.contains(role)
+                {
+                    let known = live_app.roles.names();
+                    self.errors.push(ResolveError {
+                        origin: entry.origin.clone(),
+                        message: format!("app `{}` has no role `{role}`; its roles are {}", app.name, quoted(&known)),
+                    });
+                    return None;
+                }
+                Some(DesiredAssignment { principal, role })
+            })
+            .collect();
+        DesiredAssignments { exact: assignments.policy == model::AssignmentPolicy::Exact, entries }
+    }
     fn principal(&mut self, principal: &model::Principal) -> Option<Principal> {
         let directory = self.directory;
         let found = match &principal.reference {

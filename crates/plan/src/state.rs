@@ -31,6 +31,33 @@ pub struct Live {
     /// stopped before settling it): an error to resolve before planning.
     #[serde(default)]
     pub name_conflicts: Vec<NameConflict>,
+    /// The apps specs ask to adopt (`adopt.id`) and no managed app answers for yet, by
+    /// the spec's app name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub adoptions: BTreeMap<String, Adoption>,
+}
+
+impl Live {
+    /// The unmanaged app a spec adopts, when refresh found one under its `adopt.id`.
+    pub fn adoptee(&self, name: &str) -> Option<&LiveApp> {
+        self.adoptions.get(name)?.found.as_ref().filter(|app| app.managed_as().is_none())
+    }
+
+    /// The app a spec's name stands for: the managed one, else the one it adopts.
+    pub fn app_for(&self, name: &str) -> Option<&LiveApp> {
+        self.apps.get(name).or_else(|| self.adoptee(name))
+    }
+}
+
+/// An app a spec asks to adopt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Adoption {
+    /// The service principal id the spec names.
+    pub service_principal_id: String,
+    /// What is there: `None` when no service principal has that id.
+    #[serde(default)]
+    pub found: Option<LiveApp>,
 }
 
 /// An app an interrupted create left behind.
@@ -89,6 +116,23 @@ pub struct LiveApp {
     /// Assignments.
     #[serde(default)]
     pub assignments: Vec<LiveAssignment>,
+}
+
+impl LiveApp {
+    /// `(name, stack)` when the app carries scimform's marker tags.
+    pub fn managed_as(&self) -> Option<(&str, &str)> {
+        marker_of(&self.tags)
+    }
+}
+
+/// `(name, stack)` when these service principal tags mark an app as scimform's.
+pub fn marker_of(tags: &[String]) -> Option<(&str, &str)> {
+    if !tags.iter().any(|tag| tag == crate::diff::MANAGED_TAG) {
+        return None;
+    }
+    let name = tags.iter().find_map(|tag| tag.strip_prefix(crate::diff::NAME_TAG_PREFIX))?;
+    let stack = tags.iter().find_map(|tag| tag.strip_prefix(crate::diff::STACK_TAG_PREFIX));
+    Some((name, stack.unwrap_or(DEFAULT_STACK)))
 }
 
 /// An app role.
@@ -216,7 +260,7 @@ impl LiveJob {
 }
 
 /// The state of a job's schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum JobSchedule {
     /// Runs on its schedule.
@@ -239,7 +283,7 @@ impl JobSchedule {
 }
 
 /// The provisioning service's status code for a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum JobStatus {
     /// Exists but was never set up.
@@ -257,7 +301,7 @@ pub enum JobStatus {
 }
 
 /// Why and since when a job is quarantined.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Quarantine {
     /// The service's reason.
@@ -272,6 +316,32 @@ pub struct Quarantine {
     /// How many quarantines in a row.
     #[serde(default)]
     pub series_count: Option<i64>,
+    /// The service's error code (for example `SystemForCrossDomainIdentityManagementCredentialValidationUnavailable`).
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// The service's error message.
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+/// The quarantine reason for a hold of the accidental-deletion guard.
+pub const TOO_MANY_DELETES: &str = "TooManyDeletes";
+
+impl Quarantine {
+    /// Whether the accidental-deletion guard holds deletions (rather than the job failing).
+    pub fn is_deletion_hold(&self) -> bool {
+        self.reason.as_deref() == Some(TOO_MANY_DELETES)
+    }
+
+    /// `reason: message` for people.
+    pub fn describe(&self) -> String {
+        let reason = self.reason.as_deref().unwrap_or("reason unknown");
+        match (&self.error_code, &self.error_message) {
+            (_, Some(message)) if !message.is_empty() => format!("{reason}: {message}"),
+            (Some(code), _) => format!("{reason}: {code}"),
+            _ => reason.to_owned(),
+        }
+    }
 }
 
 /// A job's saved provisioning settings, typed. Refresh decodes them from what Graph reads
@@ -380,6 +450,9 @@ pub struct DesiredApp {
     /// Groups among the assigned groups that contain groups: id to nested group names.
     #[serde(default)]
     pub nested_groups: BTreeMap<String, Vec<String>>,
+    /// The service principal id of the existing app to adopt, when the spec says so.
+    #[serde(default)]
+    pub adopt: Option<String>,
 }
 
 /// Provisioning as the spec wants it.

@@ -1,6 +1,7 @@
 //! Diff cases as data: `tests/data/<case>/spec.yaml` with `live.json` (the live state,
 //! absent for an empty tenant), optional `tokens.json` (`{"app": "unchanged"|"changed"}`)
-//! and `options.json` (`{"prune": true}`), and the shared `directory.json`, give a plan
+//! and `options.json` (`{"prune": true, "stack": "…", "replace": ["app.x.provisioning.token"],
+//! "allowDeletes": ["x"]}`), and the shared `directory.json`, give a plan
 //! whose YAML is snapshotted in `tests/snapshots/`. A case named `error-*` must fail to
 //! resolve, and its errors are snapshotted instead.
 
@@ -48,6 +49,11 @@ fn run(case: &Path) -> String {
             .and_then(serde_json::Value::as_str)
             .unwrap_or(scimform_plan::DEFAULT_STACK)
             .to_owned(),
+        replace: strings(options.get("replace"))
+            .iter()
+            .map(|address| scimform_plan::Replacement::parse(address).unwrap())
+            .collect(),
+        allow_deletes: strings(options.get("allowDeletes")),
     };
     match scimform_plan::resolve(&spec, &directory, &live, &tokens, &options.stack) {
         Ok(desired) => {
@@ -69,6 +75,15 @@ fn run(case: &Path) -> String {
                 .collect()
         }
     }
+}
+
+fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item.as_str().map(str::to_owned))
+        .collect()
 }
 
 #[test]

@@ -83,6 +83,7 @@ fn app() -> impl Strategy<Value = DesiredApp> {
                     .collect(),
             }),
             nested_groups: BTreeMap::new(),
+            adopt: None,
         })
 }
 

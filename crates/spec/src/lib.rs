@@ -32,6 +32,7 @@ pub use diagnostic::{Code, Diagnostic, Severity, Span};
 pub use model::Spec;
 pub use project::{Project, SecretPolicy};
 pub use strict::MAX_SOURCE_BYTES;
+pub use validate::slugify;
 
 /// One spec source: its name (the path as the user wrote it) and its text.
 #[derive(Debug, Clone)]

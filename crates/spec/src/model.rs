@@ -45,6 +45,8 @@ pub struct App {
     pub provisioning: Option<Provisioning>,
     /// Assignments, when managed.
     pub assignments: Option<Assignments>,
+    /// The service principal object id of an existing app to adopt (lowercase GUID).
+    pub adopt: Option<String>,
     /// Where the document starts.
     pub origin: Origin,
 }

@@ -46,6 +46,20 @@ pub struct AppDocument {
     /// Leave out to manage no assignments.
     #[serde(default)]
     pub assignments: Option<Assignments>,
+    /// Take over an existing, unmanaged enterprise application instead of creating one:
+    /// the plan shows an `adopt` action, and apply writes scimform's marker tags on it.
+    /// `scimform import` writes this. Harmless once adopted; remove it when you like.
+    #[serde(default)]
+    pub adopt: Option<Adopt>,
+}
+
+/// An existing app to adopt.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Adopt {
+    /// Object id (a GUID) of the enterprise application's service principal, as
+    /// `scimform import --list` shows it.
+    pub id: String,
 }
 
 /// Version of the spec language.

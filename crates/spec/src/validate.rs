@@ -122,6 +122,10 @@ impl Checker<'_> {
         let owners = document.owners.as_ref().map(|owners| self.owners(owners));
         let provisioning = document.provisioning.as_ref().map(|provisioning| self.provisioning(provisioning));
         let assignments = document.assignments.as_ref().map(|assignments| self.assignments(assignments));
+        let adopt = document.adopt.as_ref().and_then(|adopt| {
+            let span = self.span(&[Key("adopt"), Key("id")]);
+            self.guid(&adopt.id, span, "service principal id").then(|| adopt.id.to_lowercase())
+        });
         model::App {
             name: document.name.clone(),
             display_name: document.display_name.clone(),
@@ -129,6 +133,7 @@ impl Checker<'_> {
             owners,
             provisioning,
             assignments,
+            adopt,
             origin: Origin { file: self.file.to_owned(), span: self.node.span },
         }
     }
@@ -700,7 +705,9 @@ pub(crate) fn is_slug(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn slugify(name: &str) -> String {
+/// A name made into an app name (a lowercase slug, possibly empty): `Netskope SCIM` →
+/// `netskope-scim`.
+pub fn slugify(name: &str) -> String {
     let mut slug = String::new();
     for c in name.trim().chars() {
         if c.is_ascii_alphanumeric() {

@@ -37,7 +37,18 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
     {
         anyhow::bail!("the specs changed since the plan was made; make a new plan with `scimform plan --out`");
     }
-    let options = super::plan_options(&loaded, saved.as_ref().map_or(args.prune, |saved| saved.prune))?;
+    if saved.is_some() && (!args.replace.is_empty() || !args.allow_deletes.is_empty()) {
+        anyhow::bail!(
+            "--replace and --allow-deletes belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
+        );
+    }
+    let choices = match &saved {
+        Some(saved) => {
+            super::Choices { prune: saved.prune, replace: &saved.replace, allow_deletes: &saved.allow_deletes }
+        }
+        None => super::Choices { prune: args.prune, replace: &args.replace, allow_deletes: &args.allow_deletes },
+    };
+    let options = super::plan_options(&loaded, &choices)?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let target = target::connect(&args.target).await?;
@@ -45,6 +56,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
         let outcome = match super::report_prepare(global, prepared)? {
             Some(prepared) => {
+                super::check_targets(&options, &prepared.desired)?;
                 let plan = the_plan(&prepared, saved, &options)?;
                 execute(args, &target, &prepared, &plan, &environment, &mut progress).await
             }

@@ -2,10 +2,13 @@
 //! talk to Graph live here.
 
 mod apply;
+mod drift;
 mod emulator;
+mod import;
 mod plan;
 mod schema;
 mod show;
+mod status;
 mod validate;
 
 use std::path::PathBuf;
@@ -25,6 +28,9 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Plan(plan_args) => plan::run(&args.global, plan_args),
         Command::Apply(apply_args) => apply::run(&args.global, apply_args),
         Command::Show(show_args) => show::run(&args.global, show_args),
+        Command::Import(import_args) => import::run(&args.global, import_args),
+        Command::Status(status_args) => status::run(&args.global, status_args),
+        Command::Drift(drift_args) => drift::run(&args.global, drift_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),
     }
@@ -80,16 +86,45 @@ pub(crate) fn load_specs(
     Ok(spec.map(|spec| LoadedSpecs { spec, sources, project }))
 }
 
+/// The user's planning choices, as flags gave them (or as a saved plan recorded them).
+pub(crate) struct Choices<'a> {
+    pub(crate) prune: bool,
+    pub(crate) replace: &'a [String],
+    pub(crate) allow_deletes: &'a [String],
+}
+
 /// The planner's options; `--prune` is refused when no spec is loaded, since it would
-/// mean "delete every app of this stack".
-pub(crate) fn plan_options(loaded: &LoadedSpecs, prune: bool) -> anyhow::Result<scimform_plan::Options> {
-    if prune && loaded.spec.apps.is_empty() {
+/// mean "delete every app of this stack"; `--replace` and `--allow-deletes` must name an
+/// address they take.
+pub(crate) fn plan_options(loaded: &LoadedSpecs, choices: &Choices<'_>) -> anyhow::Result<scimform_plan::Options> {
+    if choices.prune && loaded.spec.apps.is_empty() {
         anyhow::bail!(
             "refusing to prune with no specs loaded: that would delete every app of stack `{}`; name the spec files or directories, or drop --prune",
             loaded.project.stack
         );
     }
-    Ok(scimform_plan::Options { prune, stack: loaded.project.stack.clone() })
+    let replace = choices
+        .replace
+        .iter()
+        .map(|address| scimform_plan::Replacement::parse(address))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| anyhow::anyhow!("--replace: {message}"))?;
+    let allow_deletes = choices
+        .allow_deletes
+        .iter()
+        .map(|address| scimform_plan::parse_app_address(address))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| anyhow::anyhow!("--allow-deletes: {message}"))?;
+    Ok(scimform_plan::Options { prune: choices.prune, stack: loaded.project.stack.clone(), replace, allow_deletes })
+}
+
+/// Refuses `--replace` and `--allow-deletes` targets the specs do not manage.
+pub(crate) fn check_targets(options: &scimform_plan::Options, desired: &scimform_plan::Desired) -> anyhow::Result<()> {
+    let problems = options.check_targets(desired);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("{}; nothing was changed", problems.join("; "))
 }
 
 /// The token reader's view of the environment, confined to the project's directories.

@@ -10,7 +10,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
     let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
-    let options = super::plan_options(&loaded, args.prune)?;
+    let choices = super::Choices { prune: args.prune, replace: &args.replace, allow_deletes: &args.allow_deletes };
+    let options = super::plan_options(&loaded, &choices)?;
     let runtime = super::runtime()?;
     let plan = runtime.block_on(async {
         let target = target::connect(&args.target).await?;
@@ -19,6 +20,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
         target.close().await;
         let Some(prepared) = super::report_prepare(global, prepared)? else { return anyhow::Ok(None) };
+        super::check_targets(&options, &prepared.desired)?;
         Ok(Some(scimform_plan::plan(&prepared.desired, &prepared.live, &options)))
     })?;
     let Some(plan) = plan else { return Ok(ExitStatus::Failure) };

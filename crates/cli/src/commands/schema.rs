@@ -1,4 +1,4 @@
-//! `scimform schema [spec|plan|apply-events|error]`: print a JSON Schema, exactly as committed in `schemas/`.
+//! `scimform schema [spec|plan|apply-events|error|status|drift|inventory]`: print a JSON Schema, exactly as committed in `schemas/`.
 
 use crate::ExitStatus;
 use crate::cli::{SchemaArgs, SchemaKind};
@@ -9,6 +9,9 @@ pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
         SchemaKind::Plan => crate::render::plan::json_schema_text(),
         SchemaKind::ApplyEvents => crate::render::apply::json_schema_text(),
         SchemaKind::Error => crate::render::errors::json_schema_text(),
+        SchemaKind::Status => crate::render::status::json_schema_text(),
+        SchemaKind::Drift => crate::render::drift::json_schema_text(),
+        SchemaKind::Inventory => crate::render::import::json_schema_text(),
     };
     crate::render::stdout(&text)?;
     Ok(ExitStatus::Success)

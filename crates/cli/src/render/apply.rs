@@ -189,9 +189,16 @@ impl Progress {
         if self.json() {
             self.emit(EventView::Complete { added, changed, destroyed });
         } else {
+            let mut extra = String::new();
+            for (action, word) in [(Action::Adopt, "adopted"), (Action::Repair, "repaired")] {
+                let count = applied.count(action);
+                if count > 0 {
+                    extra.push_str(&format!(", {count} {word}"));
+                }
+            }
             print_line(
                 &format!(
-                    "\n{GOOD}Apply complete!{GOOD:#} {BOLD}Resources:{BOLD:#} {added} added, {changed} changed, {destroyed} destroyed."
+                    "\n{GOOD}Apply complete!{GOOD:#} {BOLD}Resources:{BOLD:#} {added} added, {changed} changed, {destroyed} destroyed{extra}."
                 ),
                 None,
             );
@@ -263,5 +270,7 @@ fn verb(action: Action) -> (&'static str, &'static str) {
         Action::Update => ("Modifying", "Modifications complete"),
         Action::Replace => ("Replacing", "Replacement complete"),
         Action::Delete => ("Destroying", "Destruction complete"),
+        Action::Adopt => ("Adopting", "Adoption complete"),
+        Action::Repair => ("Repairing", "Repair complete"),
     }
 }

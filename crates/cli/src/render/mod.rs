@@ -1,12 +1,16 @@
 //! Everything the user sees is written here, and only here: diagnostics (`diagnostics`),
-//! plans (`plan`), apply's progress and event stream (`apply`), errors in every format
+//! plans (`plan`), health (`status`), drift reports (`drift`), inventories and imported
+//! specs (`import`), apply's progress and event stream (`apply`), errors in every format
 //! (`errors`), and the notes commands print for people (`note`). Commands decide what to
 //! say; this module decides how it looks in each `--format`.
 
 pub(crate) mod apply;
 pub(crate) mod diagnostics;
+pub(crate) mod drift;
 pub(crate) mod errors;
+pub(crate) mod import;
 pub(crate) mod plan;
+pub(crate) mod status;
 
 use std::io::Write;
 

@@ -45,6 +45,10 @@ pub(crate) struct SummaryView {
     pub(crate) change: usize,
     /// Things to delete (replacements included).
     pub(crate) destroy: usize,
+    /// Existing apps to take over (`adopt`).
+    pub(crate) adopt: usize,
+    /// Jobs to restart that the provisioning service stopped (`repair`).
+    pub(crate) repair: usize,
 }
 
 /// One change.
@@ -53,7 +57,7 @@ pub(crate) struct SummaryView {
 pub(crate) struct ChangeView {
     /// `app.netskope`, `app.netskope.assignment["group:Netskope Users"]`, …
     pub(crate) address: String,
-    /// `create`, `update`, `replace` or `delete`.
+    /// `create`, `update`, `replace`, `delete`, `adopt` or `repair`.
     pub(crate) action: String,
     /// The basic actions: `["create"]`, `["update"]`, `["delete"]`, or `["delete", "create"]`
     /// for a replace; scan for `"delete"` to find every deletion.
@@ -95,7 +99,13 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
     PlanView {
         format_version: JSON_VERSION,
         has_changes: !plan.is_empty(),
-        summary: SummaryView { add, change, destroy },
+        summary: SummaryView {
+            add,
+            change,
+            destroy,
+            adopt: plan.count(Action::Adopt),
+            repair: plan.count(Action::Repair),
+        },
         changes: plan
             .changes
             .iter()
@@ -165,8 +175,8 @@ fn value_text(value: &Option<Value>, sensitive: bool) -> String {
 
 fn action_style(action: Action) -> anstyle::Style {
     match action {
-        Action::Create => GOOD,
-        Action::Update => WARNING,
+        Action::Create | Action::Adopt => GOOD,
+        Action::Update | Action::Repair => WARNING,
         Action::Replace | Action::Delete => ERROR,
     }
 }
@@ -189,7 +199,26 @@ fn headline(action: Action) -> &'static str {
         Action::Update => "will be updated in place",
         Action::Replace => "will be replaced",
         Action::Delete => "will be destroyed",
+        Action::Adopt => "will be adopted",
+        Action::Repair => "will be repaired",
     }
+}
+
+/// `1 to adopt, 0 to add, 1 to change, 0 to destroy, 1 to repair`: adoptions and repairs
+/// only when there are some.
+pub(crate) fn summary_text(plan: &Plan) -> String {
+    let (add, change, destroy) = plan.summary();
+    let mut parts = Vec::new();
+    let adopt = plan.count(Action::Adopt);
+    if adopt > 0 {
+        parts.push(format!("{adopt} to adopt"));
+    }
+    parts.extend([format!("{add} to add"), format!("{change} to change"), format!("{destroy} to destroy")]);
+    let repair = plan.count(Action::Repair);
+    if repair > 0 {
+        parts.push(format!("{repair} to repair"));
+    }
+    parts.join(", ")
 }
 
 pub(crate) fn human(plan: &Plan) -> String {
@@ -225,19 +254,17 @@ pub(crate) fn human(plan: &Plan) -> String {
         out.push('\n');
     }
     if !plan.is_empty() {
-        let (add, change, destroy) = plan.summary();
-        out.push_str(&format!("{BOLD}Plan:{BOLD:#} {add} to add, {change} to change, {destroy} to destroy.\n"));
+        out.push_str(&format!("{BOLD}Plan:{BOLD:#} {}.\n", summary_text(plan)));
     }
     out
 }
 
 pub(crate) fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
-    let (add, change, destroy) = plan.summary();
     if plan.is_empty() {
         out.push_str("### scimform plan: no changes\n\nLive state matches the specs.\n");
     } else {
-        out.push_str(&format!("### scimform plan: {add} to add, {change} to change, {destroy} to destroy\n\n"));
+        out.push_str(&format!("### scimform plan: {}\n\n", summary_text(plan)));
         out.push_str("| | address | action | reason |\n| --- | --- | --- | --- |\n");
         for change in &plan.changes {
             let icon = match change.action {
@@ -245,6 +272,8 @@ pub(crate) fn markdown(plan: &Plan) -> String {
                 Action::Update => "✏️",
                 Action::Replace => "♻️",
                 Action::Delete => "🗑️",
+                Action::Adopt => "📥",
+                Action::Repair => "🩺",
             };
             out.push_str(&format!(
                 "| {icon} | `{}` | {} | {} |\n",
@@ -264,9 +293,9 @@ pub(crate) fn markdown(plan: &Plan) -> String {
             ));
             for change in changes {
                 let symbol = match change.action {
-                    Action::Create => "+",
+                    Action::Create | Action::Adopt => "+",
                     Action::Delete => "-",
-                    Action::Update | Action::Replace => "!",
+                    Action::Update | Action::Replace | Action::Repair => "!",
                 };
                 out.push_str(&format!("{symbol} {} ({})\n", change.address, change.action.name()));
                 for attribute in &change.attributes {
@@ -311,13 +340,10 @@ pub(crate) fn github(plan: &Plan) -> String {
             warning.message.replace('\n', "%0A")
         ));
     }
-    let (add, change, destroy) = plan.summary();
     if plan.is_empty() {
         out.push_str("::notice title=scimform plan::No changes. Live state matches the specs.\n");
     } else {
-        out.push_str(&format!(
-            "::notice title=scimform plan::Plan: {add} to add, {change} to change, {destroy} to destroy.\n"
-        ));
+        out.push_str(&format!("::notice title=scimform plan::Plan: {}.\n", summary_text(plan)));
     }
     out
 }

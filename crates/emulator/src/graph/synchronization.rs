@@ -5,6 +5,14 @@
 //! `status.code = NotConfigured`; `start` makes it `Active` (or quarantined when no usable
 //! credentials are saved); `pause` makes it `Paused`; `restart` with `QuarantineState` in
 //! its reset scope clears a quarantine.
+//!
+//! The SCIM application on the other end is played too, as far as credentials go (see
+//! `Tenant::scim_endpoints`): Test Connection fails with a token it does not accept, and a
+//! job started or restarted with one goes to quarantine at once, as the service does when
+//! the first request of a cycle gets 401 (`EncounteredQuarantineException`). The error
+//! code in that quarantine is `SystemForCrossDomainIdentityManagementCredentialValidationUnavailable`,
+//! the code Test Connection gives for the same failure (the docs show only a Salesforce
+//! example for quarantines; the SCIM one is our decision).
 
 use std::time::{Duration, Instant};
 
@@ -155,9 +163,12 @@ fn create_job(world: &mut World, request: &GraphRequest, sp_id: &str) -> Result<
 fn start_job(world: &mut World, sp_id: &str, job_id: &str) -> Result<Reply, GraphError> {
     job(world, sp_id, job_id)?;
     let configured = credentials_saved(&container(world, sp_id)?.secrets);
+    let refusal = saved_credentials_refusal(world, sp_id)?;
     let job = job_mut(world, sp_id, job_id)?;
     job.object["schedule"]["state"] = json!("Active");
-    if configured {
+    if let Some(refusal) = refusal.filter(|_| configured) {
+        quarantine_for_credentials(job, &refusal);
+    } else if configured {
         job.object["status"]["code"] = json!("Active");
         job.object["status"]["quarantine"] = Value::Null;
     } else {
@@ -191,8 +202,15 @@ fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &
         )));
     }
     let configured = credentials_saved(&container(world, sp_id)?.secrets);
+    let refusal = saved_credentials_refusal(world, sp_id)?;
     let job = job_mut(world, sp_id, job_id)?;
-    if scopes.iter().any(|scope| scope == "QuarantineState" || scope == "Full") && configured {
+    let lifts = ["QuarantineState", "Full", "ForceDeletes"];
+    if scopes.iter().any(|scope| lifts.contains(&scope.as_str())) && configured {
+        if let Some(refusal) = refusal.filter(|_| job.object["schedule"]["state"] == "Active") {
+            // The next cycle's first request fails again.
+            quarantine_for_credentials(job, &refusal);
+            return Ok(Reply::no_content());
+        }
         job.object["status"]["quarantine"] = Value::Null;
         let state = job.object["schedule"]["state"].as_str().unwrap_or("Disabled").to_owned();
         job.object["status"]["code"] = json!(match state.as_str() {
@@ -338,15 +356,37 @@ fn is_http_url(text: &str) -> bool {
 
 fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
     let now = crate::util::now_timestamp();
+    // A quarantine imposed again continues its series.
+    let previous = &job.object["status"]["quarantine"];
+    let series_began = previous.get("seriesBegan").cloned().unwrap_or_else(|| json!(now));
+    let series_count = previous.get("seriesCount").and_then(Value::as_i64).unwrap_or(0) + 1;
     job.object["status"]["code"] = json!("Quarantine");
     job.object["status"]["quarantine"] = json!({
         "currentBegan": now,
         "nextAttempt": now,
         "reason": reason,
-        "seriesBegan": now,
-        "seriesCount": 1,
+        "seriesBegan": series_began,
+        "seriesCount": series_count,
         "error": { "code": code, "message": message, "tenantActionable": true },
     });
+}
+
+/// Why the SCIM application refuses the saved credentials, when it is one the emulator
+/// plays and it does.
+fn saved_credentials_refusal(world: &World, sp_id: &str) -> Result<Option<String>, GraphError> {
+    let secrets = &container(world, sp_id)?.secrets;
+    let base = secret(secrets, "BaseAddress").unwrap_or_default();
+    let token = secret(secrets, "SecretToken").unwrap_or_default();
+    Ok(world.tenant.scim_refusal(base, token))
+}
+
+const CREDENTIALS_UNAVAILABLE: &str = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
+
+fn quarantine_for_credentials(job: &mut Job, refusal: &str) {
+    let message = format!(
+        "You appear to have entered invalid credentials. Please confirm you are using the correct information for an administrative account. Error: {refusal}"
+    );
+    quarantine(job, "EncounteredQuarantineException", CREDENTIALS_UNAVAILABLE, &message);
 }
 
 /// The credentials a Test Connection checks: the body's, or the saved ones.
@@ -376,10 +416,11 @@ fn validate_credentials(world: &mut World, request: &GraphRequest, sp_id: &str) 
     if secret(&credentials, "SecretToken").is_none_or(str::is_empty) {
         return Err(failure("You appear to have entered invalid credentials. The Secret Token is empty."));
     }
-    if let Some(Err(reason)) = &request.probe {
+    let refusal = world.tenant.scim_refusal(base, secret(&credentials, "SecretToken").unwrap_or_default());
+    if let Some(reason) = refusal.or_else(|| request.probe.clone().and_then(Result::err)) {
         return Err(GraphError::new(
             400,
-            "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+            CREDENTIALS_UNAVAILABLE,
             format!(
                 "You appear to have entered invalid credentials. Please confirm you are using the correct information for an administrative account. Error: {reason}"
             ),

@@ -1,0 +1,50 @@
+//! `scimform drift`: the scheduled job's one command. Plans (read-only) and judges health
+//! in one refresh, and reports both; the exit code says which of the two is wrong.
+//!
+//! Repairs (restarting a job the service quarantined) are changes a plan proposes, but
+//! they are health, not configuration: they do not count as drift here, and the
+//! quarantine shows in the health part instead.
+
+use crate::ExitStatus;
+use crate::cli::{DriftArgs, GlobalArgs};
+use crate::render;
+use crate::target;
+
+pub(crate) fn run(global: &GlobalArgs, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
+    let Some(loaded) = super::load_specs(global, &args.paths, args.health.stack.as_deref())? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[] };
+    let options = super::plan_options(&loaded, &choices)?;
+    let runtime = super::runtime()?;
+    let outcome = runtime.block_on(async {
+        let target = target::connect(&args.target).await?;
+        render::note(global, &format!("Reading the live state and provisioning health from {}…", target.description));
+        let environment = super::token_environment(&loaded);
+        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
+        let outcome = match super::report_prepare(global, prepared) {
+            Ok(Some(prepared)) => {
+                let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+                let test = args.health.test_connection;
+                super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, test)
+                    .await
+                    .map(|apps| Some((plan, apps)))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        target.close().await;
+        outcome
+    })?;
+    let Some((plan, apps)) = outcome else { return Ok(ExitStatus::Failure) };
+    let report = render::drift::Report { plan: &plan, apps: &apps };
+    render::stdout(&render::drift::render(global.format, &report))?;
+    let drifted = plan.has_config_changes();
+    let unhealthy = apps.iter().any(|app| !app.healthy);
+    Ok(match (drifted, unhealthy) {
+        (false, false) => ExitStatus::Success,
+        (true, false) => ExitStatus::Changes,
+        (false, true) => ExitStatus::Unhealthy,
+        (true, true) => ExitStatus::ChangesAndUnhealthy,
+    })
+}

@@ -1,0 +1,88 @@
+//! `scimform status`: refresh (no token is read), judge each spec's app's health, render.
+
+use std::collections::BTreeMap;
+
+use scimform_graph::GraphClient;
+use scimform_plan::Live;
+use scimform_plan::health::{self, JobHealth, Subject};
+use scimform_spec::Spec;
+use scimform_spec::model::ProvisioningStatus;
+
+use crate::ExitStatus;
+use crate::cli::{Format, GlobalArgs, StatusArgs};
+use crate::render;
+use crate::render::status::AppHealth;
+use crate::target;
+
+pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
+    let Some(loaded) = super::load_specs(global, &args.paths, args.health.stack.as_deref())? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let runtime = super::runtime()?;
+    let apps = runtime.block_on(async {
+        let target = target::connect(&args.target).await?;
+        render::note(global, &format!("Reading provisioning health from {}…", target.description));
+        let refreshed = scimform_apply::refresh(&target.client, &loaded.spec).await;
+        let apps = match refreshed {
+            Ok(refreshed) => {
+                let test = args.health.test_connection;
+                assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, test).await
+            }
+            Err(error) => Err(error.into()),
+        };
+        target.close().await;
+        apps
+    })?;
+    print(global.format, &apps)?;
+    Ok(if apps.iter().all(|app| app.healthy) { ExitStatus::Success } else { ExitStatus::Unhealthy })
+}
+
+pub(super) fn print(format: Format, apps: &[AppHealth]) -> anyhow::Result<()> {
+    let text = match format {
+        Format::Human => render::status::human(apps),
+        Format::Json => render::status::json(apps),
+        Format::Markdown => render::status::markdown(apps),
+        Format::Github => render::status::github(apps),
+    };
+    render::stdout(&text)
+}
+
+/// Judges every spec's app; with `test_connection`, first runs Test Connection with the
+/// saved credentials of each managed app that has a job.
+pub(super) async fn assess(
+    client: &GraphClient,
+    spec: &Spec,
+    live: &Live,
+    health: &BTreeMap<String, JobHealth>,
+    test_connection: bool,
+) -> anyhow::Result<Vec<AppHealth>> {
+    let mut apps = Vec::new();
+    for app in &spec.apps {
+        let managed = live.apps.get(&app.name);
+        let job = managed.and(health.get(&app.name));
+        let connection = match (managed, job) {
+            (Some(managed), Some(job)) if test_connection => Some(
+                scimform_apply::inventory::test_saved_connection(client, &managed.service_principal_id, &job.job_id)
+                    .await?,
+            ),
+            _ => None,
+        };
+        let wanted_on = app.provisioning.as_ref().map(|provisioning| provisioning.status == ProvisioningStatus::On);
+        let subject =
+            Subject { name: &app.name, managed: managed.is_some(), wanted_on, job, connection: connection.as_ref() };
+        let mut findings = health::assess(&subject);
+        findings.sort_by_key(|finding| std::cmp::Reverse(finding.level));
+        apps.push(AppHealth {
+            name: app.name.clone(),
+            file: app.origin.file.clone(),
+            line: app.origin.span.line,
+            display_name: managed.map(|managed| managed.display_name.clone()),
+            service_principal_id: managed.map(|managed| managed.service_principal_id.clone()),
+            healthy: !health::is_unhealthy(&findings),
+            job: job.cloned(),
+            connection,
+            findings,
+        });
+    }
+    Ok(apps)
+}
