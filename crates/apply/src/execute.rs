@@ -211,6 +211,7 @@ pub async fn apply(
             })
             .collect(),
         fingerprints: planned_fingerprints(plan),
+        deleted_jobs: Vec::new(),
     };
     let mut applied = Applied::default();
     for change in &plan.changes {
@@ -259,6 +260,9 @@ struct Executor<'a> {
     apps: HashMap<String, AppIds>,
     /// Token fingerprints the plan will write, by app: the token read now must match.
     fingerprints: HashMap<String, String>,
+    /// Jobs this run deleted (a job being recreated): a listing that still shows one
+    /// (replication) must not make the new job step adopt it.
+    deleted_jobs: Vec<String>,
 }
 
 /// The ids of an app as Graph describes it.
@@ -646,7 +650,7 @@ impl Executor<'_> {
         // A job made by an earlier, interrupted run is adopted.
         let existing =
             self.read(address, "reading the provisioning jobs", Object::Fresh, || client.list_jobs(&id)).await?;
-        let job_id = match existing.into_iter().next() {
+        let job_id = match existing.into_iter().find(|job| !self.deleted_jobs.contains(&job.id)) {
             Some(job) => job.id,
             None => self.new_job(address, &id, template_id).await?,
         };
@@ -805,7 +809,7 @@ impl Executor<'_> {
         Ok(())
     }
 
-    async fn delete_job(&self, address: &str, app: &str) -> Result<(), ApplyError> {
+    async fn delete_job(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {
         let Some(ids) = self.apps.get(app) else { return Ok(()) };
         let Some(job) = ids.job_id.clone() else { return Ok(()) };
         let (client, sp) = (self.client, ids.service_principal_id.clone());
@@ -813,6 +817,10 @@ impl Executor<'_> {
             client.delete_job(&sp, &job)
         })
         .await?;
+        if let Some(ids) = self.apps.get_mut(app) {
+            ids.job_id = None;
+        }
+        self.deleted_jobs.push(job);
         Ok(())
     }
 

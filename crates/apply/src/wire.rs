@@ -32,6 +32,8 @@ const ENABLED: &str = "Enabled";
 const RECIPIENTS: &str = "Recipients";
 const DELETE_THRESHOLD_ENABLED: &str = "DeleteThresholdEnabled";
 const DELETE_THRESHOLD_VALUE: &str = "DeleteThresholdValue";
+/// The quarantine reason of a hold by the accidental-deletion guard.
+const TOO_MANY_DELETES: &str = "TooManyDeletes";
 /// How Graph masks a value it does not read back.
 const MASKED: &str = "*";
 
@@ -130,6 +132,7 @@ pub(crate) fn decode_job(job: SynchronizationJob) -> LiveJob {
         series_count: quarantine.series_count,
         error_code: quarantine.error.as_ref().and_then(|error| error.code.clone()),
         error_message: quarantine.error.as_ref().and_then(|error| error.message.clone()),
+        deletion_hold: quarantine.reason.as_deref() == Some(TOO_MANY_DELETES),
     });
     LiveJob { id: job.id, template_id: job.template_id, schedule, status: code, quarantine }
 }

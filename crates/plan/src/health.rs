@@ -7,17 +7,13 @@
 //! the job's status every 40 minutes) never makes a saved plan stale, and so that the
 //! scheduled `drift` job can report the two separately. [`assess`] is pure: refresh
 //! decodes the status, this module judges it.
-//!
-//! These types are also the JSON view of `status` (their schema is published): a change to
-//! them is a change of that format.
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::state::{JobSchedule, JobStatus, Quarantine};
 
 /// A job's health as the provisioning service reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobHealth {
     /// Job id.
@@ -53,7 +49,7 @@ pub struct JobHealth {
 }
 
 /// One provisioning cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Execution {
     /// How it ended.
@@ -85,7 +81,7 @@ pub struct Execution {
 }
 
 /// How a cycle ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ExecutionState {
     /// Without errors.
@@ -99,7 +95,7 @@ pub enum ExecutionState {
 }
 
 /// The outcome of a Test Connection with the saved credentials.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "result", deny_unknown_fields)]
 pub enum Connection {
     /// The SCIM endpoint accepted the saved credentials.
@@ -114,7 +110,7 @@ pub enum Connection {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Level {
     /// Worth knowing.
@@ -126,7 +122,7 @@ pub enum Level {
 }
 
 /// One thing found about an app's provisioning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Finding {
     /// How bad.
@@ -344,7 +340,11 @@ mod tests {
     #[test]
     fn a_deletion_hold_says_how_to_release_it() {
         let mut job = job();
-        job.quarantine = Some(Quarantine { reason: Some("TooManyDeletes".to_owned()), ..Quarantine::default() });
+        job.quarantine = Some(Quarantine {
+            reason: Some("too many deletions".to_owned()),
+            deletion_hold: true,
+            ..Quarantine::default()
+        });
         let findings = assess(&subject(&job, None));
         assert_eq!(findings[0].code, "deletion-hold");
         assert!(findings[0].message.contains("scimform apply --allow-deletes app.netskope"));

@@ -260,7 +260,7 @@ impl LiveJob {
 }
 
 /// The state of a job's schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum JobSchedule {
     /// Runs on its schedule.
@@ -283,7 +283,7 @@ impl JobSchedule {
 }
 
 /// The provisioning service's status code for a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum JobStatus {
     /// Exists but was never set up.
@@ -301,7 +301,7 @@ pub enum JobStatus {
 }
 
 /// Why and since when a job is quarantined.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Quarantine {
     /// The service's reason.
@@ -322,15 +322,16 @@ pub struct Quarantine {
     /// The service's error message.
     #[serde(default)]
     pub error_message: Option<String>,
+    /// Whether it is the accidental-deletion guard holding deletions (rather than the job
+    /// failing).
+    #[serde(default)]
+    pub deletion_hold: bool,
 }
 
-/// The quarantine reason for a hold of the accidental-deletion guard.
-pub const TOO_MANY_DELETES: &str = "TooManyDeletes";
-
 impl Quarantine {
-    /// Whether the accidental-deletion guard holds deletions (rather than the job failing).
+    /// Whether the accidental-deletion guard holds deletions.
     pub fn is_deletion_hold(&self) -> bool {
-        self.reason.as_deref() == Some(TOO_MANY_DELETES)
+        self.deletion_hold
     }
 
     /// `reason: message` for people.

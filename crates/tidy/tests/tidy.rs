@@ -21,6 +21,7 @@ const GRAPH_WORDS: &[&str] = &[
     "\"NotRun\"",
     "\"Watermark",
     "\"QuarantineState\"",
+    "TooManyDeletes",
 ];
 
 #[test]
@@ -61,6 +62,35 @@ fn every_source_file_says_what_it_is_for() {
         .map(|path| relative(&path))
         .collect();
     assert!(missing.is_empty(), "source files without a `//!` header:\n{}", missing.join("\n"));
+}
+
+/// Every `scimform <command>` that a message or a document mentions names a command that
+/// exists (the subcommands of `crates/cli/src/cli.rs`).
+#[test]
+fn messages_name_commands_that_exist() {
+    let cli = std::fs::read_to_string(scimform_tidy::workspace_root().join("crates/cli/src/cli.rs")).unwrap();
+    let commands_block = cli.split("pub(crate) enum Command {").nth(1).unwrap().split("\n}").next().unwrap();
+    let commands: Vec<String> = commands_block
+        .lines()
+        .filter_map(|line| line.trim().split_once('(').map(|(name, _)| name.to_owned()))
+        .filter(|name| name.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .map(|name| name.to_lowercase())
+        .collect();
+    assert!(commands.len() >= 9, "found the commands {commands:?} in cli.rs");
+    let mut files = crate_sources();
+    files.extend(files_below("crates/cli/tests/scenarios"));
+    files.extend(["README.md", "ARCHITECTURE.md"].map(|file| scimform_tidy::workspace_root().join(file)));
+    let mut offences = Vec::new();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for (index, _) in text.match_indices("`scimform ") {
+            let word: String = text[index + 10..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '-').collect();
+            if !word.is_empty() && !commands.contains(&word) {
+                offences.push(format!("{}: `scimform {word}`", relative(&path)));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "messages name commands that do not exist ({commands:?}):\n{}", offences.join("\n"));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use schemars::JsonSchema;
 use scimform_apply::inventory::Inventoried;
-use scimform_plan::state::{DEFAULT_ACCESS, JobSchedule, JobStatus, LiveApp, PrincipalKind, Scope};
+use scimform_plan::state::{DEFAULT_ACCESS, LiveApp, PrincipalKind, Scope};
 use scimform_spec::model::NON_GALLERY_TEMPLATE_ID;
 use serde::Serialize;
 
@@ -51,10 +51,11 @@ pub(crate) struct InventoryApp {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InventoryJob {
-    /// Whether it runs (Provision Status).
-    pub(crate) schedule: JobSchedule,
-    /// The service's status code.
-    pub(crate) status: JobStatus,
+    /// Provision Status: `on` (running), `paused`, or `off` (never started or disabled).
+    pub(crate) schedule: String,
+    /// The service's status code (`NotConfigured`, `NotRun`, `Active`, `Paused`,
+    /// `Quarantine`, `Unknown`).
+    pub(crate) status: String,
 }
 
 /// The JSON Schema of [`InventoryView`], as committed in `schemas/inventory.schema.json`.
@@ -72,7 +73,10 @@ fn view(apps: &[Inventoried]) -> InventoryView {
                 service_principal_id: app.service_principal.id.clone(),
                 app_id: app.service_principal.app_id.clone(),
                 template_id: app.service_principal.application_template_id.clone(),
-                job: app.job.as_ref().map(|job| InventoryJob { schedule: job.schedule, status: job.status }),
+                job: app.job.as_ref().map(|job| InventoryJob {
+                    schedule: super::status::schedule_word(job.schedule).to_owned(),
+                    status: super::status::status_code(job.status).to_owned(),
+                }),
                 managed: app.managed.is_some(),
                 name: app.managed.as_ref().map(|(name, _)| name.clone()),
                 stack: app.managed.as_ref().map(|(_, stack)| stack.clone()),
@@ -92,10 +96,7 @@ fn template_word(template: Option<&str>) -> String {
 fn job_word(job: Option<&InventoryJob>) -> String {
     match job {
         None => "none".to_owned(),
-        Some(job) => {
-            let status = serde_json::to_value(job.status).ok().and_then(|value| value.as_str().map(str::to_owned));
-            format!("{} ({})", status.unwrap_or_default(), job.schedule.describe())
-        }
+        Some(job) => format!("{} ({})", job.status, job.schedule),
     }
 }
 

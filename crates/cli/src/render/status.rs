@@ -3,8 +3,8 @@
 //! line. Renderers read a report; judging health is `scimform_plan::health`'s job.
 
 use schemars::JsonSchema;
-use scimform_plan::health::{Connection, Finding, JobHealth, Level};
-use scimform_plan::state::JobSchedule;
+use scimform_plan::health::{Connection, Execution, ExecutionState, Finding, JobHealth, Level};
+use scimform_plan::state::{JobSchedule, JobStatus, Quarantine};
 use serde::Serialize;
 
 use super::errors::Location;
@@ -23,12 +23,131 @@ pub(crate) struct StatusView {
     /// Whether no app is unhealthy.
     pub(crate) healthy: bool,
     /// The specs' apps, by name.
-    pub(crate) apps: Vec<AppHealth>,
+    pub(crate) apps: Vec<AppView>,
 }
 
-/// One app's health.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// One app's health, as `status --format json` shows it.
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+pub(crate) struct AppView {
+    /// App name (the spec's `name`).
+    pub(crate) name: String,
+    /// The spec file that names it.
+    pub(crate) file: String,
+    /// The line where its document starts.
+    pub(crate) line: u32,
+    /// Display name of the managed app (null when none answers to the name).
+    pub(crate) display_name: Option<String>,
+    /// Its service principal object id.
+    pub(crate) service_principal_id: Option<String>,
+    /// Whether no finding is an error.
+    pub(crate) healthy: bool,
+    /// The provisioning job, as the service reports it (null without one).
+    pub(crate) job: Option<JobView>,
+    /// Test Connection with the saved credentials (null unless `--test-connection`).
+    pub(crate) connection: Option<ConnectionView>,
+    /// What was found, worst first.
+    pub(crate) findings: Vec<FindingView>,
+}
+
+/// A provisioning job's health.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JobView {
+    /// Job id.
+    pub(crate) id: String,
+    /// Provision Status: `on` (running), `paused`, or `off` (never started, or disabled by
+    /// the service).
+    pub(crate) schedule: String,
+    /// Time between cycles (ISO-8601 duration).
+    pub(crate) interval: Option<String>,
+    /// The service's status code: `NotConfigured`, `NotRun`, `Active`, `Paused`,
+    /// `Quarantine`, or `Unknown`.
+    pub(crate) status_code: String,
+    /// The quarantine (null when there is none).
+    pub(crate) quarantine: Option<QuarantineView>,
+    /// The last cycle.
+    pub(crate) last_execution: Option<ExecutionView>,
+    /// The last cycle without errors.
+    pub(crate) last_successful_execution: Option<ExecutionView>,
+    /// When a cycle first ended with nothing left to do (null: never).
+    pub(crate) steady_state_first_achieved: Option<String>,
+    /// When a cycle last ended with nothing left to do (null: never).
+    pub(crate) steady_state_last_achieved: Option<String>,
+    /// Cycles in a row that failed completely.
+    pub(crate) successive_failures: i64,
+    /// Whether the accidental-deletion guard holds deletions.
+    pub(crate) deletion_hold: bool,
+}
+
+/// A quarantine.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuarantineView {
+    /// The service's reason (`EncounteredQuarantineException`, `TooManyDeletes`, …).
+    pub(crate) reason: Option<String>,
+    /// The service's error code.
+    pub(crate) error_code: Option<String>,
+    /// The service's error message.
+    pub(crate) error_message: Option<String>,
+    /// When the current quarantine began.
+    pub(crate) since: Option<String>,
+    /// When the service tries again.
+    pub(crate) next_attempt: Option<String>,
+    /// How many times in a row it was imposed.
+    pub(crate) series_count: Option<i64>,
+}
+
+/// A provisioning cycle.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExecutionView {
+    /// `Succeeded`, `Failed`, `EntryLevelErrors` or `Unknown`.
+    pub(crate) state: String,
+    /// Start.
+    pub(crate) began: Option<String>,
+    /// End.
+    pub(crate) ended: Option<String>,
+    /// Objects in scope.
+    pub(crate) entitled: i64,
+    /// Objects written to the SCIM app.
+    pub(crate) exported: i64,
+    /// Objects that failed (retried later).
+    pub(crate) escrowed: i64,
+    /// The service's error code, when it failed.
+    pub(crate) error_code: Option<String>,
+    /// The service's error message.
+    pub(crate) error_message: Option<String>,
+}
+
+/// Test Connection's outcome.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConnectionView {
+    /// `passed` or `failed`.
+    pub(crate) result: String,
+    /// The service's error code, when it failed.
+    pub(crate) code: Option<String>,
+    /// The service's message, when it failed.
+    pub(crate) message: Option<String>,
+}
+
+/// One finding.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FindingView {
+    /// `error` (unhealthy), `warning` or `info`.
+    pub(crate) level: String,
+    /// Stable name: `quarantine`, `deletion-hold`, `last-cycle-failed`, `entry-errors`,
+    /// `escrows-pruned`, `connection-failed`, `stopped`, `no-job`, `not-managed`,
+    /// `first-cycle-pending`.
+    pub(crate) code: String,
+    /// What and what to do.
+    pub(crate) message: String,
+}
+
+/// One app's health, as the commands found it.
+#[derive(Debug, Clone)]
 pub(crate) struct AppHealth {
     /// App name (the spec's `name`).
     pub(crate) name: String,
@@ -50,6 +169,95 @@ pub(crate) struct AppHealth {
     pub(crate) findings: Vec<Finding>,
 }
 
+/// A serde enum's name as serialized (`active`, `Quarantine`, …).
+fn word<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+pub(crate) fn status_code(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::NotConfigured => "NotConfigured",
+        JobStatus::NotRun => "NotRun",
+        JobStatus::Active => "Active",
+        JobStatus::Paused => "Paused",
+        JobStatus::Quarantine => "Quarantine",
+        JobStatus::Unknown => "Unknown",
+    }
+}
+
+fn execution_view(execution: &Execution) -> ExecutionView {
+    ExecutionView {
+        state: match execution.state {
+            ExecutionState::Succeeded => "Succeeded",
+            ExecutionState::Failed => "Failed",
+            ExecutionState::EntryLevelErrors => "EntryLevelErrors",
+            ExecutionState::Unknown => "Unknown",
+        }
+        .to_owned(),
+        began: execution.began.clone(),
+        ended: execution.ended.clone(),
+        entitled: execution.entitled,
+        exported: execution.exported,
+        escrowed: execution.escrowed,
+        error_code: execution.error_code.clone(),
+        error_message: execution.error_message.clone(),
+    }
+}
+
+fn quarantine_view(quarantine: &Quarantine) -> QuarantineView {
+    QuarantineView {
+        reason: quarantine.reason.clone(),
+        error_code: quarantine.error_code.clone(),
+        error_message: quarantine.error_message.clone(),
+        since: quarantine.since.clone(),
+        next_attempt: quarantine.next_attempt.clone(),
+        series_count: quarantine.series_count,
+    }
+}
+
+fn job_view(job: &JobHealth) -> JobView {
+    JobView {
+        id: job.job_id.clone(),
+        schedule: schedule_word(job.schedule).to_owned(),
+        interval: job.interval.clone(),
+        status_code: status_code(job.status).to_owned(),
+        quarantine: job.quarantine.as_ref().map(quarantine_view),
+        last_execution: job.last_execution.as_ref().map(execution_view),
+        last_successful_execution: job.last_successful_execution.as_ref().map(execution_view),
+        steady_state_first_achieved: job.steady_state_first_achieved.clone(),
+        steady_state_last_achieved: job.steady_state_last_achieved.clone(),
+        successive_failures: job.successive_failures,
+        deletion_hold: job.quarantine.as_ref().is_some_and(Quarantine::is_deletion_hold),
+    }
+}
+
+fn app_view(app: &AppHealth) -> AppView {
+    AppView {
+        name: app.name.clone(),
+        file: app.file.clone(),
+        line: app.line,
+        display_name: app.display_name.clone(),
+        service_principal_id: app.service_principal_id.clone(),
+        healthy: app.healthy,
+        job: app.job.as_ref().map(job_view),
+        connection: app.connection.as_ref().map(|connection| match connection {
+            Connection::Passed => ConnectionView { result: "passed".to_owned(), code: None, message: None },
+            Connection::Failed { code, message } => {
+                ConnectionView { result: "failed".to_owned(), code: Some(code.clone()), message: Some(message.clone()) }
+            }
+        }),
+        findings: app
+            .findings
+            .iter()
+            .map(|finding| FindingView {
+                level: word(finding.level),
+                code: finding.code.clone(),
+                message: finding.message.clone(),
+            })
+            .collect(),
+    }
+}
+
 impl AppHealth {
     pub(crate) fn location(&self) -> Location {
         Location { file: self.file.clone(), line: self.line, column: 1 }
@@ -57,7 +265,11 @@ impl AppHealth {
 }
 
 pub(crate) fn view(apps: &[AppHealth]) -> StatusView {
-    StatusView { format_version: JSON_VERSION, healthy: apps.iter().all(|app| app.healthy), apps: apps.to_vec() }
+    StatusView {
+        format_version: JSON_VERSION,
+        healthy: apps.iter().all(|app| app.healthy),
+        apps: apps.iter().map(app_view).collect(),
+    }
 }
 
 /// The JSON Schema of [`StatusView`], as committed in `schemas/status.schema.json`.
@@ -65,7 +277,7 @@ pub(crate) fn json_schema_text() -> String {
     super::schema_text::<StatusView>("status.schema.json")
 }
 
-fn schedule_word(schedule: JobSchedule) -> &'static str {
+pub(crate) fn schedule_word(schedule: JobSchedule) -> &'static str {
     match schedule {
         JobSchedule::Active => "on",
         JobSchedule::Paused => "paused",
@@ -76,18 +288,16 @@ fn schedule_word(schedule: JobSchedule) -> &'static str {
 /// `Active (on, every PT40M)`, `Quarantine (on)`, `no job`.
 fn job_summary(job: Option<&JobHealth>) -> String {
     let Some(job) = job else { return "no job".to_owned() };
-    let status = serde_json::to_value(job.status).ok().and_then(|value| value.as_str().map(str::to_owned));
     let interval = job.interval.as_deref().map(|interval| format!(", every {interval}")).unwrap_or_default();
-    format!("{} ({}{interval})", status.unwrap_or_default(), schedule_word(job.schedule))
+    format!("{} ({}{interval})", status_code(job.status), schedule_word(job.schedule))
 }
 
 fn last_cycle(job: Option<&JobHealth>) -> String {
     let Some(last) = job.and_then(|job| job.last_execution.as_ref()) else { return "none".to_owned() };
-    let state = serde_json::to_value(last.state).ok().and_then(|value| value.as_str().map(str::to_owned));
     let ended = last.ended.as_deref().unwrap_or("running");
     format!(
         "{} at {ended}: {} exported, {} failed of {} in scope",
-        state.unwrap_or_default(),
+        execution_view(last).state,
         last.exported,
         last.escrowed,
         last.entitled

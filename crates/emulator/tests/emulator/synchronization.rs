@@ -189,6 +189,54 @@ async fn test_connection_probes_the_scim_endpoint_when_asked() {
     harness.emulator.shutdown().await;
 }
 
+/// A SCIM application the emulator plays accepts one token: Test Connection fails with
+/// another, and a job started or restarted with another goes (back) to quarantine, as the
+/// service does when a cycle's first request gets 401.
+#[tokio::test]
+async fn played_scim_endpoints_refuse_other_tokens() {
+    let harness = Harness::start().await;
+    let base = "https://played.example.com/scim";
+    let (status, _) =
+        harness.admin("PUT", "/scimEndpoints", Some(json!([{ "baseUrl": base, "token": "right-token" }]))).await;
+    assert_eq!(status, 204);
+    let app = app_with_job(&harness, "Played").await;
+    let job_url = format!("{}/{}", app.jobs, app.job);
+    let validate = format!("{job_url}/validateCredentials");
+    let test = |token: &str| json!({ "credentials": [{ "key": "BaseAddress", "value": base }, { "key": "SecretToken", "value": token }] });
+    let refused = harness.post(&validate, test("wrong-token")).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["error"]["code"],
+        "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"
+    );
+    assert!(refused.json()["error"]["message"].as_str().unwrap().contains("401 Unauthorized"));
+    assert_eq!(harness.post(&validate, test("right-token")).await.status, 204);
+    // Saved with the wrong token: starting quarantines the job, with the reason and error.
+    save_secrets(&harness, &app.sp, "wrong-token", base).await;
+    assert_eq!(harness.post(&validate, json!({ "useSavedCredentials": true })).await.status, 400);
+    assert_eq!(harness.post(&format!("{job_url}/start"), Value::Null).await.status, 204);
+    let job = harness.get(&job_url).await.json().clone();
+    assert_eq!(job["status"]["code"], "Quarantine");
+    assert_eq!(job["status"]["quarantine"]["reason"], "EncounteredQuarantineException");
+    assert_eq!(
+        job["status"]["quarantine"]["error"]["code"],
+        "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"
+    );
+    // Restarting with the same token puts it back, one more in the series.
+    let restart = json!({ "criteria": { "resetScope": "QuarantineState" } });
+    assert_eq!(harness.post(&format!("{job_url}/restart"), restart.clone()).await.status, 204);
+    let job = harness.get(&job_url).await.json().clone();
+    assert_eq!(
+        (job["status"]["code"].as_str(), job["status"]["quarantine"]["seriesCount"].as_i64()),
+        (Some("Quarantine"), Some(2))
+    );
+    // The right token saved, a restart clears it.
+    save_secrets(&harness, &app.sp, "right-token", base).await;
+    assert_eq!(harness.post(&format!("{job_url}/restart"), restart).await.status, 204);
+    let job = harness.get(&job_url).await.json().clone();
+    assert_eq!((job["status"]["code"].as_str(), &job["status"]["quarantine"]), (Some("Active"), &Value::Null));
+}
+
 #[tokio::test]
 async fn schema_and_provision_on_demand() {
     let harness = Harness::start().await;
