@@ -84,7 +84,7 @@ pub(crate) enum Command {
     /// provisioning, together. Read-only.
     ///
     /// Exit codes: 0 clean, 1 error, 2 config drift, 3 unhealthy, 4 both.
-    Drift(DriftArgs),
+    Drift(StatusArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12), or of an output.
     Schema(SchemaArgs),
     /// Run the local Microsoft Graph emulator as a server (for trying specs without a
@@ -106,17 +106,8 @@ pub(crate) struct PlanArgs {
     /// Plan the deletion of managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
-    /// Redo a part although nothing seems to differ, as Terraform's `-replace`:
-    /// `app.NAME.provisioning.token` saves the token again (for a token changed outside
-    /// scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates
-    /// the provisioning job. Repeatable.
-    #[arg(long, value_name = "ADDRESS")]
-    pub(crate) replace: Vec<String>,
-    /// Carry out the deletions the accidental-deletion guard holds for app NAME
-    /// (`app.NAME`): the portal's "Allow deletes". Review them in the provisioning logs
-    /// first. Repeatable.
-    #[arg(long, value_name = "ADDRESS")]
-    pub(crate) allow_deletes: Vec<String>,
+    #[command(flatten)]
+    pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]
@@ -139,17 +130,8 @@ pub(crate) struct ApplyArgs {
     /// Delete managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
-    /// Redo a part although nothing seems to differ, as Terraform's `-replace`:
-    /// `app.NAME.provisioning.token` saves the token again (for a token changed outside
-    /// scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates
-    /// the provisioning job. Repeatable.
-    #[arg(long, value_name = "ADDRESS")]
-    pub(crate) replace: Vec<String>,
-    /// Carry out the deletions the accidental-deletion guard holds for app NAME
-    /// (`app.NAME`): the portal's "Allow deletes". Review them in the provisioning logs
-    /// first. Repeatable.
-    #[arg(long, value_name = "ADDRESS")]
-    pub(crate) allow_deletes: Vec<String>,
+    #[command(flatten)]
+    pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]
@@ -189,31 +171,12 @@ pub(crate) struct ImportArgs {
     pub(crate) target: TargetArgs,
 }
 
+/// The arguments of `status` and `drift`, the commands that judge health.
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
     /// Spec files or directories.
     #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub(crate) health: HealthArgs,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct DriftArgs {
-    /// Spec files or directories.
-    #[arg(value_name = "PATH")]
-    pub(crate) paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub(crate) health: HealthArgs,
-    #[command(flatten)]
-    pub(crate) target: TargetArgs,
-}
-
-/// Flags of the commands that judge health.
-#[derive(Debug, Args)]
-pub(crate) struct HealthArgs {
     /// Also run Test Connection with the credentials saved on each app: how a token
     /// changed or revoked outside scimform shows.
     #[arg(long)]
@@ -222,6 +185,24 @@ pub(crate) struct HealthArgs {
     /// else `default`).
     #[arg(long, value_name = "NAME")]
     pub(crate) stack: Option<String>,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+/// What to redo although nothing seems to differ (`plan` and `apply`).
+#[derive(Debug, Args)]
+pub(crate) struct RedoArgs {
+    /// Redo a part although nothing seems to differ, as Terraform's `-replace`:
+    /// `app.NAME.provisioning.token` saves the token again (for a token changed outside
+    /// scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates
+    /// the provisioning job. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) replace: Vec<String>,
+    /// Carry out the deletions the accidental-deletion guard holds for app NAME
+    /// (`app.NAME`): the portal's "Allow deletes". Review them in the provisioning logs
+    /// first. Repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) allow_deletes: Vec<String>,
 }
 
 #[derive(Debug, Args)]

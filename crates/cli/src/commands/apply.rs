@@ -37,7 +37,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
     {
         anyhow::bail!("the specs changed since the plan was made; make a new plan with `scimform plan --out`");
     }
-    if saved.is_some() && (!args.replace.is_empty() || !args.allow_deletes.is_empty()) {
+    if saved.is_some() && (!args.redo.replace.is_empty() || !args.redo.allow_deletes.is_empty()) {
         anyhow::bail!(
             "--replace and --allow-deletes belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
         );
@@ -46,7 +46,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         Some(saved) => {
             super::Choices { prune: saved.prune, replace: &saved.replace, allow_deletes: &saved.allow_deletes }
         }
-        None => super::Choices { prune: args.prune, replace: &args.replace, allow_deletes: &args.allow_deletes },
+        None => {
+            super::Choices { prune: args.prune, replace: &args.redo.replace, allow_deletes: &args.redo.allow_deletes }
+        }
     };
     let options = super::plan_options(&loaded, &choices)?;
     let runtime = super::runtime()?;

@@ -6,12 +6,12 @@
 //! quarantine shows in the health part instead.
 
 use crate::ExitStatus;
-use crate::cli::{DriftArgs, GlobalArgs};
+use crate::cli::{GlobalArgs, StatusArgs};
 use crate::render;
 use crate::target;
 
-pub(crate) fn run(global: &GlobalArgs, args: &DriftArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths, args.health.stack.as_deref())? else {
+pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
+    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
     let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[] };
@@ -25,7 +25,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DriftArgs) -> anyhow::Result<ExitS
         let outcome = match super::report_prepare(global, prepared) {
             Ok(Some(prepared)) => {
                 let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
-                let test = args.health.test_connection;
+                let test = args.test_connection;
                 super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, test)
                     .await
                     .map(|apps| Some((plan, apps)))

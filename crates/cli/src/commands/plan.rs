@@ -10,7 +10,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
     let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
-    let choices = super::Choices { prune: args.prune, replace: &args.replace, allow_deletes: &args.allow_deletes };
+    let choices =
+        super::Choices { prune: args.prune, replace: &args.redo.replace, allow_deletes: &args.redo.allow_deletes };
     let options = super::plan_options(&loaded, &choices)?;
     let runtime = super::runtime()?;
     let plan = runtime.block_on(async {

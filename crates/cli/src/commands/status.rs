@@ -15,7 +15,7 @@ use crate::render::status::AppHealth;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths, args.health.stack.as_deref())? else {
+    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
     let runtime = super::runtime()?;
@@ -25,7 +25,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let refreshed = scimform_apply::refresh(&target.client, &loaded.spec).await;
         let apps = match refreshed {
             Ok(refreshed) => {
-                let test = args.health.test_connection;
+                let test = args.test_connection;
                 assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, test).await
             }
             Err(error) => Err(error.into()),
