@@ -241,7 +241,7 @@ async fn adoption_reads(
         .apps
         .iter()
         .filter(|app| !managed.contains_key(&app.name))
-        .filter_map(|app| Some((app.name.as_str(), app.adopt.as_deref()?)))
+        .filter_map(|app| Some((app.name.as_str(), app.adopt.as_ref()?.id.as_str())))
         .collect();
     if wanted.is_empty() {
         return Ok(Vec::new());

@@ -53,8 +53,12 @@ impl Rng {
 
 /// Now, in Graph's `DateTimeOffset` format (`2026-11-30T10:24:19Z`).
 pub(crate) fn now_timestamp() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
-    format_timestamp(seconds)
+    format_timestamp(now_seconds())
+}
+
+/// Now, in seconds since the Unix epoch.
+pub(crate) fn now_seconds() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Seconds since the Unix epoch in Graph's `DateTimeOffset` format.

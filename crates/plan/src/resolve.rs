@@ -109,10 +109,10 @@ pub fn resolve(
             });
             continue;
         }
-        if let Some(id) = &app.adopt
-            && let Some(message) = adoption_problem(&app.name, id, app.template.id(), live, stack)
+        if let Some(adopt) = &app.adopt
+            && let Some(message) = adoption_problem(&app.name, &adopt.id, app.template.id(), live, stack)
         {
-            errors.push(ResolveError { origin: app.origin.clone(), message });
+            errors.push(ResolveError { origin: adopt.origin.clone(), message });
             continue;
         }
         let mut resolver = Resolver { directory, errors: &mut errors };
@@ -148,7 +148,7 @@ pub fn resolve(
                 provisioning,
                 assignments,
                 nested_groups,
-                adopt: app.adopt.clone(),
+                adopt: app.adopt.as_ref().map(|adopt| adopt.id.clone()),
             },
         );
     }

@@ -45,9 +45,18 @@ pub struct App {
     pub provisioning: Option<Provisioning>,
     /// Assignments, when managed.
     pub assignments: Option<Assignments>,
-    /// The service principal object id of an existing app to adopt (lowercase GUID).
-    pub adopt: Option<String>,
+    /// The existing app to adopt, when the spec says so.
+    pub adopt: Option<Adopt>,
     /// Where the document starts.
+    pub origin: Origin,
+}
+
+/// An existing app to take over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adopt {
+    /// Its service principal object id (a lowercase GUID).
+    pub id: String,
+    /// Where the spec names it.
     pub origin: Origin,
 }
 

@@ -124,7 +124,10 @@ impl Checker<'_> {
         let assignments = document.assignments.as_ref().map(|assignments| self.assignments(assignments));
         let adopt = document.adopt.as_ref().and_then(|adopt| {
             let span = self.span(&[Key("adopt"), Key("id")]);
-            self.guid(&adopt.id, span, "service principal id").then(|| adopt.id.to_lowercase())
+            self.guid(&adopt.id, span, "service principal id").then(|| model::Adopt {
+                id: adopt.id.to_lowercase(),
+                origin: Origin { file: self.file.to_owned(), span },
+            })
         });
         model::App {
             name: document.name.clone(),

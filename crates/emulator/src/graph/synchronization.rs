@@ -354,16 +354,23 @@ fn is_http_url(text: &str) -> bool {
     (scheme == "https" || scheme == "http") && !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ')
 }
 
+/// Hours until the service retries a quarantined job, by the quarantine's place in its
+/// series: 6, 12 and 24 hours after the first failure, then every 24 hours.
+const RETRY_HOURS: [u64; 3] = [6, 12, 24];
+
 fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
-    let now = crate::util::now_timestamp();
+    let now_seconds = crate::util::now_seconds();
+    let now = crate::util::format_timestamp(now_seconds);
     // A quarantine imposed again continues its series.
     let previous = &job.object["status"]["quarantine"];
     let series_began = previous.get("seriesBegan").cloned().unwrap_or_else(|| json!(now));
     let series_count = previous.get("seriesCount").and_then(Value::as_i64).unwrap_or(0) + 1;
+    let hours = RETRY_HOURS[usize::try_from(series_count - 1).unwrap_or(0).min(RETRY_HOURS.len() - 1)];
+    let next_attempt = crate::util::format_timestamp(now_seconds + hours * 3600);
     job.object["status"]["code"] = json!("Quarantine");
     job.object["status"]["quarantine"] = json!({
         "currentBegan": now,
-        "nextAttempt": now,
+        "nextAttempt": next_attempt,
         "reason": reason,
         "seriesBegan": series_began,
         "seriesCount": series_count,
