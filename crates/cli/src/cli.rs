@@ -285,6 +285,14 @@ pub(crate) struct EmulatorArgs {
     /// Make Test Connection really call the SCIM endpoint with the bearer token.
     #[arg(long)]
     pub(crate) probe_scim: bool,
+    /// Seconds between provisioning cycles of a running job (Graph's are 40 minutes).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2400)]
+    pub(crate) cycle_interval: u64,
+    /// Send the SCIM requests for a job's base URL to another SCIM server instead of the
+    /// built-in one: `BASE_URL=TARGET_URL` (for example
+    /// `https://contoso.goskope.com/api/v2/scim=http://127.0.0.1:8080`). Repeatable.
+    #[arg(long, value_name = "BASE_URL=TARGET_URL")]
+    pub(crate) scim_target: Vec<String>,
 }
 
 #[derive(Debug, Args)]

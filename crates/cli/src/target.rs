@@ -58,6 +58,10 @@ pub(crate) async fn connect(args: &TargetArgs) -> anyhow::Result<Target> {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             state_file: Some(state_file.clone()),
             probe_scim: false,
+            // Graph's own schedule: a started job's first cycle runs at once (at the
+            // latest when the command ends), the next ones 40 minutes later.
+            schedule: scimform_emulator::Schedule::graph(),
+            scim_targets: Vec::new(),
         };
         let running = scimform_emulator::start(options).await.context("cannot start the embedded emulator")?;
         let endpoints = Endpoints::new(Cloud::Global, Some(&running.graph_url()), Some(running.authority_url()))?;

@@ -25,6 +25,8 @@ struct World {
     transcript: String,
     last: String,
     http: reqwest::Client,
+    /// The SCIM server provisioning writes to, as `scim-*` steps read it: root and token.
+    scim: Option<(String, String)>,
 }
 
 impl World {
@@ -52,6 +54,7 @@ impl World {
             transcript: String::new(),
             last: String::new(),
             http: reqwest::Client::new(),
+            scim: None,
         }
     }
 
@@ -334,8 +337,102 @@ impl World {
                 let tags = self.app_service_principal(app)["tags"].clone();
                 assert!(tags.as_array().unwrap().iter().any(|candidate| candidate == tag), "{tags}");
             }
+            other => self.provisioning_step(other, rest),
+        }
+    }
+
+    /// Steps about provisioning: `cycle APP` runs a cycle of the app's job now;
+    /// `scim-user UPN active|inactive|absent` and `scim-group NAME absent|MEMBER,…` read the
+    /// SCIM server; `on-demand APP UPN` provisions one user on demand.
+    fn provisioning_step(&mut self, command: &str, rest: &str) {
+        match command {
+            "cycle" => {
+                let path = self.placeholders(&format!("/servicePrincipals/{{sp:{rest}}}/jobs/{{job:{rest}}}/cycle"));
+                let status = self.admin("POST", &path, None);
+                self.transcript.push_str(&format!("cycle {rest}: {status}\n"));
+            }
+            "scim-user" => {
+                let (upn, wanted) = rest.rsplit_once(' ').unwrap();
+                let found = self.scim_query("Users", "userName", upn);
+                let state = match found.as_slice() {
+                    [] => "absent",
+                    [user] if user["active"] == true => "active",
+                    [_] => "inactive",
+                    _ => panic!("several SCIM users are named {upn}"),
+                };
+                assert_eq!(state, wanted, "SCIM user {upn}: {found:?}");
+            }
+            "scim-group" => {
+                let (name, wanted) = rest.rsplit_once(' ').unwrap();
+                let found = self.scim_query("Groups", "displayName", name);
+                if wanted == "absent" {
+                    assert!(found.is_empty(), "SCIM group {name}: {found:?}");
+                    return;
+                }
+                let [group] = found.as_slice() else { panic!("SCIM group {name}: {found:?}") };
+                let mut members: Vec<String> = group["members"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|member| self.scim_user_name(member["value"].as_str().unwrap()))
+                    .collect();
+                members.sort();
+                assert_eq!(members.join(","), wanted, "members of SCIM group {name}");
+            }
+            "on-demand" => {
+                let (app, upn) = rest.split_once(' ').unwrap();
+                let sp = self.placeholders(&format!("{{sp:{app}}}"));
+                let job = self.placeholders(&format!("{{job:{app}}}"));
+                let jobs = format!("/servicePrincipals/{sp}/synchronization/jobs/{job}");
+                let schema = self.admin(
+                    "POST",
+                    "/graph",
+                    Some(serde_json::json!({ "method": "GET", "url": format!("{jobs}/schema") })),
+                );
+                let rule = schema["body"]["synchronizationRules"][0]["id"].clone();
+                let user = self.placeholders(&format!("{{user:{upn}}}"));
+                let body = serde_json::json!({ "parameters": [{ "ruleId": rule, "subjects": [{ "objectId": user, "objectTypeName": "User" }] }] });
+                let answer = self.admin("POST", "/graph", Some(serde_json::json!({ "method": "POST", "url": format!("{jobs}/provisionOnDemand"), "body": body })));
+                let key: Value = serde_json::from_str(answer["body"]["key"].as_str().unwrap()).unwrap();
+                assert_eq!(key["result"], "Success", "{answer}");
+            }
             other => panic!("unknown scenario command {other:?}"),
         }
+    }
+
+    fn scim_query(&self, kind: &str, attribute: &str, value: &str) -> Vec<Value> {
+        let (root, token) = self.scim.clone().expect("the scenario's SCIM server is set");
+        let filter = format!("{attribute} eq \"{value}\"");
+        self.runtime.block_on(async {
+            let response = self
+                .http
+                .get(format!("{root}/{kind}"))
+                .query(&[("filter", filter)])
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "SCIM query: {}", response.status());
+            let body: Value = response.json().await.unwrap();
+            body["Resources"].as_array().cloned().unwrap_or_default()
+        })
+    }
+
+    fn scim_user_name(&self, id: &str) -> String {
+        let (root, token) = self.scim.clone().unwrap();
+        self.runtime.block_on(async {
+            let user: Value = self
+                .http
+                .get(format!("{root}/Users/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            user["userName"].as_str().unwrap_or(id).to_owned()
+        })
     }
 
     /// The closing checks of every scenario: a second plan shows no changes, and no
@@ -375,9 +472,12 @@ fn walk(directory: &Path) -> Vec<PathBuf> {
 }
 
 fn scenario(path: &Path) {
+    run_scenario(World::new(), path);
+}
+
+fn run_scenario(mut world: World, path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let mut world = World::new();
     world.transcript.push_str(&format!("# scenario {}\n", path.display()));
     let mut iterator = lines.iter();
     while let Some(line) = iterator.next() {
@@ -402,6 +502,80 @@ fn scenarios_as_data() {
     }
     for path in paths {
         scenario(&path);
+    }
+}
+
+/// The provisioning scenario's SCIM base URL and the token its SCIM server accepts.
+const PROVISIONED_BASE_URL: &str = "https://contoso.goskope.com/api/v2/scim";
+const PROVISIONED_TOKEN: &str = "netskope-scim-token-4d2a";
+
+fn provisioning_scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/provisioning/netskope-users-arrive.txt")
+}
+
+/// Provisioning reaches the SCIM app: the emulator's built-in SCIM service provider.
+#[test]
+fn provisioning_reaches_the_built_in_provider() {
+    let mut world = World::new();
+    let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "token": PROVISIONED_TOKEN }]);
+    world.admin("PUT", "/scimEndpoints", Some(endpoints));
+    let key = world.admin("GET", "/scim", None)[PROVISIONED_BASE_URL]["key"].as_str().unwrap().to_owned();
+    world.scim = Some((format!("{}/scim/{key}", world.emulator().base_url()), PROVISIONED_TOKEN.to_owned()));
+    run_scenario(world, &provisioning_scenario());
+}
+
+/// A SCIM server nobody here wrote: scim2-server (PyPI), installed by `.ci/run` into
+/// `.venv/` at the workspace root (or named by SCIMFORM_SCIM2_SERVER), started on a free
+/// port. The emulator routes the spec's base URL to it.
+#[test]
+fn provisioning_reaches_scim2_server() {
+    let server = Scim2Server::start();
+    let mut world = World::new();
+    let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "target": server.root }]);
+    world.admin("PUT", "/scimEndpoints", Some(endpoints));
+    world.scim = Some((server.root.clone(), PROVISIONED_TOKEN.to_owned()));
+    run_scenario(world, &provisioning_scenario());
+    drop(server);
+}
+
+/// A scim2-server process, stopped on drop.
+struct Scim2Server {
+    child: std::process::Child,
+    root: String,
+}
+
+impl Scim2Server {
+    fn start() -> Scim2Server {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let program = std::env::var_os("SCIMFORM_SCIM2_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace.join(".venv/bin/scim2-server"));
+        assert!(
+            program.exists(),
+            "scim2-server is not installed at {}: run `python3 -m venv .venv && .venv/bin/pip install scim2-server==0.8.3` at the workspace root (.ci/run does), or set SCIMFORM_SCIM2_SERVER",
+            program.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(&program)
+            .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", PROVISIONED_TOKEN])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", program.display()));
+        let root = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "scim2-server did not listen on port {port} within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Scim2Server { child, root }
+    }
+}
+
+impl Drop for Scim2Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

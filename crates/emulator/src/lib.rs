@@ -22,6 +22,8 @@ mod error;
 mod faults;
 mod graph;
 mod odata;
+mod provisioning;
+mod scim;
 mod seed;
 mod server;
 mod tenant;
@@ -34,6 +36,7 @@ use std::sync::{Arc, Mutex};
 
 pub use auth::certificate_thumbprint;
 pub use faults::{FaultAction, FaultConfig, FaultRule, LoggedRequest};
+pub use provisioning::Schedule;
 pub use seed::{Seed, SeedApp, SeedAssignment, SeedError, SeedGroup, SeedProvisioning, SeedSecret, SeedUser};
 pub use tenant::{AppTemplate, Client, FederatedCredential, NON_GALLERY_TEMPLATE_ID, SyncTemplateDef};
 
@@ -52,12 +55,23 @@ pub struct Options {
     pub state_file: Option<PathBuf>,
     /// Make Test Connection (validateCredentials) really call the SCIM endpoint.
     pub probe_scim: bool,
+    /// When provisioning cycles run by themselves.
+    pub schedule: Schedule,
+    /// SCIM base URLs to route to other SCIM servers: (base URL, the server's SCIM root).
+    pub scim_targets: Vec<(String, String)>,
 }
 
 impl Options {
     /// Options for a test: the given seed, a free loopback port, nothing persisted.
     pub fn for_tests(seed: Seed) -> Options {
-        Options { seed, listen: SocketAddr::from(([127, 0, 0, 1], 0)), state_file: None, probe_scim: false }
+        Options {
+            seed,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            probe_scim: false,
+            schedule: Schedule::manual(),
+            scim_targets: Vec::new(),
+        }
     }
 }
 
@@ -93,6 +107,9 @@ pub struct Running {
     tenant_id: String,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The scheduler and its own stop signal: it stops first, while the server still
+    /// serves the SCIM requests of its last cycles.
+    scheduler: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
 impl Running {
@@ -126,8 +143,14 @@ impl Running {
         &self.tenant_id
     }
 
-    /// Stops accepting connections and waits for the accept loop to end.
+    /// Runs the provisioning cycles that are due (a job started just before gets its
+    /// initial cycle), then stops accepting connections and waits for the accept loop to
+    /// end.
     pub async fn shutdown(self) {
+        if let Some((stop, scheduler)) = self.scheduler {
+            let _ = stop.send(true);
+            let _ = scheduler.await;
+        }
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
     }
@@ -154,6 +177,10 @@ pub async fn start(options: Options) -> Result<Running, Error> {
         .map_err(|source| Error::Listen { address: options.listen, source })?;
     let address = listener.local_addr().map_err(|source| Error::Listen { address: options.listen, source })?;
     let base_url = server::base_url(address);
+    let mut tenant: tenant::Tenant = tenant;
+    for (base, target) in &options.scim_targets {
+        tenant.set_scim_endpoint(base, None, Some(target));
+    }
     let tenant_id = tenant.tenant_id.clone();
     let world = world::World {
         rng: util::Rng::new(options.seed.rng_seed ^ 0x5eed),
@@ -167,6 +194,8 @@ pub async fn start(options: Options) -> Result<Running, Error> {
         base_url: base_url.clone(),
         probe_scim: options.probe_scim,
         state_file: options.state_file,
+        running_cycles: Default::default(),
+        cycle_interval: options.schedule.interval,
     };
     world
         .persist()
@@ -176,6 +205,10 @@ pub async fn start(options: Options) -> Result<Running, Error> {
         http: reqwest::Client::builder().build().unwrap_or_default(),
     });
     let (shutdown, receiver) = tokio::sync::watch::channel(false);
+    let scheduler = options.schedule.enabled.then(|| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        (stop, tokio::spawn(provisioning::scheduler(shared.clone(), stopped)))
+    });
     let task = tokio::spawn(server::serve(listener, server::router(shared), receiver));
-    Ok(Running { base_url, tenant_id, shutdown, task })
+    Ok(Running { base_url, tenant_id, shutdown, task, scheduler })
 }

@@ -39,20 +39,25 @@ pub struct Seed {
     /// API clients that may sign in.
     #[serde(default)]
     pub clients: Vec<Client>,
-    /// SCIM applications the emulator plays: each accepts one bearer token, so that Test
-    /// Connection and provisioning fail, as against the real application, with any other.
+    /// The SCIM applications jobs provision into: played by the built-in provider (each
+    /// accepting one bearer token, or any) or routed to another server.
     #[serde(default)]
     pub scim_endpoints: Vec<ScimEndpoint>,
 }
 
-/// A SCIM application the emulator plays.
+/// A SCIM application on the other end of provisioning: played by the emulator's built-in
+/// SCIM service provider, or routed to another SCIM server.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScimEndpoint {
-    /// Its SCIM base URL.
+    /// The SCIM base URL jobs save (`BaseAddress`).
     pub base_url: String,
-    /// The one bearer token it accepts.
-    pub token: String,
+    /// The one bearer token a played endpoint accepts; any token when absent.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Another SCIM server's root to send this base URL's requests to instead.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 fn default_domain() -> String {
@@ -217,7 +222,7 @@ impl Seed {
         }
         tenant.clients = self.clients.clone();
         for endpoint in &self.scim_endpoints {
-            tenant.set_scim_endpoint(&endpoint.base_url, &endpoint.token);
+            tenant.set_scim_endpoint(&endpoint.base_url, endpoint.token.as_deref(), endpoint.target.as_deref());
         }
         Ok(tenant)
     }

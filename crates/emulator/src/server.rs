@@ -63,9 +63,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_admin/faults", get(admin_faults).put(admin_set_faults).delete(admin_clear_faults))
         .route("/_admin/objects/{id}", patch(admin_patch_object).delete(admin_delete_object))
         .route("/_admin/servicePrincipals/{sp}/jobs/{job}", patch(admin_patch_job))
+        .route("/_admin/servicePrincipals/{sp}/jobs/{job}/cycle", post(admin_run_cycle))
         .route("/_admin/servicePrincipals/{sp}/secrets", put(admin_put_secrets))
         .route("/_admin/graph", post(admin_graph))
         .route("/_admin/scimEndpoints", put(admin_put_scim_endpoints))
+        .route("/_admin/scim", get(admin_scim))
+        .route("/scim/{key}", axum::routing::any(scim_entry))
+        .route("/scim/{key}/{*rest}", axum::routing::any(scim_entry))
         .fallback(graph_entry)
         .with_state(shared)
 }
@@ -201,11 +205,32 @@ async fn graph_entry(
         request.probe = probe_if_enabled(&shared, &request, &path).await;
     }
 
+    let mut reply = dispatch_locked(&shared, &caller, &request, route, path, &request_id, lost_response);
+    finish_deferred(&shared, &mut reply).await;
+    if lost_response {
+        // Processed above; the answer never arrives.
+        let mut response = Response::new(Body::empty());
+        response.extensions_mut().insert(DropConnection);
+        return response;
+    }
+    finish(reply, &request_id, client_request_id.as_deref())
+}
+
+/// Runs a Graph request under the world's lock, persists what changed and logs it.
+fn dispatch_locked(
+    shared: &Shared,
+    caller: &Caller,
+    request: &GraphRequest,
+    route: String,
+    path: String,
+    request_id: &str,
+    lost_response: bool,
+) -> Reply {
     let mut world = shared.world();
     let reply = if path == "/$batch" && request.method == "POST" {
-        graph::batch::run(&mut world, &caller, &request, &request_id)
+        graph::batch::run(&mut world, caller, request, request_id)
     } else {
-        graph::dispatch(&mut world, &caller, &request, &request_id)
+        graph::dispatch(&mut world, caller, request, request_id)
     };
     if reply.mutated && reply.status < 300 {
         let _ = world.persist();
@@ -220,14 +245,7 @@ async fn graph_entry(
         fault: lost_response.then(|| crate::faults::Outcome::LostResponse.describe()),
         client: Some(caller.client_id.clone()),
     });
-    drop(world);
-    if lost_response {
-        // Processed above; the answer never arrives.
-        let mut response = Response::new(Body::empty());
-        response.extensions_mut().insert(DropConnection);
-        return response;
-    }
-    finish(reply, &request_id, client_request_id.as_deref())
+    reply
 }
 
 /// The request as the Graph layer sees it: headers lower-cased, the body parsed.
@@ -293,20 +311,28 @@ fn finish(mut reply: Reply, request_id: &str, client_request_id: Option<&str>) -
 }
 
 /// Test Connection as Azure does it: a SCIM query for a user that does not exist, with
-/// the bearer token, expecting 200. Only when probing is on.
+/// the bearer token, expecting 200. For endpoints routed to another server, and for every
+/// endpoint with `--probe-scim`.
 async fn probe_if_enabled(shared: &Shared, request: &GraphRequest, path: &str) -> Option<Result<(), String>> {
-    let credentials = {
+    let (root, token) = {
         let world = shared.world();
-        if !world.probe_scim {
+        let sp_id = graph::segments(path).get(1).cloned().unwrap_or_default();
+        let credentials = graph::synchronization_credentials(&world, request, &sp_id).ok()?;
+        let find = |key: &str| credentials.iter().rev().find(|(name, _)| name == key).map(|(_, value)| value.clone());
+        let (base, token) = (find("BaseAddress")?, find("SecretToken")?);
+        // A base URL routed to another SCIM server is always probed there, as Azure probes
+        // the real endpoint; others only with --probe-scim.
+        let routed = world
+            .tenant
+            .scim_endpoints
+            .get(&crate::scim::normalize(&base))
+            .is_some_and(|endpoint| endpoint.target.is_some());
+        if !world.probe_scim && !routed {
             return None;
         }
-        let sp_id = graph::segments(path).get(1).cloned().unwrap_or_default();
-        graph::synchronization_credentials(&world, request, &sp_id).ok()?
+        (world.scim_root(&base), token)
     };
-    let find = |key: &str| credentials.iter().rev().find(|(name, _)| name == key).map(|(_, value)| value.clone());
-    let (base, token) = (find("BaseAddress")?, find("SecretToken")?);
-    let url =
-        format!("{}/Users?filter=userName%20eq%20%22{}%22", base.trim_end_matches('/'), "0c7a3f4e-emulator-probe");
+    let url = format!("{root}/Users?filter=userName%20eq%20%22{}%22", "0c7a3f4e-emulator-probe");
     let outcome = shared.http.get(&url).bearer_auth(token).timeout(Duration::from_secs(10)).send().await;
     Some(match outcome {
         Ok(response) if response.status().is_success() => Ok(()),
@@ -450,6 +476,23 @@ async fn admin_patch_job(
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Runs one provisioning cycle of a job now, waits for it, and answers the job's status.
+async fn admin_run_cycle(State(shared): State<Arc<Shared>>, Path((sp, job)): Path<(String, String)>) -> Response {
+    use crate::provisioning::NotRun;
+    match crate::provisioning::run_cycle(&shared, &sp, &job, None).await {
+        Ok(_) => {
+            let world = shared.world();
+            let status = world.tenant.synchronization[&sp].jobs[&job].object["status"].clone();
+            axum::Json(status).into_response()
+        }
+        Err(NotRun::NoSuchJob) => admin_error(StatusCode::NOT_FOUND, "no such job"),
+        Err(NotRun::AlreadyRunning) => admin_error(StatusCode::CONFLICT, "a cycle of this job is running"),
+        Err(NotRun::NotConfigured) => {
+            admin_error(StatusCode::CONFLICT, "the job has no saved credentials or no enabled user mapping")
+        }
+    }
+}
+
 fn merge(target: &mut Value, changes: &Value) {
     match (target, changes) {
         (Value::Object(target), Value::Object(changes)) => {
@@ -485,21 +528,75 @@ async fn admin_put_secrets(
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// Sets the SCIM applications the emulator plays (`[{baseUrl, token}]`), replacing the
-/// ones it played: what the application on the other end accepts, as when its admin
-/// issues or revokes a token.
+/// Sets the SCIM applications (`[{baseUrl, token?, target?}]`), replacing the list (the
+/// users and groups of an endpoint that stays are kept): what the application on the other
+/// end accepts, as when its admin issues or revokes a token, or where it is.
 async fn admin_put_scim_endpoints(State(shared): State<Arc<Shared>>, body: String) -> Response {
     let endpoints: Vec<crate::seed::ScimEndpoint> = match serde_json::from_str(&body) {
         Ok(endpoints) => endpoints,
         Err(error) => return admin_error(StatusCode::BAD_REQUEST, format!("not a list of SCIM endpoints: {error}")),
     };
     let mut world = shared.world();
-    world.tenant.scim_endpoints.clear();
+    let listed: Vec<String> = endpoints.iter().map(|endpoint| crate::scim::normalize(&endpoint.base_url)).collect();
+    world.tenant.scim_endpoints.retain(|base_url, _| listed.contains(base_url));
     for endpoint in &endpoints {
-        world.tenant.set_scim_endpoint(&endpoint.base_url, &endpoint.token);
+        world.tenant.set_scim_endpoint(&endpoint.base_url, endpoint.token.as_deref(), endpoint.target.as_deref());
     }
     let _ = world.persist();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The built-in SCIM service provider: a request to a played endpoint.
+async fn scim_entry(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().strip_prefix("/scim/").unwrap_or_default();
+    let (key, rest) = path.split_once('/').unwrap_or((path, ""));
+    let query: Vec<(String, String)> = graph::batch::parse_query(uri.query().unwrap_or_default());
+    let bearer = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::to_owned);
+    let body: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+    let mut world = shared.world();
+    let Some(endpoint) = world
+        .tenant
+        .scim_endpoints
+        .iter_mut()
+        .find(|(base_url, endpoint)| endpoint.target.is_none() && crate::scim::key_of(base_url) == key)
+        .map(|(_, endpoint)| endpoint)
+    else {
+        return scim_response(
+            404,
+            Some(
+                json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "404", "detail": "No such SCIM endpoint." }),
+            ),
+        );
+    };
+    let answer =
+        crate::scim::handle(endpoint, method.as_str(), &format!("/{rest}"), &query, bearer.as_deref(), body.as_ref());
+    if method != Method::GET && answer.status < 300 {
+        let _ = world.persist();
+    }
+    scim_response(answer.status, answer.body)
+}
+
+fn scim_response(status: u16, body: Option<Value>) -> Response {
+    let mut response = json_response(status, &[], body.as_ref());
+    if body.is_some() {
+        response.headers_mut().insert("content-type", HeaderValue::from_static("application/scim+json"));
+    }
+    response
+}
+
+/// The SCIM endpoints, with the users and groups the played ones hold.
+async fn admin_scim(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(crate::scim::admin_view(&shared.world().tenant.scim_endpoints)).into_response()
 }
 
 /// Runs a Graph request as the tenant administrator: no token, no faults, not logged.
@@ -516,12 +613,29 @@ async fn admin_graph(State(shared): State<Arc<Shared>>, axum::Json(body): axum::
         malformed_body: false,
         probe: None,
     };
-    let mut world = shared.world();
-    let reply = graph::dispatch(&mut world, &Caller::administrator(), &request, "admin");
-    if reply.mutated && reply.status < 300 {
-        let _ = world.persist();
-    }
+    let mut reply = {
+        let mut world = shared.world();
+        let reply = graph::dispatch(&mut world, &Caller::administrator(), &request, "admin");
+        if reply.mutated && reply.status < 300 {
+            let _ = world.persist();
+        }
+        reply
+    };
+    finish_deferred(&shared, &mut reply).await;
     axum::Json(json!({ "status": reply.status, "body": reply.body })).into_response()
+}
+
+/// Runs what a reply deferred until the lock was released (provision on demand) and puts
+/// its result into the body.
+async fn finish_deferred(shared: &Arc<Shared>, reply: &mut Reply) {
+    if let Some(on_demand) = reply.deferred.take().filter(|_| reply.status == 200) {
+        let result = crate::provisioning::on_demand(shared, &on_demand).await;
+        if let (Some(body), Some(result)) = (reply.body.as_mut(), result.as_object()) {
+            for (key, value) in result {
+                body[key] = value.clone();
+            }
+        }
+    }
 }
 
 /// The address a server bound to.

@@ -194,6 +194,9 @@ fn default_audience() -> String {
 pub(crate) struct Job {
     pub(crate) object: Object,
     pub(crate) schema: Value,
+    /// What the provisioning service remembers between cycles.
+    #[serde(default)]
+    pub(crate) engine: crate::provisioning::EngineState,
 }
 
 /// The synchronization container of a service principal.
@@ -228,11 +231,13 @@ pub(crate) struct Tenant {
     /// Synchronization containers by service principal id.
     pub(crate) synchronization: BTreeMap<String, Synchronization>,
     pub(crate) clients: Vec<Client>,
-    /// The SCIM applications on the other end, as far as the emulator plays them: base URL
-    /// (without a trailing slash) to the SHA-256 digest of the one bearer token it accepts.
-    /// A base URL not listed accepts any token (or, with `--probe-scim`, is really called).
+    /// The SCIM applications on the other end, by base URL (see `scim`): played by the
+    /// built-in provider, or routed to another server.
     #[serde(default)]
-    pub(crate) scim_endpoints: BTreeMap<String, String>,
+    pub(crate) scim_endpoints: BTreeMap<String, crate::scim::Endpoint>,
+    /// Provisioning logs (`provisioningObjectSummary`), oldest first.
+    #[serde(default)]
+    pub(crate) provisioning_logs: Vec<Value>,
 }
 
 /// The kind of a directory object found by id.
@@ -262,20 +267,25 @@ impl Tenant {
             synchronization: BTreeMap::new(),
             clients: Vec::new(),
             scim_endpoints: BTreeMap::new(),
+            provisioning_logs: Vec::new(),
         }
     }
 
     // --- Lookups -------------------------------------------------------------------
 
-    /// Makes the SCIM application at `base_url` accept only `token` (stored as a digest).
-    pub(crate) fn set_scim_endpoint(&mut self, base_url: &str, token: &str) {
-        self.scim_endpoints.insert(base_url.trim_end_matches('/').to_owned(), crate::world::digest(token));
+    /// Declares the SCIM application at `base_url`: played here accepting `token` (any
+    /// token when `None`), or routed to `target`. Its users and groups are kept.
+    pub(crate) fn set_scim_endpoint(&mut self, base_url: &str, token: Option<&str>, target: Option<&str>) {
+        let endpoint = self.scim_endpoints.entry(crate::scim::normalize(base_url)).or_default();
+        endpoint.token = token.map(crate::world::digest);
+        endpoint.target = target.map(|target| target.trim_end_matches('/').to_owned());
     }
 
-    /// Why the SCIM application at `base_url` refuses `token`, when it is one the emulator
-    /// plays and the token is not the one it accepts.
+    /// Why the SCIM application at `base_url` refuses `token`, when the emulator plays it
+    /// and the token is not the one it accepts.
     pub(crate) fn scim_refusal(&self, base_url: &str, token: &str) -> Option<String> {
-        let accepted = self.scim_endpoints.get(base_url.trim_end_matches('/'))?;
+        let endpoint = self.scim_endpoints.get(&crate::scim::normalize(base_url))?;
+        let accepted = endpoint.token.as_ref().filter(|_| endpoint.target.is_none())?;
         (crate::world::digest(token) != *accepted)
             .then(|| "the SCIM endpoint answered 401 Unauthorized: the bearer token is not valid".to_owned())
     }
@@ -638,8 +648,8 @@ impl Tenant {
             ],
         });
         let object = object.as_object().cloned().unwrap_or_default();
-        let schema = default_schema(&job_id, &rule_id);
-        synchronization.jobs.insert(job_id, Job { object: object.clone(), schema });
+        let schema = crate::provisioning::mappings::default_schema(&job_id, &rule_id);
+        synchronization.jobs.insert(job_id, Job { object: object.clone(), schema, engine: Default::default() });
         Ok(object)
     }
 }
@@ -652,67 +662,4 @@ fn base64_id(rng: &mut Rng) -> String {
         bytes.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The schema a new job gets from its template: Entra ID users and groups mapped to SCIM.
-pub(crate) fn default_schema(job_id: &str, rule_id: &str) -> Value {
-    let mapping = |source: &str, target: &str, matching: u32| {
-        json!({
-            "source": { "expression": format!("[{source}]"), "name": source, "type": "Attribute", "parameters": [] },
-            "targetAttributeName": target,
-            "defaultValue": null,
-            "exportMissingReferences": false,
-            "flowBehavior": "FlowWhenChanged",
-            "flowType": "Always",
-            "matchingPriority": matching,
-        })
-    };
-    json!({
-        "id": job_id,
-        "version": "Date:2026-01-01T00:00:00Z~Version:1",
-        "directories": [
-            { "id": "AzureActiveDirectory", "name": "Azure Active Directory", "objects": [] },
-            { "id": "customappsso", "name": "customappsso", "objects": [] },
-        ],
-        "synchronizationRules": [{
-            "id": rule_id,
-            "name": "USER_TO_SCIM",
-            "editable": true,
-            "priority": 1,
-            "sourceDirectoryName": "Azure Active Directory",
-            "targetDirectoryName": "customappsso",
-            "containerFilter": { "includedContainers": [] },
-            "groupFilter": { "includedGroups": [] },
-            "metadata": [],
-            "objectMappings": [
-                {
-                    "name": "Provision Azure Active Directory Users",
-                    "enabled": true,
-                    "flowTypes": "Add, Update, Delete",
-                    "sourceObjectName": "User",
-                    "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-                    "scope": null,
-                    "metadata": [],
-                    "attributeMappings": [
-                        mapping("userPrincipalName", "userName", 1),
-                        mapping("mail", "emails[type eq \"work\"].value", 0),
-                        mapping("displayName", "displayName", 0),
-                    ],
-                },
-                {
-                    "name": "Provision Azure Active Directory Groups",
-                    "enabled": true,
-                    "flowTypes": "Add, Update, Delete",
-                    "sourceObjectName": "Group",
-                    "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group",
-                    "scope": null,
-                    "metadata": [],
-                    "attributeMappings": [
-                        mapping("displayName", "displayName", 1),
-                        mapping("members", "members", 0),
-                    ],
-                },
-            ],
-        }],
-    })
 }

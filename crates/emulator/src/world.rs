@@ -32,6 +32,10 @@ pub(crate) struct World {
     pub(crate) base_url: String,
     pub(crate) probe_scim: bool,
     pub(crate) state_file: Option<PathBuf>,
+    /// Jobs whose cycle runs now (one at a time per job).
+    pub(crate) running_cycles: std::collections::HashSet<String>,
+    /// Time between cycles of a running job.
+    pub(crate) cycle_interval: Duration,
 }
 
 impl World {
@@ -46,6 +50,20 @@ impl World {
     /// Whether an object has replicated (always, without lag).
     pub(crate) fn visible(&self, id: &str) -> bool {
         self.visible_at.get(id).is_none_or(|at| Instant::now() >= *at)
+    }
+
+    /// Where the SCIM requests for a job's base URL go: the built-in provider for a played
+    /// endpoint, the target of a routed one, else the base URL itself (without the
+    /// client's feature flags).
+    pub(crate) fn scim_root(&self, base_url: &str) -> String {
+        let key = crate::scim::normalize(base_url);
+        match self.tenant.scim_endpoints.get(&key) {
+            Some(endpoint) => match &endpoint.target {
+                Some(target) => target.clone(),
+                None => format!("{}/scim/{}", self.base_url, crate::scim::key_of(&key)),
+            },
+            None => key,
+        }
     }
 
     pub(crate) fn graph_root(&self) -> String {
@@ -121,7 +139,7 @@ pub(crate) fn digest(text: &str) -> String {
     format!("{DIGEST_PREFIX}{hex}")
 }
 
-const DIGEST_PREFIX: &str = "sha256:";
+pub(crate) const DIGEST_PREFIX: &str = "sha256:";
 
 /// Whether a secret someone presents is the one stored (as it is, or as its digest).
 pub(crate) fn secret_matches(stored: &str, presented: &str) -> bool {

@@ -22,6 +22,19 @@ pub(crate) fn run(args: &EmulatorArgs) -> anyhow::Result<ExitStatus> {
         listen: args.listen,
         state_file: args.state_file.clone(),
         probe_scim: args.probe_scim,
+        schedule: scimform_emulator::Schedule {
+            enabled: true,
+            interval: std::time::Duration::from_secs(args.cycle_interval),
+        },
+        scim_targets: args
+            .scim_target
+            .iter()
+            .map(|pair| {
+                pair.split_once('=')
+                    .map(|(base, target)| (base.to_owned(), target.to_owned()))
+                    .with_context(|| format!("--scim-target `{pair}` is not BASE_URL=TARGET_URL"))
+            })
+            .collect::<anyhow::Result<_>>()?,
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;

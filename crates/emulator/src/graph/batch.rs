@@ -170,7 +170,7 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
     }
     responses.reverse();
     let _ = request_id;
-    Reply { status: 200, headers: Vec::new(), body: Some(json!({ "responses": responses })), mutated }
+    Reply { status: 200, headers: Vec::new(), body: Some(json!({ "responses": responses })), mutated, deferred: None }
 }
 
 /// The reply a fault gives in place of the real one.

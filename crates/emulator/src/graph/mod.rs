@@ -7,9 +7,10 @@
 //! (`servicePrincipals(appId='…')`) and the long action names (`microsoft.graph.start`).
 
 mod applications;
+mod audit;
 pub(crate) mod batch;
 mod directory;
-mod synchronization;
+pub(crate) mod synchronization;
 
 pub(crate) use synchronization::credentials_to_test as synchronization_credentials;
 
@@ -69,15 +70,29 @@ pub(crate) struct Reply {
     pub(crate) body: Option<Value>,
     /// Whether the tenant changed (the state file must be written).
     pub(crate) mutated: bool,
+    /// Work to finish outside the lock before answering (provision on demand sends SCIM
+    /// requests); the body is then replaced by its result.
+    pub(crate) deferred: Option<OnDemand>,
+}
+
+/// A provision-on-demand request, checked, to run outside the lock.
+#[derive(Debug, Clone)]
+pub(crate) struct OnDemand {
+    pub(crate) sp_id: String,
+    pub(crate) job_id: String,
+    /// The subject's object id.
+    pub(crate) subject: String,
+    /// `User` or `Group`.
+    pub(crate) type_name: String,
 }
 
 impl Reply {
     pub(crate) fn json(status: u16, body: Value) -> Reply {
-        Reply { status, headers: Vec::new(), body: Some(body), mutated: false }
+        Reply { status, headers: Vec::new(), body: Some(body), mutated: false, deferred: None }
     }
 
     pub(crate) fn no_content() -> Reply {
-        Reply { status: 204, headers: Vec::new(), body: None, mutated: true }
+        Reply { status: 204, headers: Vec::new(), body: None, mutated: true, deferred: None }
     }
 
     fn changed(mut self) -> Reply {
@@ -95,6 +110,7 @@ impl Reply {
             headers,
             body: Some(error.body(request_id, client_request_id, &crate::util::now_timestamp())),
             mutated: false,
+            deferred: None,
         }
     }
 }
@@ -141,6 +157,7 @@ fn route(world: &mut World, caller: &Caller, request: &GraphRequest) -> Result<R
             Some("synchronization") => synchronization::route(world, request, method, &parts),
             _ => applications::route(world, caller, request, method, &parts),
         },
+        Some("auditLogs") => audit::route(world, request, method, &parts),
         Some("$batch") => Err(GraphError::bad_request("A $batch request cannot be nested in a batch.")),
         Some(other) => Err(GraphError::unknown_segment(other)),
         None => Err(GraphError::unknown_segment("")),
@@ -188,6 +205,7 @@ const READ_SYNC: &[&str] = &[
 const WRITE_SYNC: &[&str] =
     &["Synchronization.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"];
 const WRITE_ASSIGNMENTS: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
+const READ_AUDIT: &[&str] = &["AuditLog.Read.All"];
 
 /// Checks the caller's application permissions for a request, as Graph does: 403
 /// `Authorization_RequestDenied`, except the synchronization endpoints, which answer 401
@@ -214,6 +232,7 @@ fn authorize(world: &World, caller: &Caller, method: &str, parts: &[&str]) -> Re
             }
         }
         Some("applications" | "servicePrincipals") => needed.push(if read { READ_APPS } else { WRITE_APPS }),
+        Some("auditLogs") => needed.push(READ_AUDIT),
         _ => {}
     }
     let granted = needed.iter().all(|any_of| caller.has_any(any_of));

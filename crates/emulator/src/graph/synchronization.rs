@@ -6,13 +6,10 @@
 //! credentials are saved); `pause` makes it `Paused`; `restart` with `QuarantineState` in
 //! its reset scope clears a quarantine.
 //!
-//! The SCIM application on the other end is played too, as far as credentials go (see
-//! `Tenant::scim_endpoints`): Test Connection fails with a token it does not accept, and a
-//! job started or restarted with one goes to quarantine at once, as the service does when
-//! the first request of a cycle gets 401 (`EncounteredQuarantineException`). The error
-//! code in that quarantine is `SystemForCrossDomainIdentityManagementCredentialValidationUnavailable`,
-//! the code Test Connection gives for the same failure (the docs show only a Salesforce
-//! example for quarantines; the SCIM one is our decision).
+//! Test Connection against a SCIM application the emulator plays (`crate::scim`) fails
+//! with a token it does not accept, as the real probe would. What a running job does is
+//! `crate::provisioning`'s: `start`, `restart` and schema changes only schedule cycles
+//! here (and `restart` resets what its scope names).
 
 use std::time::{Duration, Instant};
 
@@ -63,7 +60,7 @@ pub(super) fn route(
             if !container(world, sp_id)?.templates.iter().any(|template| template.id == *template_id) {
                 return Err(GraphError::not_found(template_id));
             }
-            let mut schema = crate::tenant::default_schema(template_id, "template");
+            let mut schema = crate::provisioning::mappings::default_schema(template_id, "template");
             schema["@odata.context"] = json!(format!("{}/$metadata#synchronizationSchema", world.graph_root()));
             Ok(Reply::json(200, schema))
         }
@@ -163,14 +160,14 @@ fn create_job(world: &mut World, request: &GraphRequest, sp_id: &str) -> Result<
 fn start_job(world: &mut World, sp_id: &str, job_id: &str) -> Result<Reply, GraphError> {
     job(world, sp_id, job_id)?;
     let configured = credentials_saved(&container(world, sp_id)?.secrets);
-    let refusal = saved_credentials_refusal(world, sp_id)?;
     let job = job_mut(world, sp_id, job_id)?;
     job.object["schedule"]["state"] = json!("Active");
-    if let Some(refusal) = refusal.filter(|_| configured) {
-        quarantine_for_credentials(job, &refusal);
-    } else if configured {
-        job.object["status"]["code"] = json!("Active");
+    if configured {
+        // Start clears a quarantine; a paused job resumes where it stopped; the next
+        // cycle runs at once (the first one is the initial cycle).
         job.object["status"]["quarantine"] = Value::Null;
+        job.object["status"]["code"] = json!(running_code(job));
+        job.engine.next_cycle_at = None;
     } else {
         quarantine(
             job,
@@ -182,6 +179,11 @@ fn start_job(world: &mut World, sp_id: &str, job_id: &str) -> Result<Reply, Grap
     Ok(Reply::no_content())
 }
 
+/// `NotRun` until a job's first cycle ended, `Active` after.
+fn running_code(job: &Job) -> &'static str {
+    if job.object["status"]["lastExecution"].is_null() { "NotRun" } else { "Active" }
+}
+
 fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &str) -> Result<Reply, GraphError> {
     job(world, sp_id, job_id)?;
     let scopes: Vec<String> = match request
@@ -190,7 +192,8 @@ fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &
         .and_then(|body| body.get("criteria"))
         .and_then(|criteria| criteria.get("resetScope"))
     {
-        None | Some(Value::Null) => Vec::new(),
+        // The portal's "Restart provisioning".
+        None | Some(Value::Null) => vec!["QuarantineState".to_owned(), "Watermark".to_owned(), "Escrows".to_owned()],
         Some(Value::String(flags)) => {
             flags.split(',').map(|flag| flag.trim().to_owned()).filter(|flag| !flag.is_empty()).collect()
         }
@@ -202,19 +205,27 @@ fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &
         )));
     }
     let configured = credentials_saved(&container(world, sp_id)?.secrets);
-    let refusal = saved_credentials_refusal(world, sp_id)?;
     let job = job_mut(world, sp_id, job_id)?;
-    let lifts = ["QuarantineState", "Full", "ForceDeletes"];
-    if scopes.iter().any(|scope| lifts.contains(&scope.as_str())) && configured {
-        if let Some(refusal) = refusal.filter(|_| job.object["schedule"]["state"] == "Active") {
-            // The next cycle's first request fails again.
-            quarantine_for_credentials(job, &refusal);
-            return Ok(Reply::no_content());
-        }
+    let has = |name: &str| scopes.iter().any(|scope| scope == name || scope == "Full");
+    if has("Watermark") {
+        job.engine.restart();
+    }
+    if scopes.iter().any(|scope| scope == "Full") {
+        job.engine.links.clear();
+    }
+    if has("Escrows") {
+        job.engine.escrows.clear();
+    }
+    if scopes.iter().any(|scope| scope == "ForceDeletes") {
+        job.engine.force_deletes = true;
+    }
+    job.engine.next_cycle_at = None;
+    let lifts = has("QuarantineState") || scopes.iter().any(|scope| scope == "ForceDeletes");
+    if lifts && configured {
         job.object["status"]["quarantine"] = Value::Null;
         let state = job.object["schedule"]["state"].as_str().unwrap_or("Disabled").to_owned();
         job.object["status"]["code"] = json!(match state.as_str() {
-            "Active" => "Active",
+            "Active" => running_code(job),
             "Paused" => "Paused",
             _ => "NotConfigured",
         });
@@ -238,15 +249,21 @@ fn set_schema(
     }
     let job = job_mut(world, sp_id, job_id)?;
     if method == "PUT" {
+        crate::provisioning::mappings::validate(&body, &job.schema).map_err(GraphError::bad_request)?;
         let id = job.schema.get("id").cloned().unwrap_or(Value::Null);
+        let directories = job.schema.get("directories").cloned();
         job.schema = body;
         job.schema["id"] = id;
+        if !job.schema.get("directories").is_some_and(Value::is_array) {
+            job.schema["directories"] = directories.unwrap_or(Value::Null);
+        }
     } else if let (Some(schema), Some(changes)) = (job.schema.as_object_mut(), body.as_object()) {
         for (key, value) in changes {
             schema.insert(key.clone(), value.clone());
         }
     }
     // Any change to mappings starts a new initial cycle.
+    job.engine.restart();
     if job.object["schedule"]["state"] == "Active" {
         job.object["status"]["code"] = json!("NotRun");
     }
@@ -358,7 +375,7 @@ fn is_http_url(text: &str) -> bool {
 /// series: 6, 12 and 24 hours after the first failure, then every 24 hours.
 const RETRY_HOURS: [u64; 3] = [6, 12, 24];
 
-fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
+pub(crate) fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
     let now_seconds = crate::util::now_seconds();
     let now = crate::util::format_timestamp(now_seconds);
     // A quarantine imposed again continues its series.
@@ -378,23 +395,7 @@ fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
     });
 }
 
-/// Why the SCIM application refuses the saved credentials, when it is one the emulator
-/// plays and it does.
-fn saved_credentials_refusal(world: &World, sp_id: &str) -> Result<Option<String>, GraphError> {
-    let secrets = &container(world, sp_id)?.secrets;
-    let base = secret(secrets, "BaseAddress").unwrap_or_default();
-    let token = secret(secrets, "SecretToken").unwrap_or_default();
-    Ok(world.tenant.scim_refusal(base, token))
-}
-
 const CREDENTIALS_UNAVAILABLE: &str = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
-
-fn quarantine_for_credentials(job: &mut Job, refusal: &str) {
-    let message = format!(
-        "You appear to have entered invalid credentials. Please confirm you are using the correct information for an administrative account. Error: {refusal}"
-    );
-    quarantine(job, "EncounteredQuarantineException", CREDENTIALS_UNAVAILABLE, &message);
-}
 
 /// The credentials a Test Connection checks: the body's, or the saved ones.
 pub(crate) fn credentials_to_test(
@@ -472,33 +473,42 @@ fn provision_on_demand(
         .and_then(Value::as_array)
         .filter(|items| !items.is_empty())
         .ok_or_else(|| GraphError::bad_request("Required property 'parameters' is missing."))?;
-    let mut steps = Vec::new();
-    for parameter in parameters {
-        let rule_id = parameter.get("ruleId").and_then(Value::as_str).unwrap_or_default();
-        if !rules.iter().any(|rule| rule == rule_id) {
-            return Err(GraphError::bad_request(format!("The rule '{rule_id}' does not exist in the job's schema.")));
-        }
-        for subject in parameter.get("subjects").and_then(Value::as_array).into_iter().flatten() {
-            let object_id = subject.get("objectId").and_then(Value::as_str).unwrap_or_default();
-            let type_name = subject.get("objectTypeName").and_then(Value::as_str).unwrap_or_default();
-            let found = match type_name {
-                "User" => world.tenant.users.contains_key(object_id),
-                "Group" => world.tenant.groups.contains_key(object_id),
-                _ => return Err(GraphError::bad_request(format!("Invalid objectTypeName '{type_name}'."))),
-            };
-            if !found {
-                return Err(GraphError::not_found(object_id));
-            }
-            steps.push(
-                json!({ "objectId": object_id, "objectTypeName": type_name, "status": "Success", "action": "Create" }),
-            );
-        }
+    // One subject: a user, or a group with at most 5 members (ENTRA provision-on-demand.md).
+    let [parameter] = parameters.as_slice() else {
+        return Err(GraphError::bad_request("Provision on demand takes one subject at a time."));
+    };
+    let rule_id = parameter.get("ruleId").and_then(Value::as_str).unwrap_or_default();
+    if !rules.iter().any(|rule| rule == rule_id) {
+        return Err(GraphError::bad_request(format!("The rule '{rule_id}' does not exist in the job's schema.")));
     }
-    let summary = json!({ "result": "Success", "ruleId": parameters[0].get("ruleId"), "subjects": steps.len() });
+    let subjects = parameter.get("subjects").and_then(Value::as_array).cloned().unwrap_or_default();
+    let [subject] = subjects.as_slice() else {
+        return Err(GraphError::bad_request("Provision on demand takes one subject at a time."));
+    };
+    let object_id = subject.get("objectId").and_then(Value::as_str).unwrap_or_default();
+    let type_name = subject.get("objectTypeName").and_then(Value::as_str).unwrap_or_default();
+    let found = match type_name {
+        "User" => world.tenant.users.contains_key(object_id),
+        "Group" => world.tenant.groups.contains_key(object_id),
+        _ => return Err(GraphError::bad_request(format!("Invalid objectTypeName '{type_name}'."))),
+    };
+    if !found {
+        return Err(GraphError::not_found(object_id));
+    }
+    if type_name == "Group" && world.tenant.members.get(object_id).is_some_and(|members| members.len() > 5) {
+        return Err(GraphError::bad_request("Provision on demand supports groups with up to 5 members."));
+    }
     let body = json!({
         "@odata.context": format!("{}/$metadata#microsoft.graph.stringKeyStringValuePair", world.graph_root()),
-        "key": summary.to_string(),
-        "value": Value::Array(steps).to_string(),
+        "key": "",
+        "value": "",
     });
-    Ok(Reply::json(200, body))
+    let mut reply = Reply::json(200, body);
+    reply.deferred = Some(super::OnDemand {
+        sp_id: sp_id.to_owned(),
+        job_id: job_id.to_owned(),
+        subject: object_id.to_owned(),
+        type_name: type_name.to_owned(),
+    });
+    Ok(reply)
 }

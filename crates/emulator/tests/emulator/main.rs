@@ -11,6 +11,7 @@ mod conformance;
 mod directory;
 mod faults;
 mod portal_walk;
+mod provisioning;
 mod support;
 mod synchronization;
 mod tour;

@@ -108,7 +108,7 @@ async fn walk(harness: &Harness) {
     assert_eq!(started.status, 204);
     let job = until_ok(harness, "GET", &format!("{jobs}/{job_id}"), None).await;
     assert_eq!(job.json()["schedule"]["state"], "Active");
-    assert_eq!(job.json()["status"]["code"], "Active");
+    assert_eq!(job.json()["status"]["code"], "NotRun", "configured, first cycle not run yet");
 
     // Assign a user and a group.
     let alice = until_ok(

@@ -38,6 +38,7 @@ pub(crate) fn test_seed() -> Seed {
         "AppRoleAssignment.ReadWrite.All",
         "User.Read.All",
         "Group.Read.All",
+        "AuditLog.Read.All",
     ];
     let permissions = |list: &[&str]| list.iter().map(|permission| (*permission).to_owned()).collect::<Vec<_>>();
     seed.clients.push(Client {

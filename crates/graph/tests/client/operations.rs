@@ -115,7 +115,7 @@ async fn every_requested_operation_through_the_client() {
     client.validate_saved_credentials(&sp.id, &job.id).await.unwrap();
     client.start_job(&sp.id, &job.id).await.unwrap();
     let running = client.get_job(&sp.id, &job.id).await.unwrap();
-    assert_eq!(running.status.unwrap().code.as_deref(), Some("Active"));
+    assert_eq!(running.status.unwrap().code.as_deref(), Some("NotRun"), "configured, first cycle not run yet");
     client.pause_job(&sp.id, &job.id).await.unwrap();
     client.restart_job(&sp.id, &job.id, "Watermark, Escrows, QuarantineState").await.unwrap();
     assert_eq!(client.list_jobs(&sp.id).await.unwrap().len(), 1);

@@ -1,0 +1,340 @@
+//! The synchronization schema: the default one a `scim` job starts with (built from
+//! `reference/scim/default-mappings.json`, Microsoft's default attribute mappings), its
+//! validation on PUT, and its object mappings in a form the engine evaluates.
+//!
+//! Validation, decided where the sources are silent (`ENTRA-SCIM-CLIENT.md` §8 [verify]):
+//! a PUT is refused with 400 when it carries a property the schema resource does not have,
+//! a mapping whose target attribute its target object does not define, a source attribute
+//! the source directory does not define, an expression that does not parse or names an
+//! unknown function, or an object mapping without a matching attribute. Metadata and the
+//! directories' own lists are kept as given.
+
+use serde_json::{Value, json};
+
+use super::expression::{self, Expr};
+
+const DEFAULT_MAPPINGS: &str = include_str!("../../../../reference/scim/default-mappings.json");
+const SOURCE_DIRECTORY: &str = "Azure Active Directory";
+const TARGET_DIRECTORY: &str = "customappsso";
+
+/// Entra user attributes a mapping can read, besides the ones the defaults use.
+const USER_ATTRIBUTES: &[&str] = &[
+    "objectId",
+    "accountEnabled",
+    "IsSoftDeleted",
+    "userType",
+    "appRoleAssignments",
+    "proxyAddresses",
+    "originalUserPrincipalName",
+    "companyName",
+    "employeeType",
+    "extensionAttribute1",
+    "extensionAttribute2",
+];
+/// Entra group attributes a mapping can read, besides the ones the defaults use.
+const GROUP_ATTRIBUTES: &[&str] = &["mailNickname", "description", "mail", "IsSoftDeleted"];
+/// SCIM attributes a target user can have, besides the ones the defaults map.
+const TARGET_USER_ATTRIBUTES: &[&str] = &[
+    "nickName",
+    "profileUrl",
+    "userType",
+    "locale",
+    "timezone",
+    "emails[type eq \"other\"].value",
+    "roles[primary eq \"True\"].value",
+    "roles[primary eq \"True\"].display",
+    "roles[primary eq \"True\"].type",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+];
+/// Properties of a synchronizationSchema resource.
+const SCHEMA_PROPERTIES: &[&str] = &["id", "version", "synchronizationRules", "directories", "@odata.context"];
+
+/// One attribute mapping, ready to evaluate.
+#[derive(Debug, Clone)]
+pub(crate) struct AttributeMapping {
+    pub(crate) target: String,
+    pub(crate) source: Option<Expr>,
+    pub(crate) default_value: Option<String>,
+    pub(crate) matching_priority: i64,
+    /// `ObjectAddOnly`: flows on create only.
+    pub(crate) add_only: bool,
+}
+
+/// One object mapping (users or groups).
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectMapping {
+    pub(crate) enabled: bool,
+    pub(crate) flow_types: String,
+    pub(crate) attributes: Vec<AttributeMapping>,
+}
+
+impl ObjectMapping {
+    /// The matching attributes, lowest priority number first.
+    pub(crate) fn matching(&self) -> Vec<&AttributeMapping> {
+        let mut matching: Vec<&AttributeMapping> =
+            self.attributes.iter().filter(|mapping| mapping.matching_priority > 0).collect();
+        matching.sort_by_key(|mapping| mapping.matching_priority);
+        matching
+    }
+}
+
+/// The users and groups mappings of a schema.
+#[derive(Debug, Clone)]
+pub(crate) struct Mappings {
+    pub(crate) users: Option<ObjectMapping>,
+    pub(crate) groups: Option<ObjectMapping>,
+}
+
+/// The object mappings of a job's schema (those that do not parse are left out: PUT
+/// refuses such schemas, so only a hand-edited state file has them).
+pub(crate) fn of_schema(schema: &Value) -> Mappings {
+    let mappings = schema["synchronizationRules"][0]["objectMappings"].as_array().cloned().unwrap_or_default();
+    let find = |source: &str| {
+        mappings
+            .iter()
+            .find(|mapping| mapping["sourceObjectName"].as_str() == Some(source))
+            .and_then(|mapping| object_mapping(mapping).ok())
+    };
+    Mappings { users: find("User"), groups: find("Group") }
+}
+
+fn object_mapping(mapping: &Value) -> Result<ObjectMapping, String> {
+    let mut attributes = Vec::new();
+    for attribute in mapping["attributeMappings"].as_array().into_iter().flatten() {
+        let target = attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned();
+        let source = expression::of_source(&attribute["source"]).map_err(|error| format!("`{target}`: {error}"))?;
+        attributes.push(AttributeMapping {
+            target,
+            source,
+            default_value: attribute["defaultValue"].as_str().filter(|value| !value.is_empty()).map(str::to_owned),
+            matching_priority: attribute["matchingPriority"].as_i64().unwrap_or(0),
+            add_only: attribute["flowType"].as_str() == Some("ObjectAddOnly"),
+        });
+    }
+    Ok(ObjectMapping {
+        enabled: mapping["enabled"].as_bool().unwrap_or(true),
+        flow_types: mapping["flowTypes"].as_str().unwrap_or("Add, Update, Delete").to_owned(),
+        attributes,
+    })
+}
+
+/// The default schema of a new `scim` job.
+pub(crate) fn default_schema(schema_id: &str, rule_id: &str) -> Value {
+    let defaults: Value = serde_json::from_str(DEFAULT_MAPPINGS).expect("the default mappings are JSON");
+    let object_mappings: Vec<Value> = defaults["objectMappings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|mapping| {
+            let attributes: Vec<Value> = mapping["attributeMappings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|attribute| {
+                    json!({
+                        "defaultValue": null,
+                        "exportMissingReferences": false,
+                        "flowBehavior": "FlowWhenChanged",
+                        "flowType": attribute["flowType"],
+                        "matchingPriority": attribute["matchingPriority"],
+                        "source": {
+                            "expression": attribute["source"]["expression"],
+                            "name": attribute["source"]["name"],
+                            "parameters": [],
+                            "type": attribute["source"]["type"],
+                        },
+                        "targetAttributeName": attribute["targetAttributeName"],
+                    })
+                })
+                .collect();
+            json!({
+                "attributeMappings": attributes,
+                "enabled": mapping["enabled"],
+                "flowTypes": mapping["flowTypes"],
+                "metadata": [],
+                "name": mapping["name"],
+                "scope": null,
+                "sourceObjectName": mapping["sourceObjectName"],
+                "targetObjectName": mapping["targetObjectName"],
+            })
+        })
+        .collect();
+    json!({
+        "id": schema_id,
+        "version": "Date:2026-11-30T00:00:00Z;Version:1",
+        "synchronizationRules": [{
+            "id": rule_id,
+            "name": "USER_TO_SCIM",
+            "priority": 1,
+            "editable": true,
+            "sourceDirectoryName": SOURCE_DIRECTORY,
+            "targetDirectoryName": TARGET_DIRECTORY,
+            "metadata": [],
+            "objectMappings": object_mappings,
+        }],
+        "directories": directories(&object_mappings),
+    })
+}
+
+/// The source and target directory definitions: every attribute the default mappings
+/// name, and the other common ones.
+fn directories(object_mappings: &[Value]) -> Value {
+    let mut source_users: Vec<String> = USER_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
+    let mut source_groups: Vec<String> = GROUP_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
+    let mut target_users: Vec<String> = TARGET_USER_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
+    let mut target_groups: Vec<String> = Vec::new();
+    for mapping in object_mappings {
+        let users = mapping["sourceObjectName"] == "User";
+        for attribute in mapping["attributeMappings"].as_array().into_iter().flatten() {
+            let target = attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned();
+            let mut sources = Vec::new();
+            if let Ok(Some(expr)) = expression::of_source(&attribute["source"]) {
+                expression::attributes(&expr, &mut sources);
+            }
+            let (source_list, target_list) =
+                if users { (&mut source_users, &mut target_users) } else { (&mut source_groups, &mut target_groups) };
+            source_list.extend(sources);
+            target_list.push(target);
+        }
+    }
+    let object = |name: &str, attributes: &mut Vec<String>| {
+        attributes.sort();
+        attributes.dedup();
+        let definitions: Vec<Value> = attributes
+            .iter()
+            .map(|attribute| json!({ "name": attribute, "type": "String", "anchor": false }))
+            .collect();
+        json!({ "name": name, "attributes": definitions, "metadata": [], "supportedApis": [] })
+    };
+    json!([
+        {
+            "id": "AzureActiveDirectory",
+            "name": SOURCE_DIRECTORY,
+            "discoverabilities": "AttributeNames",
+            "readOnly": true,
+            "version": "1",
+            "metadata": [],
+            "objects": [object("User", &mut source_users), object("Group", &mut source_groups)],
+        },
+        {
+            "id": TARGET_DIRECTORY,
+            "name": TARGET_DIRECTORY,
+            "discoverabilities": "AttributeNames",
+            "readOnly": false,
+            "version": "1",
+            "metadata": [],
+            "objects": [
+                object("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", &mut target_users),
+                object("urn:ietf:params:scim:schemas:core:2.0:Group", &mut target_groups),
+            ],
+        },
+    ])
+}
+
+/// The attribute names a directory of `schema` defines for `object`.
+fn defined(schema: &Value, directory: &str, object: &str) -> Option<Vec<String>> {
+    let directory = schema["directories"].as_array()?.iter().find(|candidate| candidate["name"] == directory)?;
+    let object = directory["objects"].as_array()?.iter().find(|candidate| candidate["name"] == object)?;
+    Some(
+        object["attributes"]
+            .as_array()?
+            .iter()
+            .filter_map(|attribute| attribute["name"].as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// Why Graph would refuse this schema on PUT, if it would. `current` supplies the
+/// directories when the body has none.
+pub(crate) fn validate(schema: &Value, current: &Value) -> Result<(), String> {
+    let Some(object) = schema.as_object() else { return Err("the schema must be an object".to_owned()) };
+    if let Some(unknown) = object.keys().find(|key| !SCHEMA_PROPERTIES.contains(&key.as_str())) {
+        return Err(format!("Property '{unknown}' does not exist on type 'microsoft.graph.synchronizationSchema'."));
+    }
+    let directories = if schema.get("directories").is_some_and(Value::is_array) { schema } else { current };
+    for rule in schema["synchronizationRules"].as_array().into_iter().flatten() {
+        let target_directory = rule["targetDirectoryName"].as_str().unwrap_or(TARGET_DIRECTORY);
+        let source_directory = rule["sourceDirectoryName"].as_str().unwrap_or(SOURCE_DIRECTORY);
+        for mapping in rule["objectMappings"].as_array().into_iter().flatten() {
+            validate_mapping(mapping, directories, source_directory, target_directory)?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_mapping(
+    mapping: &Value,
+    directories: &Value,
+    source_directory: &str,
+    target_directory: &str,
+) -> Result<(), String> {
+    let name = mapping["name"].as_str().unwrap_or("(unnamed)");
+    let parsed = object_mapping(mapping).map_err(|error| format!("Object mapping '{name}': {error}"))?;
+    let source_object = mapping["sourceObjectName"].as_str().unwrap_or_default();
+    let target_object = mapping["targetObjectName"].as_str().unwrap_or_default();
+    let sources = defined(directories, source_directory, source_object);
+    let targets = defined(directories, target_directory, target_object);
+    for attribute in &parsed.attributes {
+        if let Some(targets) = &targets
+            && !targets.iter().any(|known| known == &attribute.target)
+        {
+            return Err(format!(
+                "Object mapping '{name}': the target attribute '{}' is not defined on '{target_object}'.",
+                attribute.target
+            ));
+        }
+        let mut read = Vec::new();
+        if let Some(source) = &attribute.source {
+            expression::attributes(source, &mut read);
+        }
+        if let Some(sources) = &sources
+            && let Some(unknown) = read.iter().find(|name| !sources.contains(name))
+        {
+            return Err(format!(
+                "Object mapping '{name}': the source attribute '{unknown}' is not defined on '{source_object}'."
+            ));
+        }
+    }
+    if parsed.enabled && parsed.matching().is_empty() {
+        return Err(format!("Object mapping '{name}' has no matching attribute (matchingPriority > 0)."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schema_is_the_documented_one_and_valid() {
+        let schema = default_schema("schema", "rule");
+        let mappings = of_schema(&schema);
+        let users = mappings.users.unwrap();
+        assert_eq!(users.attributes.len(), 22);
+        assert_eq!(users.matching()[0].target, "userName");
+        assert_eq!(mappings.groups.unwrap().matching()[0].target, "displayName");
+        validate(&schema, &schema).unwrap();
+    }
+
+    #[test]
+    fn puts_with_unknown_properties_or_attributes_are_refused() {
+        let schema = default_schema("schema", "rule");
+        let mut unknown_property = schema.clone();
+        unknown_property["frobnicate"] = json!(true);
+        assert!(validate(&unknown_property, &schema).unwrap_err().contains("frobnicate"));
+        let mut unknown_target = schema.clone();
+        unknown_target["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"][2]["targetAttributeName"] =
+            json!("nosuchAttribute");
+        assert!(validate(&unknown_target, &schema).unwrap_err().contains("nosuchAttribute"));
+        let mut unknown_source = schema.clone();
+        unknown_source["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"][2]["source"] =
+            json!({ "type": "Attribute", "name": "shoeSize", "expression": "[shoeSize]" });
+        assert!(validate(&unknown_source, &schema).unwrap_err().contains("shoeSize"));
+        let mut bad_expression = schema.clone();
+        bad_expression["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"][2]["source"] =
+            json!({ "type": "Function", "name": "Nope", "expression": "Nope([displayName])" });
+        assert!(validate(&bad_expression, &schema).is_err());
+    }
+}
