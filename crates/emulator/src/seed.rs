@@ -207,12 +207,25 @@ impl Seed {
         for group in &self.groups {
             tenant.add_group(group.id.clone(), &group.display_name, group.security_enabled);
         }
+        // Names to ids once, so that large tenants seed in linear time.
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for (id, user) in &tenant.users {
+            names.insert(string(user, "userPrincipalName").to_lowercase(), id.clone());
+        }
+        for (id, group) in &tenant.groups {
+            names.entry(string(group, "displayName")).or_insert_with(|| id.clone());
+        }
+        let lookup = |name: &str| {
+            names
+                .get(&name.to_lowercase())
+                .or_else(|| names.get(name))
+                .cloned()
+                .ok_or_else(|| SeedError::Unknown { what: "principal", name: name.to_owned() })
+        };
         for group in &self.groups {
-            let group_id = principal_id(&tenant, &group.display_name)?;
-            for member in &group.members {
-                let member_id = principal_id(&tenant, member)?;
-                tenant.members.entry(group_id.clone()).or_default().push(member_id);
-            }
+            let group_id = lookup(&group.display_name)?;
+            let members = group.members.iter().map(|member| lookup(member)).collect::<Result<Vec<_>, _>>()?;
+            tenant.members.entry(group_id).or_default().extend(members);
         }
         for app in &self.apps {
             seed_app(&mut tenant, app, &self.clients)?;

@@ -14,6 +14,14 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
+    /// The one clause of a single-clause filter: `(path, value)`.
+    pub(crate) fn single(&self) -> Option<(&str, &Value)> {
+        match self.clauses.as_slice() {
+            [(path, value)] => Some((path.as_str(), value)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn matches(&self, resource: &Value) -> bool {
         self.clauses.iter().all(|(path, wanted)| {
             let Some(found) = get_path(resource, path) else { return false };

@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use filter::Filter;
+
 pub(crate) use patch::{get_path, set_path};
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -48,6 +50,41 @@ pub(crate) struct Endpoint {
     /// The next id to give.
     #[serde(default)]
     pub(crate) next_id: u64,
+    /// `Users:<userName lower-cased>` and `Groups:<displayName lower-cased>` to ids, so that
+    /// Entra's matching queries do not scan (rebuilt after loading).
+    #[serde(skip)]
+    index: std::collections::HashMap<String, String>,
+}
+
+impl Endpoint {
+    fn index_key(kind: &str, resource: &Value) -> Option<String> {
+        unique_key(kind, resource).map(|key| format!("{kind}:{key}"))
+    }
+
+    fn reindex(&mut self) {
+        if !self.index.is_empty() || (self.users.is_empty() && self.groups.is_empty()) {
+            return;
+        }
+        for (kind, resources) in [("Users", &self.users), ("Groups", &self.groups)] {
+            for (id, resource) in resources {
+                if let Some(key) = Endpoint::index_key(kind, resource) {
+                    self.index.insert(key, id.clone());
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, kind: &str, id: &str) {
+        if let Some(key) = resources(self, kind).get(id).and_then(|resource| Endpoint::index_key(kind, resource)) {
+            self.index.remove(&key);
+        }
+    }
+
+    fn index(&mut self, kind: &str, id: &str) {
+        if let Some(key) = resources(self, kind).get(id).and_then(|resource| Endpoint::index_key(kind, resource)) {
+            self.index.insert(key, id.to_owned());
+        }
+    }
 }
 
 /// A base URL as endpoints are keyed: no trailing slash, no query (feature flags such as
@@ -94,6 +131,7 @@ pub(crate) fn handle(
     if endpoint.token.as_ref().is_some_and(|accepted| crate::world::digest(token) != *accepted) {
         return error(401, "The bearer token is not valid.");
     }
+    endpoint.reindex();
     let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|segment| !segment.is_empty()).collect();
     let param =
         |name: &str| query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str());
@@ -107,21 +145,27 @@ pub(crate) fn handle(
         },
         ("PUT", [kind @ ("Users" | "Groups"), id]) => replace(endpoint, kind, id, body),
         ("PATCH", [kind @ ("Users" | "Groups"), id]) => {
-            let Some(resource) = resources_mut(endpoint, kind).get_mut(*id) else {
-                return error(404, format!("Resource {id} not found."));
+            endpoint.unindex(kind, id);
+            let answer = match resources_mut(endpoint, kind).get_mut(*id) {
+                None => error(404, format!("Resource {id} not found.")),
+                Some(resource) => match patch::apply(resource, body) {
+                    Ok(()) => {
+                        touch(resource);
+                        if *kind == "Groups" { Answer { status: 204, body: None } } else { ok(200, resource.clone()) }
+                    }
+                    Err(message) => error(400, message),
+                },
             };
-            match patch::apply(resource, body) {
-                Ok(()) => {
-                    touch(resource);
-                    if *kind == "Groups" { Answer { status: 204, body: None } } else { ok(200, resource.clone()) }
-                }
-                Err(message) => error(400, message),
+            endpoint.index(kind, id);
+            answer
+        }
+        ("DELETE", [kind @ ("Users" | "Groups"), id]) => {
+            endpoint.unindex(kind, id);
+            match resources_mut(endpoint, kind).remove(*id) {
+                Some(_) => Answer { status: 204, body: None },
+                None => error(404, format!("Resource {id} not found.")),
             }
         }
-        ("DELETE", [kind @ ("Users" | "Groups"), id]) => match resources_mut(endpoint, kind).remove(*id) {
-            Some(_) => Answer { status: 204, body: None },
-            None => error(404, format!("Resource {id} not found.")),
-        },
         _ => error(404, format!("No SCIM resource at {path}.")),
     }
 }
@@ -139,11 +183,24 @@ fn list(endpoint: &Endpoint, kind: &str, filter: Option<&str>, excluded: Option<
         Ok(filter) => filter,
         Err(message) => return error(400, message),
     };
-    let found: Vec<Value> = resources(endpoint, kind)
-        .values()
-        .filter(|resource| filter.as_ref().is_none_or(|filter| filter.matches(resource)))
-        .map(|resource| shown(resource, excluded))
-        .collect();
+    let unique = if kind == "Users" { "userName" } else { "displayName" };
+    let indexed = filter.as_ref().and_then(Filter::single).filter(|(path, _)| path.eq_ignore_ascii_case(unique));
+    let found: Vec<Value> = match indexed {
+        // Entra's matching query: one lookup.
+        Some((_, Value::String(wanted))) => endpoint
+            .index
+            .get(&format!("{kind}:{}", wanted.to_lowercase()))
+            .and_then(|id| resources(endpoint, kind).get(id))
+            .filter(|resource| filter.as_ref().is_none_or(|filter| filter.matches(resource)))
+            .map(|resource| shown(resource, excluded))
+            .into_iter()
+            .collect(),
+        _ => resources(endpoint, kind)
+            .values()
+            .filter(|resource| filter.as_ref().is_none_or(|filter| filter.matches(resource)))
+            .map(|resource| shown(resource, excluded))
+            .collect(),
+    };
     ok(
         200,
         json!({
@@ -180,7 +237,7 @@ fn create(endpoint: &mut Endpoint, kind: &str, body: Option<&Value>) -> Answer {
         let name = if kind == "Users" { "userName" } else { "displayName" };
         return error(400, format!("{name} is required."));
     };
-    if resources(endpoint, kind).values().any(|existing| unique_key(kind, existing).as_deref() == Some(key.as_str())) {
+    if endpoint.index.contains_key(&format!("{kind}:{key}")) {
         return Answer {
             status: 409,
             body: Some(
@@ -208,12 +265,20 @@ fn create(endpoint: &mut Endpoint, kind: &str, body: Option<&Value>) -> Answer {
             object.entry("members").or_insert_with(|| json!([]));
         }
     }
-    resources_mut(endpoint, kind).insert(id, resource.clone());
+    resources_mut(endpoint, kind).insert(id.clone(), resource.clone());
+    endpoint.index(kind, &id);
     ok(201, resource)
 }
 
 fn replace(endpoint: &mut Endpoint, kind: &str, id: &str, body: Option<&Value>) -> Answer {
     let Some(Value::Object(fields)) = body else { return error(400, "The body must be a SCIM resource.") };
+    endpoint.unindex(kind, id);
+    let answer = replace_indexed(endpoint, kind, id, fields);
+    endpoint.index(kind, id);
+    answer
+}
+
+fn replace_indexed(endpoint: &mut Endpoint, kind: &str, id: &str, fields: &Map<String, Value>) -> Answer {
     let Some(existing) = resources_mut(endpoint, kind).get_mut(id) else {
         return error(404, format!("Resource {id} not found."));
     };
