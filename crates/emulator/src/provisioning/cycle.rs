@@ -291,6 +291,9 @@ fn source_user(world: &World, id: &str, in_scope: bool, mapping: &ObjectMapping)
     let Some(user) = world.tenant.users.get(id) else {
         return SourceObject { id: id.to_owned(), presence: Presence::Deleted, ..mapped(mapping, &|_| None) };
     };
+    // Assignment scope, then the scoping filter: an object that fails it is out of scope
+    // (and deprovisioned, as for `scope.groups`).
+    let in_scope = in_scope && mapping.in_scope(&|name: &str| attribute(user, name));
     let soft_deleted = if in_scope { "False" } else { "True" };
     let lookup = |name: &str| match name {
         "IsSoftDeleted" => Some(soft_deleted.to_owned()),
@@ -310,6 +313,7 @@ fn source_group(world: &World, id: &str, in_scope: bool, mapping: &ObjectMapping
     let Some(group) = world.tenant.groups.get(id) else {
         return SourceObject { id: id.to_owned(), presence: Presence::Deleted, ..mapped(mapping, &|_| None) };
     };
+    let in_scope = in_scope && mapping.in_scope(&|name: &str| attribute(group, name));
     let lookup = |name: &str| if name == "IsSoftDeleted" { Some("False".to_owned()) } else { attribute(group, name) };
     let mut object = mapped(mapping, &lookup);
     object.id = id.to_owned();

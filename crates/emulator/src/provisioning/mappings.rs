@@ -68,6 +68,111 @@ pub(crate) struct ObjectMapping {
     pub(crate) enabled: bool,
     pub(crate) flow_types: String,
     pub(crate) attributes: Vec<AttributeMapping>,
+    /// Scoping filter groups: an object is in scope when it passes every clause of at
+    /// least one group (none: every object).
+    pub(crate) scope: Vec<Vec<Clause>>,
+}
+
+/// One scoping-filter clause (`ENTRA: define-conditional-rules-for-provisioning-user-accounts.md`).
+#[derive(Debug, Clone)]
+pub(crate) struct Clause {
+    pub(crate) attribute: String,
+    pub(crate) operator: Operator,
+    pub(crate) values: Vec<String>,
+}
+
+/// Scoping operators. Only `EQUALS` is a confirmed wire name; the others are accepted as
+/// the portal spells them, with spaces or underscores, in any case ([verify]).
+#[derive(Debug, Clone)]
+pub(crate) enum Operator {
+    Equals,
+    NotEquals,
+    IsTrue,
+    IsFalse,
+    IsNull,
+    IsNotNull,
+    Matches(regex::Regex),
+    NotMatches(regex::Regex),
+    EndsWith,
+    Includes,
+    GreaterThan,
+    GreaterThanOrEquals,
+    BitAnd,
+    NotBitAnd,
+}
+
+impl Clause {
+    fn parse(clause: &Value) -> Result<Clause, String> {
+        let attribute = clause["sourceOperandName"].as_str().unwrap_or_default().to_owned();
+        let name = clause["operatorName"].as_str().unwrap_or_default();
+        let values: Vec<String> = clause["targetOperand"]["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect();
+        let pattern = || {
+            regex::Regex::new(&format!("^(?:{})$", values.first().map_or("", String::as_str)))
+                .map_err(|error| format!("the scoping clause on `{attribute}` has an invalid pattern: {error}"))
+        };
+        let operator = match name.to_ascii_uppercase().replace(' ', "_").as_str() {
+            "EQUALS" => Operator::Equals,
+            "NOT_EQUALS" => Operator::NotEquals,
+            "IS_TRUE" => Operator::IsTrue,
+            "IS_FALSE" => Operator::IsFalse,
+            "IS_NULL" => Operator::IsNull,
+            "IS_NOT_NULL" => Operator::IsNotNull,
+            "REGEX_MATCH" => Operator::Matches(pattern()?),
+            "NOT_REGEX_MATCH" => Operator::NotMatches(pattern()?),
+            "ENDS_WITH" => Operator::EndsWith,
+            "INCLUDES" => Operator::Includes,
+            "GREATER_THAN" => Operator::GreaterThan,
+            "GREATER_THAN_OR_EQUALS" => Operator::GreaterThanOrEquals,
+            "&" => Operator::BitAnd,
+            "!&" => Operator::NotBitAnd,
+            _ => return Err(format!("`{name}` is not a scoping filter operator")),
+        };
+        Ok(Clause { attribute, operator, values })
+    }
+
+    /// Whether an object whose attribute is `value` passes. A null value fails every
+    /// operator but `IS_NULL` (the documented rule).
+    pub(crate) fn passes(&self, value: Option<&str>) -> bool {
+        let Some(value) = value.filter(|value| !value.is_empty()) else {
+            return matches!(self.operator, Operator::IsNull);
+        };
+        let number = |text: &str| text.trim().parse::<i64>().ok();
+        let any = |test: &dyn Fn(&str) -> bool| self.values.iter().any(|wanted| test(wanted));
+        match &self.operator {
+            Operator::Equals => any(&|wanted| value == wanted),
+            Operator::NotEquals => !any(&|wanted| value == wanted),
+            Operator::IsTrue => value.eq_ignore_ascii_case("true"),
+            Operator::IsFalse => value.eq_ignore_ascii_case("false"),
+            Operator::IsNull => false,
+            Operator::IsNotNull => true,
+            Operator::Matches(pattern) => pattern.is_match(value),
+            Operator::NotMatches(pattern) => !pattern.is_match(value),
+            Operator::EndsWith => any(&|wanted| value.ends_with(wanted)),
+            Operator::Includes => any(&|wanted| value.contains(wanted)),
+            Operator::GreaterThan => any(&|wanted| number(value).zip(number(wanted)).is_some_and(|(a, b)| a > b)),
+            Operator::GreaterThanOrEquals => {
+                any(&|wanted| number(value).zip(number(wanted)).is_some_and(|(a, b)| a >= b))
+            }
+            Operator::BitAnd => any(&|wanted| number(value).zip(number(wanted)).is_some_and(|(a, b)| a & b != 0)),
+            Operator::NotBitAnd => any(&|wanted| number(value).zip(number(wanted)).is_some_and(|(a, b)| a & b == 0)),
+        }
+    }
+}
+
+impl ObjectMapping {
+    /// Whether an object passes the scoping filter (`attribute` reads its attributes).
+    pub(crate) fn in_scope(&self, attribute: &dyn Fn(&str) -> Option<String>) -> bool {
+        self.scope.is_empty()
+            || self
+                .scope
+                .iter()
+                .any(|group| group.iter().all(|clause| clause.passes(attribute(&clause.attribute).as_deref())))
+    }
 }
 
 impl ObjectMapping {
@@ -113,10 +218,17 @@ fn object_mapping(mapping: &Value) -> Result<ObjectMapping, String> {
             add_only: attribute["flowType"].as_str() == Some("ObjectAddOnly"),
         });
     }
+    let mut scope = Vec::new();
+    for group in mapping["scope"]["groups"].as_array().into_iter().flatten() {
+        let clauses =
+            group["clauses"].as_array().into_iter().flatten().map(Clause::parse).collect::<Result<Vec<_>, _>>()?;
+        scope.push(clauses);
+    }
     Ok(ObjectMapping {
         enabled: mapping["enabled"].as_bool().unwrap_or(true),
         flow_types: mapping["flowTypes"].as_str().unwrap_or("Add, Update, Delete").to_owned(),
         attributes,
+        scope,
     })
 }
 
@@ -289,6 +401,7 @@ fn validate_mapping(
         if let Some(source) = &attribute.source {
             expression::attributes(source, &mut read);
         }
+        read.extend(parsed.scope.iter().flatten().map(|clause| clause.attribute.clone()));
         if let Some(sources) = &sources
             && let Some(unknown) = read.iter().find(|name| !sources.contains(name))
         {
@@ -316,6 +429,22 @@ mod tests {
         assert_eq!(users.matching()[0].target, "userName");
         assert_eq!(mappings.groups.unwrap().matching()[0].target, "displayName");
         validate(&schema, &schema).unwrap();
+    }
+
+    #[test]
+    fn scoping_clauses_fail_on_null_except_is_null() {
+        let clause = |operator: &str, values: &[&str]| {
+            Clause::parse(&json!({ "sourceOperandName": "department", "operatorName": operator, "targetOperand": { "values": values } }))
+                .unwrap()
+        };
+        assert!(clause("EQUALS", &["Sales"]).passes(Some("Sales")));
+        assert!(!clause("EQUALS", &["Sales"]).passes(Some("sales")), "EQUALS is case-sensitive");
+        assert!(!clause("NOT EQUALS", &["Sales"]).passes(None), "null fails");
+        assert!(clause("IS NULL", &[]).passes(None));
+        assert!(!clause("NOT_REGEX_MATCH", &["x"]).passes(None));
+        assert!(clause("Greater_Than", &["5"]).passes(Some("7")));
+        assert!(clause("ENDS_WITH", &["@contoso.com"]).passes(Some("a@contoso.com")));
+        assert!(Clause::parse(&json!({ "sourceOperandName": "x", "operatorName": "SOUNDS_LIKE" })).is_err());
     }
 
     #[test]

@@ -257,3 +257,26 @@ async fn provision_on_demand_provisions_one_user_now() {
     let key: Value = serde_json::from_str(answer.json()["key"].as_str().unwrap()).unwrap();
     assert_eq!(key["result"], "Skipped");
 }
+
+/// A scoping filter narrows who is provisioned, on top of assignment; a schema PUT with
+/// an invalid pattern is refused.
+#[tokio::test]
+async fn scoping_filters_narrow_the_scope() {
+    let harness = Harness::start().await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    let sync = job.url.replacen("/jobs/", "/synchronization/jobs/", 1);
+    let mut schema = harness.get(&format!("{sync}/schema")).await.json().clone();
+    let scope = json!({ "groups": [{ "name": "Only alice", "clauses": [
+        { "sourceOperandName": "userPrincipalName", "operatorName": "REGEX_MATCH", "targetOperand": { "values": ["alice@.*"] } },
+    ]}], "inputFilterGroups": [], "categoryFilterGroups": [] });
+    schema["synchronizationRules"][0]["objectMappings"][0]["scope"] = scope.clone();
+    let body = json!({ "synchronizationRules": schema["synchronizationRules"], "directories": schema["directories"] });
+    assert_eq!(harness.send("PUT", &format!("{sync}/schema"), Some(body.clone()), &[]).await.status, 204);
+    cycle(&harness, &job).await;
+    assert_eq!(user_names(&scim_app(&harness).await), [("alice@contoso.com".to_owned(), true)], "bob fails the filter");
+    let mut broken = body;
+    broken["synchronizationRules"][0]["objectMappings"][0]["scope"]["groups"][0]["clauses"][0]["targetOperand"]["values"] =
+        json!(["(unclosed"]);
+    let refused = harness.send("PUT", &format!("{sync}/schema"), Some(broken), &[]).await;
+    assert_eq!(refused.status, 400);
+}
