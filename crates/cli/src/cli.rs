@@ -87,6 +87,12 @@ pub(crate) enum Command {
     Drift(StatusArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12), or of an output.
     Schema(SchemaArgs),
+    /// Print a shell completion script (`scimform completions bash > …`).
+    ///
+    /// bash: `scimform completions bash > ~/.local/share/bash-completion/completions/scimform`;
+    /// zsh: into a directory on `$fpath` as `_scimform`; fish:
+    /// `~/.config/fish/completions/scimform.fish`; PowerShell: dot-source the output.
+    Completions(CompletionsArgs),
     /// Run the local Microsoft Graph emulator as a server (for trying specs without a
     /// tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C.
     Emulator(EmulatorArgs),
@@ -206,6 +212,13 @@ pub(crate) struct RedoArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     /// A plan saved with `plan --out`.
     #[arg(value_name = "FILE")]
@@ -313,4 +326,102 @@ pub(crate) enum Format {
     Github,
     /// Markdown, for a pull-request comment (plans).
     Markdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use clap::{CommandFactory, Parser};
+
+    use super::Cli;
+
+    fn files_below(directory: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(files_below(&path));
+            } else {
+                files.push(path);
+            }
+        }
+        files
+    }
+
+    /// `${{ … }}`, `$(…)` and `$VAR` become a plain value; quotes go.
+    fn tokens(line: &str) -> Vec<String> {
+        let mut text = line.to_owned();
+        while let Some(start) = text.find("${{") {
+            let end = text[start..].find("}}").map_or(text.len(), |end| start + end + 2);
+            text.replace_range(start..end, "value");
+        }
+        while let Some(start) = text.find("$(") {
+            let end = text[start..].find(')').map_or(text.len(), |end| start + end + 1);
+            text.replace_range(start..end, "value");
+        }
+        let cut = [" > ", " | ", " && ", " || ", ";"].iter().filter_map(|separator| text.find(separator)).min();
+        if let Some(cut) = cut {
+            text.truncate(cut);
+        }
+        text.split_whitespace()
+            .map(|token| token.trim_matches(|c| c == '"' || c == '\''))
+            .map(|token| if token.starts_with('$') { "value".to_owned() } else { token.to_owned() })
+            .collect()
+    }
+
+    /// Every scimform command line the CI examples and the action run, as argument lists.
+    fn command_lines(text: &str, subcommands: &[String]) -> Vec<Vec<String>> {
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            if let Some(command) =
+                line.trim().strip_prefix("command:").map(tokens).filter(|command| !command.is_empty())
+            {
+                lines.push(command);
+            }
+            for (index, _) in line.match_indices("scimform ") {
+                let before = line[..index].chars().last();
+                if before.is_some_and(|c| !c.is_whitespace() && c != '(' && c != ':') {
+                    continue;
+                }
+                let rest = tokens(&line[index + "scimform ".len()..]);
+                if rest.first().is_some_and(|first| first.starts_with("--") || subcommands.contains(first)) {
+                    lines.push(rest);
+                }
+            }
+        }
+        lines
+    }
+
+    /// The CI examples run only commands and flags that exist: each scimform command line
+    /// in them parses with the real command definition.
+    #[test]
+    fn ci_examples_use_commands_and_flags_that_exist() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = files_below(&root.join("examples/ci"));
+        files.push(root.join("action.yml"));
+        let subcommands: Vec<String> =
+            Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+        let mut checked = 0;
+        let mut problems = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for line in command_lines(&text, &subcommands) {
+                checked += 1;
+                let mut arguments = vec!["scimform".to_owned()];
+                arguments.extend(line.iter().cloned());
+                match Cli::try_parse_from(&arguments) {
+                    Ok(_) => {}
+                    Err(error)
+                        if matches!(
+                            error.kind(),
+                            clap::error::ErrorKind::DisplayVersion | clap::error::ErrorKind::DisplayHelp
+                        ) => {}
+                    Err(error) => problems.push(format!("{}: `{}`: {}", file.display(), line.join(" "), error.kind())),
+                }
+            }
+        }
+        assert!(checked >= 15, "found only {checked} scimform command lines in the CI examples");
+        assert!(problems.is_empty(), "CI examples run commands that do not parse:\n{}", problems.join("\n"));
+    }
 }

@@ -8,6 +8,7 @@
 mod cli;
 mod commands;
 mod files;
+mod generated;
 mod logging;
 mod project;
 mod render;

@@ -33,6 +33,10 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Drift(drift_args) => drift::run(&args.global, drift_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),
+        Command::Completions(completions_args) => {
+            render::stdout(&String::from_utf8_lossy(&crate::generated::completions(completions_args.shell)))?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
