@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn ci_examples_use_commands_and_flags_that_exist() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = files_below(&root.join("examples/ci"));
+        let mut files = files_below(&root.join("ci-examples"));
         files.push(root.join("action.yml"));
         let subcommands: Vec<String> =
             Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();

@@ -29,7 +29,11 @@ fn run(args: &[&str]) -> String {
     )
 }
 
+/// Snapshots with the workspace's own path replaced by `[ROOT]`, so that they hold
+/// wherever the repository is checked out.
 fn snapshot(name: &str, text: &str) {
+    let root = workspace_root().display().to_string();
+    let text = text.replace(&root, "[ROOT]").replace(&root.replace(':', "%3A").replace(',', "%2C"), "[ROOT]");
     insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, text);
     });

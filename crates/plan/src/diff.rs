@@ -193,12 +193,12 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
     for (name, app) in &desired.apps {
         planner.app(name, app, live);
     }
-    Plan {
-        format: PLAN_FORMAT,
-        live_fingerprint: live_fingerprint(live),
-        changes: planner.changes,
-        warnings: planner.warnings,
+    let mut warnings = planner.warnings;
+    for warning in &mut warnings {
+        let app = warning.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next());
+        warning.location = app.and_then(|app| desired.apps.get(app)).and_then(|app| app.location.clone());
     }
+    Plan { format: PLAN_FORMAT, live_fingerprint: live_fingerprint(live), changes: planner.changes, warnings }
 }
 
 /// A digest of everything refresh saw: a saved plan is stale when this changes.
@@ -236,7 +236,7 @@ impl Planner<'_> {
     }
 
     fn warn(&mut self, address: &str, code: &str, message: String) {
-        self.warnings.push(Warning { address: address.to_owned(), code: code.to_owned(), message });
+        self.warnings.push(Warning { address: address.to_owned(), code: code.to_owned(), message, location: None });
     }
 
     fn stray(&mut self, stray: &Stray) {

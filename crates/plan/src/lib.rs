@@ -25,6 +25,6 @@ pub use diff::{
     live_fingerprint, marker_tags, name_tag, parse_app_address, pending_app_name, pending_display_name, plan,
     stack_tag,
 };
-pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
+pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SpecLocation, Step, Warning};
 pub use resolve::{Directory, ResolveError, resolve};
 pub use state::{DEFAULT_ACCESS, DEFAULT_STACK, Desired, Live};

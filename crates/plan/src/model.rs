@@ -141,6 +141,19 @@ pub struct Warning {
     pub code: String,
     /// What and what to do.
     pub message: String,
+    /// Where the spec of the app it concerns starts (none for an app without a spec).
+    #[serde(default)]
+    pub location: Option<SpecLocation>,
+}
+
+/// A place in a spec file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpecLocation {
+    /// The spec file.
+    pub file: String,
+    /// The line (1-based).
+    pub line: u32,
 }
 
 /// One executable step. Apps are named by their spec name; apply finds their ids in the

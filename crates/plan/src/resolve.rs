@@ -149,6 +149,10 @@ pub fn resolve(
                 assignments,
                 nested_groups,
                 adopt: app.adopt.as_ref().map(|adopt| adopt.id.clone()),
+                location: Some(crate::model::SpecLocation {
+                    file: app.origin.file.clone(),
+                    line: app.origin.span.line,
+                }),
             },
         );
     }

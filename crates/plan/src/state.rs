@@ -454,6 +454,9 @@ pub struct DesiredApp {
     /// The service principal id of the existing app to adopt, when the spec says so.
     #[serde(default)]
     pub adopt: Option<String>,
+    /// Where its spec starts (for locating warnings).
+    #[serde(default)]
+    pub location: Option<crate::model::SpecLocation>,
 }
 
 /// Provisioning as the spec wants it.

@@ -84,6 +84,7 @@ fn app() -> impl Strategy<Value = DesiredApp> {
             }),
             nested_groups: BTreeMap::new(),
             adopt: None,
+            location: None,
         })
 }
 

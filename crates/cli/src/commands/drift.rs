@@ -37,7 +37,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         outcome
     })?;
     let Some((plan, apps)) = outcome else { return Ok(ExitStatus::Failure) };
-    let report = render::drift::Report { plan: &plan, apps: &apps };
+    let shown = if global.format == crate::cli::Format::Human {
+        super::status::quieted(global.quiet, &apps)
+    } else {
+        apps.clone()
+    };
+    let report = render::drift::Report { plan: &plan, apps: &shown };
     render::stdout(&render::drift::render(global.format, &report))?;
     let drifted = plan.has_config_changes();
     let unhealthy = apps.iter().any(|app| !app.healthy);

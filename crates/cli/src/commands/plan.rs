@@ -25,7 +25,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         Ok(Some(scimform_plan::plan(&prepared.desired, &prepared.live, &options)))
     })?;
     let Some(plan) = plan else { return Ok(ExitStatus::Failure) };
-    render::plan::print(global.format, &plan)?;
+    render::plan::print(global.format, &plan, global.quiet)?;
     if let Some(out) = &args.out {
         let paths = args.paths.iter().map(|path| path.display().to_string()).collect();
         SavedPlan::new(plan.clone(), &loaded.sources, paths, &options).write(out)?;

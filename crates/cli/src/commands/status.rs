@@ -33,8 +33,24 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         target.close().await;
         apps
     })?;
-    print(global.format, &apps)?;
+    let quiet = global.quiet && global.format == Format::Human;
+    print(global.format, &quieted(quiet, &apps))?;
     Ok(if apps.iter().all(|app| app.healthy) { ExitStatus::Success } else { ExitStatus::Unhealthy })
+}
+
+/// With `-q`, only what is wrong: unhealthy apps, their errors.
+pub(super) fn quieted(quiet: bool, apps: &[AppHealth]) -> Vec<AppHealth> {
+    if !quiet {
+        return apps.to_vec();
+    }
+    apps.iter()
+        .filter(|app| !app.healthy)
+        .map(|app| {
+            let mut app = app.clone();
+            app.findings.retain(|finding| finding.level == health::Level::Error);
+            app
+        })
+        .collect()
 }
 
 pub(super) fn print(format: Format, apps: &[AppHealth]) -> anyhow::Result<()> {

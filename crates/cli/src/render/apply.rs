@@ -47,6 +47,8 @@ pub(crate) enum EventView {
         destroy: usize,
         /// Changes in the plan.
         changes: usize,
+        /// The plan's notes for reviewers, as `plan --format json` gives them.
+        warnings: Vec<super::plan::WarningView>,
     },
     /// A change begins.
     Started {
@@ -128,10 +130,18 @@ impl Progress {
     /// The plan, before anything is done.
     pub(crate) fn plan(&self, plan: &Plan) -> anyhow::Result<()> {
         if !self.json() {
-            return super::plan::print(Format::Human, plan);
+            return super::plan::print(Format::Human, plan, self.quiet);
         }
         let (add, change, destroy) = plan.summary();
-        self.emit(EventView::Plan { version: EVENTS_VERSION, add, change, destroy, changes: plan.changes.len() });
+        let warnings = super::plan::view(plan).warnings;
+        self.emit(EventView::Plan {
+            version: EVENTS_VERSION,
+            add,
+            change,
+            destroy,
+            changes: plan.changes.len(),
+            warnings,
+        });
         Ok(())
     }
 
@@ -188,7 +198,7 @@ impl Progress {
         let (added, changed, destroyed) = applied.summary();
         if self.json() {
             self.emit(EventView::Complete { added, changed, destroyed });
-        } else {
+        } else if !self.quiet {
             let mut extra = String::new();
             for (action, word) in [(Action::Adopt, "adopted"), (Action::Repair, "repaired")] {
                 let count = applied.count(action);

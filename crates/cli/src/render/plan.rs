@@ -92,6 +92,10 @@ pub(crate) struct WarningView {
     pub(crate) code: String,
     /// The note.
     pub(crate) message: String,
+    /// The spec file of the app it concerns (null for an app without a spec).
+    pub(crate) file: Option<String>,
+    /// The line where that app's document starts.
+    pub(crate) line: Option<u32>,
 }
 
 pub(crate) fn view(plan: &Plan) -> PlanView {
@@ -137,6 +141,8 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
                 address: warning.address.clone(),
                 code: warning.code.clone(),
                 message: warning.message.clone(),
+                file: warning.location.as_ref().map(|location| location.file.clone()),
+                line: warning.location.as_ref().map(|location| location.line),
             })
             .collect(),
         live_fingerprint: plan.live_fingerprint.clone(),
@@ -148,9 +154,15 @@ pub(crate) fn json_schema_text() -> String {
     super::schema_text::<PlanView>("plan.schema.json")
 }
 
-/// Prints a plan on standard output in `format`.
-pub(crate) fn print(format: Format, plan: &Plan) -> anyhow::Result<()> {
+/// Prints a plan on standard output in `format`; `quiet` keeps, for people, the changes
+/// only (no warnings, no summary).
+pub(crate) fn print(format: Format, plan: &Plan, quiet: bool) -> anyhow::Result<()> {
     let text = match format {
+        Format::Human if quiet => human(&Plan { warnings: Vec::new(), ..plan.clone() })
+            .lines()
+            .filter(|line| !line.contains("Plan:") && !line.contains("No changes."))
+            .map(|line| format!("{line}\n"))
+            .collect(),
         Format::Human => human(plan),
         Format::Json => json(plan),
         Format::Markdown => markdown(plan),
@@ -246,8 +258,13 @@ pub(crate) fn human(plan: &Plan) -> String {
     if !plan.warnings.is_empty() {
         out.push_str(&format!("{WARNING}Warnings:{WARNING:#}\n"));
         for warning in &plan.warnings {
+            let at = warning
+                .location
+                .as_ref()
+                .map(|location| format!(" ({}:{})", location.file, location.line))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "  {WARNING}!{WARNING:#} {ACCENT}{}{ACCENT:#}: {}\n",
+                "  {WARNING}!{WARNING:#} {ACCENT}{}{ACCENT:#}{at}: {}\n",
                 warning.address, warning.message
             ));
         }
@@ -314,7 +331,12 @@ pub(crate) fn markdown(plan: &Plan) -> String {
     if !plan.warnings.is_empty() {
         out.push_str("\n**Warnings**\n\n");
         for warning in &plan.warnings {
-            out.push_str(&format!("- ⚠️ `{}`: {}\n", warning.address, warning.message));
+            let at = warning
+                .location
+                .as_ref()
+                .map(|location| format!(" (`{}` line {})", location.file, location.line))
+                .unwrap_or_default();
+            out.push_str(&format!("- ⚠️ `{}`{at}: {}\n", warning.address, warning.message));
         }
     }
     out
@@ -333,11 +355,16 @@ fn app_of(address: &str) -> &str {
 pub(crate) fn github(plan: &Plan) -> String {
     let mut out = String::new();
     for warning in &plan.warnings {
+        let at = warning
+            .location
+            .as_ref()
+            .map(|location| format!("file={},line={},", super::escape_property(&location.file), location.line))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "::warning title=scimform {}::{}: {}\n",
-            warning.code,
+            "::warning {at}title={}::{}: {}\n",
+            super::escape_property(&format!("scimform {}", warning.code)),
             warning.address,
-            warning.message.replace('\n', "%0A")
+            super::escape_data(&warning.message)
         ));
     }
     if plan.is_empty() {
