@@ -22,6 +22,9 @@ _scimform() {
             scimform,completions)
                 cmd="scimform__subcmd__completions"
                 ;;
+            scimform,doctor)
+                cmd="scimform__subcmd__doctor"
+                ;;
             scimform,drift)
                 cmd="scimform__subcmd__drift"
                 ;;
@@ -54,6 +57,9 @@ _scimform() {
                 ;;
             scimform__subcmd__help,completions)
                 cmd="scimform__subcmd__help__subcmd__completions"
+                ;;
+            scimform__subcmd__help,doctor)
+                cmd="scimform__subcmd__help__subcmd__doctor"
                 ;;
             scimform__subcmd__help,drift)
                 cmd="scimform__subcmd__help__subcmd__drift"
@@ -89,7 +95,7 @@ _scimform() {
 
     case "${cmd}" in
         scimform)
-            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status drift schema completions emulator help"
+            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +200,48 @@ _scimform() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        scimform__subcmd__doctor)
+            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --stack)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloud)
+                    COMPREPLY=($(compgen -W "global us-gov china" -- "${cur}"))
+                    return 0
+                    ;;
+                --graph-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authority-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         scimform__subcmd__drift)
             opts="-q -v -h -V --test-connection --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -279,7 +327,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help)
-            opts="validate plan apply show import status drift schema completions emulator help"
+            opts="validate plan apply show import status drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +355,20 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        scimform__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
+            cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
             cand completions 'Print a shell completion script (`scimform completions bash > …`)'
             cand emulator 'Run the local Microsoft Graph emulator as a server (for trying specs without a tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -192,6 +193,25 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'scimform;doctor'= {
+            cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
+            cand --cloud 'The Microsoft cloud'
+            cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'
+            cand --authority-url 'The sign-in authority host (plain http only for loopback)'
+            cand --concurrency 'Requests in flight at once'
+            cand --format 'Output format'
+            cand --log-format 'How log lines look'
+            cand --emulator 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json'
+            cand --no-color 'Never colour the output (also: the NO_COLOR environment variable)'
+            cand -q 'Print only problems: no summary, no warnings'
+            cand --quiet 'Print only problems: no summary, no warnings'
+            cand -v 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand --verbose 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'scimform;completions'= {
             cand --format 'Output format'
             cand --log-format 'How log lines look'
@@ -233,6 +253,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
+            cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
             cand completions 'Print a shell completion script (`scimform completions bash > …`)'
             cand emulator 'Run the local Microsoft Graph emulator as a server (for trying specs without a tenant, and for tests). Prints the URLs it serves; stops on Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -252,6 +273,8 @@ set edit:completion:arg-completer[scimform] = {|@words|
         &'scimform;help;drift'= {
         }
         &'scimform;help;schema'= {
+        }
+        &'scimform;help;doctor'= {
         }
         &'scimform;help;completions'= {
         }

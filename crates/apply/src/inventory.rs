@@ -70,3 +70,25 @@ pub async fn test_saved_connection(
         Err(error) => Err(failed("the result of Test Connection")(error)),
     }
 }
+
+/// Whether `owner` (a service principal's object id) owns the app: its service principal
+/// or its application, either of which lets `Application.ReadWrite.OwnedBy` change it.
+pub async fn owned_by(client: &GraphClient, app: &LiveApp, owner: &str) -> Result<bool, RefreshError> {
+    let owns = |owners: Vec<scimform_graph::models::DirectoryObject>| owners.iter().any(|object| object.id == owner);
+    let service_principal_owners = client
+        .list_owners(scimform_graph::Owned::ServicePrincipal(&app.service_principal_id))
+        .await
+        .map_err(failed(format!("the owners of `{}`", app.display_name)))?;
+    if owns(service_principal_owners) {
+        return Ok(true);
+    }
+    let application = client
+        .get_application_by_app_id(&app.app_id)
+        .await
+        .map_err(failed(format!("the application of `{}`", app.display_name)))?;
+    let application_owners = client
+        .list_owners(scimform_graph::Owned::Application(&application.id))
+        .await
+        .map_err(failed(format!("the owners of the application of `{}`", app.display_name)))?;
+    Ok(owns(application_owners))
+}

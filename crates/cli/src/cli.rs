@@ -87,6 +87,12 @@ pub(crate) enum Command {
     Drift(StatusArgs),
     /// Print the JSON Schema of the spec language (draft 2020-12), or of an output.
     Schema(SchemaArgs),
+    /// Check that the signed-in application can do what the specs need: its permissions
+    /// (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the
+    /// apps it must change. Prints what is missing with the command that grants it.
+    ///
+    /// Exit codes: 0 nothing missing, 1 something missing (or an error).
+    Doctor(DoctorArgs),
     /// Print a shell completion script (`scimform completions bash > …`).
     ///
     /// bash: `scimform completions bash > ~/.local/share/bash-completion/completions/scimform`;
@@ -209,6 +215,19 @@ pub(crate) struct RedoArgs {
     /// first. Repeatable.
     #[arg(long, value_name = "ADDRESS")]
     pub(crate) allow_deletes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Spec files or directories (what they manage decides what is needed).
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
 }
 
 #[derive(Debug, Args)]

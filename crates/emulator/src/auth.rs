@@ -142,7 +142,7 @@ impl Tokens {
                 ));
             }
         }
-        let token = format!("emu.{}", rng.hex(48));
+        let token = access_token(tenant, client, rng);
         self.issued.insert(
             token.clone(),
             Issued {
@@ -240,6 +240,33 @@ fn verify_assertion(client: &Client, assertion: &str, token_url: &str, tenant: &
     jsonwebtoken::decode::<Value>(assertion, &key, &validation)
         .map(|_| ())
         .map_err(|error| invalid(700024, &format!("Client assertion failed validation: {error}.")))
+}
+
+/// An access token shaped as Entra issues them for app-only calls: a JWT whose claims
+/// name the tenant, the client and its service principal, and the application
+/// permissions (`roles`). Its signature is random: Graph here recognises the tokens it
+/// issued by their whole text, as it keeps them.
+fn access_token(tenant: &Tenant, client: &Client, rng: &mut Rng) -> String {
+    use base64::Engine;
+    let encode = |value: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
+    let object_id = tenant.service_principal_by_app_id(&client.client_id).and_then(|sp| sp.get("id")).cloned();
+    let header = json!({ "typ": "JWT", "alg": "RS256", "kid": "emulator" });
+    let claims = json!({
+        "aud": "https://graph.microsoft.com",
+        "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + TOKEN_LIFETIME.as_secs(),
+        "tid": tenant.tenant_id,
+        "appid": client.client_id,
+        "app_displayname": client.display_name,
+        "oid": object_id,
+        "sub": object_id,
+        "idtyp": "app",
+        "roles": client.permissions,
+    });
+    format!("{}.{}.{}", encode(&header), encode(&claims), rng.hex(64))
 }
 
 /// The claims of a JWT, read without checking its signature (only to decide which key

@@ -173,6 +173,9 @@ pub enum AuthError {
         #[source]
         source: serde_json::Error,
     },
+    /// The access token's claims cannot be read.
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 impl Credential {
@@ -273,6 +276,45 @@ struct OAuthErrorBody {
     error: String,
     #[serde(default)]
     error_description: String,
+}
+
+/// What an access token says about its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The tenant (`tid`).
+    pub tenant_id: Option<String>,
+    /// The application (client) id (`appid`, or `azp`).
+    pub app_id: Option<String>,
+    /// The application's service principal in the tenant (`oid`).
+    pub object_id: Option<String>,
+    /// The application permissions granted with admin consent (`roles`).
+    pub roles: Vec<String>,
+}
+
+impl Identity {
+    /// Reads the claims of a JWT access token (without checking its signature).
+    pub fn of_token(token: &str) -> Result<Identity, AuthError> {
+        use base64::Engine;
+        let unreadable = || AuthError::Unreadable("the access token is not a JWT with readable claims".to_owned());
+        let payload = token.split('.').nth(1).ok_or_else(unreadable)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| unreadable())?;
+        let claims: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| unreadable())?;
+        let text = |name: &str| claims.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
+        Ok(Identity {
+            tenant_id: text("tid"),
+            app_id: text("appid").or_else(|| text("azp")),
+            object_id: text("oid"),
+            roles: claims
+                .get("roles")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|role| role.as_str().map(str::to_owned))
+                .collect(),
+        })
+    }
 }
 
 impl TokenSource {
@@ -535,5 +577,24 @@ mod tests {
             secret: Secret::new("super-secret-value"),
         };
         assert!(!format!("{credential:?} {}", credential.describe()).contains("super-secret-value"));
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use base64::Engine;
+
+    use super::Identity;
+
+    #[test]
+    fn an_app_only_token_names_its_application_and_roles() {
+        let claims =
+            serde_json::json!({ "tid": "t", "appid": "a", "oid": "o", "roles": ["User.Read.All", "Group.Read.All"] });
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+        let identity = Identity::of_token(&format!("header.{payload}.signature")).unwrap();
+        assert_eq!(identity.app_id.as_deref(), Some("a"));
+        assert_eq!(identity.object_id.as_deref(), Some("o"));
+        assert_eq!(identity.roles, ["User.Read.All", "Group.Read.All"]);
+        assert!(Identity::of_token("opaque").is_err());
     }
 }

@@ -165,6 +165,13 @@ impl GraphClient {
         }
     }
 
+    /// Who the client is signed in as, read from the access token's claims (an app-only
+    /// Entra token is a JWT; its signature is Graph's business, so it is not checked).
+    pub async fn identity(&self) -> Result<crate::auth::Identity, Error> {
+        let token = self.inner.tokens.token().await.map_err(Error::Auth)?;
+        crate::auth::Identity::of_token(token.expose()).map_err(Error::Auth)
+    }
+
     /// HTTP requests sent to Graph so far (every attempt counts; token requests do not).
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)

@@ -2,6 +2,7 @@
 //! talk to Graph live here.
 
 mod apply;
+mod doctor;
 mod drift;
 mod emulator;
 mod import;
@@ -31,6 +32,7 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(import_args) => import::run(&args.global, import_args),
         Command::Status(status_args) => status::run(&args.global, status_args),
         Command::Drift(drift_args) => drift::run(&args.global, drift_args),
+        Command::Doctor(doctor_args) => doctor::run(&args.global, doctor_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),
         Command::Completions(completions_args) => {
