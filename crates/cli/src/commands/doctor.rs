@@ -121,7 +121,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &DoctorArgs) -> anyhow::Result<Exit
         target.close().await;
         result
     })?;
-    print(global.format, &checks)?;
+    // `-q`: only what is missing.
+    let shown: Vec<&Check> = checks.iter().filter(|check| !(global.quiet && check.ok)).collect();
+    print(global.format, &shown)?;
     Ok(if checks.iter().all(|check| check.ok) { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
@@ -184,7 +186,7 @@ async fn ownership_checks(
     Ok(checks)
 }
 
-fn print(format: Format, checks: &[Check]) -> anyhow::Result<()> {
+fn print(format: Format, checks: &[&Check]) -> anyhow::Result<()> {
     let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(
