@@ -150,6 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             break
         }
         'scimform;status' {
+            [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')
@@ -171,6 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             break
         }
         'scimform;drift' {
+            [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')

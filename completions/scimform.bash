@@ -243,12 +243,16 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__drift)
-            opts="-q -v -h -V --test-connection --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --logs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stack)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -653,12 +657,16 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__status)
-            opts="-q -v -h -V --test-connection --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --logs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stack)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

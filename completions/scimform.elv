@@ -141,6 +141,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand --version 'Print version'
         }
         &'scimform;status'= {
+            cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'
@@ -161,6 +162,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand --version 'Print version'
         }
         &'scimform;drift'= {
+            cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'

@@ -141,6 +141,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand import" -s q -l quiet 
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s v -l verbose -d 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s V -l version -d 'Print version'
+complete -c scimform -n "__fish_scimform_using_subcommand status" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'
@@ -161,6 +162,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand status" -s q -l quiet 
 complete -c scimform -n "__fish_scimform_using_subcommand status" -s v -l verbose -d 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
 complete -c scimform -n "__fish_scimform_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand status" -s V -l version -d 'Print version'
+complete -c scimform -n "__fish_scimform_using_subcommand drift" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'

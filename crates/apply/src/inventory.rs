@@ -92,3 +92,21 @@ pub async fn owned_by(client: &GraphClient, app: &LiveApp, owner: &str) -> Resul
         .map_err(failed(format!("the owners of the application of `{}`", app.display_name)))?;
     Ok(owns(application_owners))
 }
+
+/// The last `top` things the provisioning service did for a job, newest first (the
+/// provisioning logs; needs `AuditLog.Read.All`).
+pub async fn recent_activity(
+    client: &GraphClient,
+    job_id: &str,
+    top: usize,
+) -> Result<Vec<scimform_plan::health::Activity>, RefreshError> {
+    let request = reads::provisioning_logs(job_id, top);
+    let response = client.send(&request).await.map_err(failed("the provisioning logs"))?;
+    let body = response.body.clone().unwrap_or_default();
+    let rows: Vec<scimform_graph::models::ProvisioningObjectSummary> = scimform_graph::parse(
+        &request,
+        scimform_graph::Response { status: response.status, body: Some(body["value"].clone()) },
+    )
+    .map_err(failed("the provisioning logs"))?;
+    Ok(rows.into_iter().map(wire::decode_activity).collect())
+}

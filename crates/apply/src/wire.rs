@@ -17,7 +17,7 @@
 use scimform_graph::Secret;
 use scimform_graph::models::{SecretPair, SecretReadBack, SynchronizationJob, SynchronizationTaskExecution};
 use scimform_plan::ResetPart;
-use scimform_plan::health::{Execution, ExecutionState, JobHealth};
+use scimform_plan::health::{Activity, Execution, ExecutionState, JobHealth};
 use scimform_plan::state::{
     BaseUrl, JobSchedule, JobStatus, LiveJob, ProvisioningSettings, Quarantine, Scope, Unmanaged,
 };
@@ -159,6 +159,31 @@ pub(crate) fn decode_health(job: &SynchronizationJob) -> JobHealth {
         steady_state_last_achieved: time(status.and_then(|status| status.steady_state_last_achieved_time.as_ref())),
         successive_failures: status.and_then(|status| status.count_successive_complete_failures).unwrap_or(0),
         escrows_pruned: status.and_then(|status| status.escrows_pruned).unwrap_or(false),
+        users_in_target: entry_count(status, "User"),
+        groups_in_target: entry_count(status, "Group"),
+    }
+}
+
+fn entry_count(status: Option<&scimform_graph::models::SynchronizationStatus>, key: &str) -> Option<i64> {
+    status?.synchronized_entry_count_by_type.iter().find(|pair| pair.key == key).map(|pair| pair.value)
+}
+
+/// A provisioning-log row, typed.
+pub(crate) fn decode_activity(row: scimform_graph::models::ProvisioningObjectSummary) -> Activity {
+    let status = row.provisioning_status_info;
+    let error = status.as_ref().and_then(|status| status.error_information.as_ref()).map(|error| {
+        match (&error.error_code, &error.reason) {
+            (Some(code), Some(reason)) => format!("{code}: {reason}"),
+            (Some(text), None) | (None, Some(text)) => text.clone(),
+            (None, None) => "no detail".to_owned(),
+        }
+    });
+    Activity {
+        time: row.activity_date_time,
+        action: row.provisioning_action.unwrap_or_else(|| "other".to_owned()),
+        subject: row.source_identity.and_then(|identity| identity.display_name).unwrap_or_default(),
+        status: status.and_then(|status| status.status).unwrap_or_default(),
+        error,
     }
 }
 

@@ -193,6 +193,11 @@ pub(crate) struct StatusArgs {
     /// changed or revoked outside scimform shows.
     #[arg(long)]
     pub(crate) test_connection: bool,
+    /// Also show the last N things the provisioning service did per app (who was
+    /// created, updated, disabled; from the provisioning logs, which need the
+    /// AuditLog.Read.All permission).
+    #[arg(long, value_name = "N")]
+    pub(crate) logs: Option<usize>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]

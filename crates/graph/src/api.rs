@@ -527,6 +527,12 @@ pub mod reads {
         ))
     }
 
+    /// `GET /auditLogs/provisioning` of one job, newest first, at most `top` rows.
+    pub fn provisioning_logs(job_id: &str, top: usize) -> Request {
+        let filter = format!("jobId eq {}", super::literal(job_id));
+        Request::get(format!("/auditLogs/provisioning{}", query(&[("$filter", &filter), ("$top", &top.to_string())])))
+    }
+
     /// `GET /servicePrincipals/{id}/synchronization/jobs`.
     pub fn jobs(id: &str) -> Request {
         Request::get(format!("/servicePrincipals/{}/synchronization/jobs", segment(id)))

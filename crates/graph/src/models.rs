@@ -273,6 +273,73 @@ pub struct SynchronizationStatus {
     /// Whether the initial cycle pruned its escrows instead of quarantining.
     #[serde(default)]
     pub escrows_pruned: Option<bool>,
+    /// Objects in the target by type (`User`, `Group`).
+    #[serde(default)]
+    pub synchronized_entry_count_by_type: Vec<KeyCount>,
+}
+
+/// A `stringKeyLongValuePair`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KeyCount {
+    /// The key.
+    pub key: String,
+    /// The count.
+    #[serde(default)]
+    pub value: i64,
+}
+
+/// One provisioning-log row (`provisioningObjectSummary`), as much as scimform reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisioningObjectSummary {
+    /// When.
+    #[serde(default)]
+    pub activity_date_time: Option<String>,
+    /// `create`, `update`, `disable`, `delete`, `stagedDelete`, `other`.
+    #[serde(default)]
+    pub provisioning_action: Option<String>,
+    /// The Entra object.
+    #[serde(default)]
+    pub source_identity: Option<ProvisionedIdentity>,
+    /// The outcome.
+    #[serde(default)]
+    pub provisioning_status_info: Option<ProvisioningStatusInfo>,
+}
+
+/// An object a provisioning-log row is about.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedIdentity {
+    /// Its display name (a UPN for users).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `User` or `Group`.
+    #[serde(default)]
+    pub identity_type: Option<String>,
+}
+
+/// A provisioning-log row's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisioningStatusInfo {
+    /// `success`, `warning`, `failure`, `skipped`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Why it failed.
+    #[serde(default)]
+    pub error_information: Option<ProvisioningErrorInfo>,
+}
+
+/// A provisioning-log row's error.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisioningErrorInfo {
+    /// Code.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// Reason.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// One provisioning cycle.

@@ -46,6 +46,28 @@ pub struct JobHealth {
     /// Whether the initial cycle pruned its escrows instead of quarantining.
     #[serde(default)]
     pub escrows_pruned: bool,
+    /// Users the service has in the SCIM app.
+    #[serde(default)]
+    pub users_in_target: Option<i64>,
+    /// Groups the service has in the SCIM app.
+    #[serde(default)]
+    pub groups_in_target: Option<i64>,
+}
+
+/// One thing the provisioning service did to one object (a provisioning-log row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Activity {
+    /// When.
+    pub time: Option<String>,
+    /// `create`, `update`, `disable`, `delete`, `stagedDelete`, `other`.
+    pub action: String,
+    /// The Entra object (a UPN or a group name).
+    pub subject: String,
+    /// `success`, `failure`, `skipped`, `warning`.
+    pub status: String,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
 }
 
 /// One provisioning cycle.
@@ -306,6 +328,8 @@ mod tests {
             steady_state_last_achieved: None,
             successive_failures: 0,
             escrows_pruned: false,
+            users_in_target: None,
+            groups_in_target: None,
         }
     }
 

@@ -25,8 +25,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let outcome = match super::report_prepare(global, prepared) {
             Ok(Some(prepared)) => {
                 let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
-                let test = args.test_connection;
-                super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, test)
+                let checks = super::status::Checks { test_connection: args.test_connection, logs: args.logs };
+                super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)
                     .await
                     .map(|apps| Some((plan, apps)))
             }

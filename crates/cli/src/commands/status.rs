@@ -25,8 +25,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let refreshed = scimform_apply::refresh(&target.client, &loaded.spec).await;
         let apps = match refreshed {
             Ok(refreshed) => {
-                let test = args.test_connection;
-                assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, test).await
+                let checks = Checks { test_connection: args.test_connection, logs: args.logs };
+                assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, checks).await
             }
             Err(error) => Err(error.into()),
         };
@@ -63,15 +63,26 @@ pub(super) fn print(format: Format, apps: &[AppHealth]) -> anyhow::Result<()> {
     render::stdout(&text)
 }
 
+/// What to check besides the job's status.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Checks {
+    /// Test Connection with the saved credentials.
+    pub(super) test_connection: bool,
+    /// How many provisioning-log rows to read per app.
+    pub(super) logs: Option<usize>,
+}
+
 /// Judges every spec's app; with `test_connection`, first runs Test Connection with the
-/// saved credentials of each managed app that has a job.
+/// saved credentials of each managed app that has a job; with `logs`, reads its recent
+/// provisioning activity.
 pub(super) async fn assess(
     client: &GraphClient,
     spec: &Spec,
     live: &Live,
     health: &BTreeMap<String, JobHealth>,
-    test_connection: bool,
+    checks: Checks,
 ) -> anyhow::Result<Vec<AppHealth>> {
+    let test_connection = checks.test_connection;
     let mut apps = Vec::new();
     for app in &spec.apps {
         let managed = live.apps.get(&app.name);
@@ -82,6 +93,10 @@ pub(super) async fn assess(
                     .await?,
             ),
             _ => None,
+        };
+        let activity = match (job, checks.logs) {
+            (Some(job), Some(top)) => scimform_apply::inventory::recent_activity(client, &job.job_id, top).await?,
+            _ => Vec::new(),
         };
         let wanted_on = app.provisioning.as_ref().map(|provisioning| provisioning.status == ProvisioningStatus::On);
         let subject =
@@ -98,6 +113,7 @@ pub(super) async fn assess(
             job: job.cloned(),
             connection,
             findings,
+            activity,
         });
     }
     Ok(apps)

@@ -3,7 +3,7 @@
 //! line. Renderers read a report; judging health is `scimform_plan::health`'s job.
 
 use schemars::JsonSchema;
-use scimform_plan::health::{Connection, Execution, ExecutionState, Finding, JobHealth, Level};
+use scimform_plan::health::{Activity, Connection, Execution, ExecutionState, Finding, JobHealth, Level};
 use scimform_plan::state::{JobSchedule, JobStatus, Quarantine};
 use serde::Serialize;
 
@@ -48,6 +48,24 @@ pub(crate) struct AppView {
     pub(crate) connection: Option<ConnectionView>,
     /// What was found, worst first.
     pub(crate) findings: Vec<FindingView>,
+    /// What the provisioning service did lately, newest first (empty without `--logs`).
+    pub(crate) recent_activity: Vec<ActivityView>,
+}
+
+/// One thing the provisioning service did to one object.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ActivityView {
+    /// When.
+    pub(crate) time: Option<String>,
+    /// `create`, `update`, `disable`, `delete`, `stagedDelete`, `other`.
+    pub(crate) action: String,
+    /// The Entra user or group.
+    pub(crate) subject: String,
+    /// `success`, `failure`, `skipped`, `warning`.
+    pub(crate) status: String,
+    /// Why it failed.
+    pub(crate) error: Option<String>,
 }
 
 /// A provisioning job's health.
@@ -78,6 +96,10 @@ pub(crate) struct JobView {
     pub(crate) successive_failures: i64,
     /// Whether the accidental-deletion guard holds deletions.
     pub(crate) deletion_hold: bool,
+    /// Users the service has in the SCIM app.
+    pub(crate) users_in_target: Option<i64>,
+    /// Groups the service has in the SCIM app.
+    pub(crate) groups_in_target: Option<i64>,
 }
 
 /// A quarantine.
@@ -167,6 +189,8 @@ pub(crate) struct AppHealth {
     pub(crate) connection: Option<Connection>,
     /// What was found, worst first.
     pub(crate) findings: Vec<Finding>,
+    /// What the provisioning service did lately, newest first (`--logs`).
+    pub(crate) activity: Vec<Activity>,
 }
 
 /// A serde enum's name as serialized (`active`, `Quarantine`, …).
@@ -228,6 +252,8 @@ fn job_view(job: &JobHealth) -> JobView {
         steady_state_last_achieved: job.steady_state_last_achieved.clone(),
         successive_failures: job.successive_failures,
         deletion_hold: job.quarantine.as_ref().is_some_and(Quarantine::is_deletion_hold),
+        users_in_target: job.users_in_target,
+        groups_in_target: job.groups_in_target,
     }
 }
 
@@ -253,6 +279,17 @@ fn app_view(app: &AppHealth) -> AppView {
                 level: word(finding.level),
                 code: finding.code.clone(),
                 message: finding.message.clone(),
+            })
+            .collect(),
+        recent_activity: app
+            .activity
+            .iter()
+            .map(|activity| ActivityView {
+                time: activity.time.clone(),
+                action: activity.action.clone(),
+                subject: activity.subject.clone(),
+                status: activity.status.clone(),
+                error: activity.error.clone(),
             })
             .collect(),
     }
@@ -328,14 +365,39 @@ pub(crate) fn human(apps: &[AppHealth]) -> String {
             last_cycle(app.job.as_ref())
         ));
     }
-    for app in apps.iter().filter(|app| !app.findings.is_empty()) {
+    for app in apps.iter().filter(|app| !app.findings.is_empty() || !app.activity.is_empty()) {
         out.push_str(&format!("\n{ACCENT}app.{}{ACCENT:#} ({}:{})\n", app.name, app.file, app.line));
+        if let Some(target) = in_target(app.job.as_ref()) {
+            out.push_str(&format!("  in the SCIM app: {target}\n"));
+        }
         for finding in &app.findings {
             let (style, word) = level_style(finding.level);
             out.push_str(&format!("  {style}{word}{style:#}: {}\n", finding.message));
         }
+        for activity in &app.activity {
+            out.push_str(&format!("  {}\n", activity_line(activity)));
+        }
     }
     out
+}
+
+/// `2 users, 1 group`, when the service reports it.
+fn in_target(job: Option<&JobHealth>) -> Option<String> {
+    let job = job?;
+    let plural = |count: i64, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    Some(format!("{}, {}", plural(job.users_in_target?, "user"), plural(job.groups_in_target.unwrap_or(0), "group")))
+}
+
+/// `2026-11-30T10:00:00Z create alice@contoso.com: success`.
+fn activity_line(activity: &Activity) -> String {
+    let error = activity.error.as_deref().map(|error| format!(" ({error})")).unwrap_or_default();
+    format!(
+        "{} {} {}: {}{error}",
+        activity.time.as_deref().unwrap_or("-"),
+        activity.action,
+        activity.subject,
+        activity.status
+    )
 }
 
 pub(crate) fn markdown(apps: &[AppHealth]) -> String {
@@ -361,7 +423,7 @@ pub(crate) fn markdown_table(apps: &[AppHealth]) -> String {
             last_cycle(app.job.as_ref()).replace('|', "\\|")
         ));
     }
-    for app in apps.iter().filter(|app| !app.findings.is_empty()) {
+    for app in apps.iter().filter(|app| !app.findings.is_empty() || !app.activity.is_empty()) {
         out.push_str(&format!("\n**`app.{}`** (`{}` line {})\n\n", app.name, app.file, app.line));
         for finding in &app.findings {
             let icon = match finding.level {
@@ -370,6 +432,9 @@ pub(crate) fn markdown_table(apps: &[AppHealth]) -> String {
                 Level::Info => "ℹ️",
             };
             out.push_str(&format!("- {icon} {}\n", finding.message.replace('|', "\\|")));
+        }
+        for activity in &app.activity {
+            out.push_str(&format!("- `{}`\n", activity_line(activity)));
         }
     }
     out
