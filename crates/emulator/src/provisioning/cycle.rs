@@ -451,7 +451,7 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// The value of the probe query: a GUID-shaped name no user has.
+    /// The value of the probe query: a user name no SCIM app holds (`scim-probe-N`).
     fn probe_value(&self) -> String {
         format!("{}-probe-{}", self.input.job_id.split('.').next().unwrap_or("scim"), self.input.users.len())
     }
