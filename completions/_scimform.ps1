@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan (from `plan --out`)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the spec language (draft 2020-12), or of an output')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it')
@@ -171,6 +172,26 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'scimform;verify' {
+            [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
+            [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
+            [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')
+            [CompletionResult]::new('--authority-url', '--authority-url', [CompletionResultType]::ParameterName, 'The sign-in authority host (plain http only for loopback)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines look')
+            [CompletionResult]::new('--emulator', '--emulator', [CompletionResultType]::ParameterName, 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only problems: no summary, no warnings')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only problems: no summary, no warnings')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'scimform;drift' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
@@ -268,6 +289,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan (from `plan --out`)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the spec language (draft 2020-12), or of an output')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it')
@@ -292,6 +314,9 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             break
         }
         'scimform;help;status' {
+            break
+        }
+        'scimform;help;verify' {
             break
         }
         'scimform;help;drift' {

@@ -52,6 +52,9 @@ _scimform() {
             scimform,validate)
                 cmd="scimform__subcmd__validate"
                 ;;
+            scimform,verify)
+                cmd="scimform__subcmd__verify"
+                ;;
             scimform__subcmd__help,apply)
                 cmd="scimform__subcmd__help__subcmd__apply"
                 ;;
@@ -88,6 +91,9 @@ _scimform() {
             scimform__subcmd__help,validate)
                 cmd="scimform__subcmd__help__subcmd__validate"
                 ;;
+            scimform__subcmd__help,verify)
+                cmd="scimform__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -95,7 +101,7 @@ _scimform() {
 
     case "${cmd}" in
         scimform)
-            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status drift schema doctor completions emulator help"
+            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status verify drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -331,7 +337,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help)
-            opts="validate plan apply show import status drift schema doctor completions emulator help"
+            opts="validate plan apply show import status verify drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,6 +505,20 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        scimform__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -709,6 +729,48 @@ _scimform() {
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        scimform__subcmd__verify)
+            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --stack)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloud)
+                    COMPREPLY=($(compgen -W "global us-gov china" -- "${cur}"))
+                    return 0
+                    ;;
+                --graph-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authority-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
                     return 0

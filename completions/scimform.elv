@@ -35,6 +35,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand show 'Render a saved plan (from `plan --out`)'
             cand import 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)'
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
+            cand verify 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
             cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
@@ -161,6 +162,25 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'scimform;verify'= {
+            cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
+            cand --cloud 'The Microsoft cloud'
+            cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'
+            cand --authority-url 'The sign-in authority host (plain http only for loopback)'
+            cand --concurrency 'Requests in flight at once'
+            cand --format 'Output format'
+            cand --log-format 'How log lines look'
+            cand --emulator 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json'
+            cand --no-color 'Never colour the output (also: the NO_COLOR environment variable)'
+            cand -q 'Print only problems: no summary, no warnings'
+            cand --quiet 'Print only problems: no summary, no warnings'
+            cand -v 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand --verbose 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'scimform;drift'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
@@ -253,6 +273,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand show 'Render a saved plan (from `plan --out`)'
             cand import 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)'
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
+            cand verify 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
             cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
@@ -271,6 +292,8 @@ set edit:completion:arg-completer[scimform] = {|@words|
         &'scimform;help;import'= {
         }
         &'scimform;help;status'= {
+        }
+        &'scimform;help;verify'= {
         }
         &'scimform;help;drift'= {
         }

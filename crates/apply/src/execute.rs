@@ -304,6 +304,7 @@ impl Executor<'_> {
             Step::StartJob { app } => self.start_job(address, app).await,
             Step::PauseJob { app } => self.pause_job(address, app).await,
             Step::RestartJob { app, reset } => self.restart_job(address, app, reset).await,
+            Step::SetSchema { app, parts } => self.set_schema(address, app, parts).await,
             Step::DeleteJob { app } => self.delete_job(address, app).await,
             Step::Assign { app, principal_id, role } => self.assign(address, app, principal_id, role.as_deref()).await,
             Step::Unassign { app, assignment_id } => self.unassign(address, app, assignment_id).await,
@@ -804,6 +805,33 @@ impl Executor<'_> {
         let (client, scope) = (self.client, wire::encode_reset(reset));
         self.run(address, "restarting provisioning", Intent::Update, Object::Settled, || {
             client.restart_job(&sp, &job, &scope)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Reads the schema, replaces the parts the step names, writes it back whole. The
+    /// read is fresh (not refresh's) so that nothing changed since is lost; the PUT is
+    /// idempotent, so a retry after an unknown outcome is safe.
+    async fn set_schema(
+        &self,
+        address: &str,
+        app: &str,
+        parts: &[scimform_plan::SchemaPart],
+    ) -> Result<(), ApplyError> {
+        let (sp, job) = self.job(address, app)?;
+        let client = self.client;
+        let mut schema = self
+            .read(address, "reading the provisioning schema", Object::Settled, || client.get_job_schema(&sp, &job))
+            .await?;
+        crate::schema_wire::encode_schema(&mut schema, parts)
+            .map_err(|message| ApplyError::Missing { address: address.to_owned(), message })?;
+        if let Some(object) = schema.as_object_mut() {
+            // Graph's read carries these; the PUT body is the resource's properties.
+            object.remove("@odata.context");
+        }
+        self.run(address, "saving the provisioning schema", Intent::Update, Object::Settled, || {
+            client.put_job_schema(&sp, &job, &schema)
         })
         .await?;
         Ok(())

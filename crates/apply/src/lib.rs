@@ -2,10 +2,13 @@
 //!
 //! - `refresh`: Graph → [`scimform_plan::Live`] and a [`scimform_plan::Directory`], in a
 //!   few batched round trips.
+//! - `wire`, `schema_wire`: Graph's provisioning settings, job states and schema in
+//!   scimform's vocabulary, and back.
 //! - `tokens`: SCIM tokens from their references, and fingerprint salts.
 //! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
 //!   needs I/O before the pure planner runs.
 //! - `inventory`: the tenant's enterprise applications, for `import`.
+//! - `verify`: provisioning on demand of the specs' `verify` subjects.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
@@ -15,7 +18,9 @@ mod execute;
 pub mod inventory;
 mod refresh;
 mod retry;
+mod schema_wire;
 mod tokens;
+pub mod verify;
 mod wire;
 
 use std::collections::BTreeMap;

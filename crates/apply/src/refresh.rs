@@ -31,6 +31,7 @@ use scimform_plan::{
 };
 use scimform_spec::model::{PrincipalRef, Spec, fold_name};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::wire;
 
@@ -71,7 +72,19 @@ pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, Ref
     tracing::debug!(managed = managed.len(), conflicts = name_conflicts.len(), "refresh: managed apps");
     let AppReads { lookalikes, strays, apps } = app_reads(client, spec, &managed).await?;
     tracing::debug!(lookalikes = lookalikes.len(), "refresh: per-app reads");
-    let adoptees = adoption_reads(client, spec, &managed).await?;
+    let mut adoptees = adoption_reads(client, spec, &managed).await?;
+    let schemas_wanted: BTreeSet<&str> = spec
+        .apps
+        .iter()
+        .filter(|app| app.provisioning.as_ref().is_some_and(|p| p.mappings.is_some() || p.scoping.is_some()))
+        .map(|app| app.name.as_str())
+        .collect();
+    let mut apps = apps;
+    let reads = apps
+        .iter_mut()
+        .chain(adoptees.iter_mut().filter_map(|(_, _, found)| found.as_mut().map(|(_, reads)| reads)))
+        .filter(|reads| schemas_wanted.contains(reads.name.as_str()));
+    schema_reads(client, reads.collect()).await?;
     let adoptee_reads = adoptees.iter().filter_map(|(_, _, found)| found.as_ref().map(|(_, reads)| reads));
     let mut directory =
         Wanted::from_specs_and_assignments(spec, apps.iter().chain(adoptee_reads)).fetch(client).await?;
@@ -140,10 +153,13 @@ struct AppReads {
 /// The per-app reads of one managed app, as Graph answered them.
 struct ManagedReads {
     name: String,
+    service_principal_id: String,
     owners: Vec<DirectoryObject>,
     jobs: Vec<SynchronizationJob>,
     settings: Vec<SecretReadBack>,
     assignments: Vec<AppRoleAssignment>,
+    /// The job's schema, when phase 2c read it.
+    schema: Option<Value>,
 }
 
 /// A spec's app that no managed app answers to: (name, display name).
@@ -196,8 +212,8 @@ async fn app_reads(
     });
     lookalikes.dedup();
     let mut apps = Vec::new();
-    for name in managed.keys() {
-        apps.push(results.app(name).await?);
+    for (name, service_principal) in managed {
+        apps.push(results.app(name, &service_principal.id).await?);
     }
     Ok(AppReads { lookalikes, strays, apps })
 }
@@ -224,8 +240,9 @@ pub(crate) async fn read_apps(
     let mut reads = Vec::new();
     for service_principal in &service_principals {
         let name = service_principal.display_name.clone().unwrap_or_else(|| service_principal.id.clone());
-        reads.push(results.app(&name).await?);
+        reads.push(results.app(&name, &service_principal.id).await?);
     }
+    schema_reads(client, reads.iter_mut().collect()).await?;
     let directory = Wanted::from_specs_and_assignments(&Spec::default(), reads.iter()).fetch(client).await?;
     Ok(service_principals.iter().zip(reads).map(|(sp, reads)| live_app(sp, reads, &directory)).collect())
 }
@@ -261,9 +278,26 @@ async fn adoption_reads(
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let mut reads = BTreeMap::new();
     for (name, service_principal) in present {
-        reads.insert(name.to_owned(), (service_principal.clone(), results.app(name).await?));
+        reads.insert(name.to_owned(), (service_principal.clone(), results.app(name, &service_principal.id).await?));
     }
     Ok(wanted.into_iter().map(|(name, id)| (name.to_owned(), id.to_owned(), reads.remove(name))).collect())
+}
+
+/// Phase 2c, only for apps whose spec manages mappings or scoping (and for import): the
+/// schema of each one's job, in batches.
+async fn schema_reads(client: &GraphClient, apps: Vec<&mut ManagedReads>) -> Result<(), RefreshError> {
+    let mut apps: Vec<&mut ManagedReads> = apps.into_iter().filter(|reads| !reads.jobs.is_empty()).collect();
+    let requests: Vec<Request> =
+        apps.iter().map(|reads| reads::job_schema(&reads.service_principal_id, &reads.jobs[0].id)).collect();
+    if requests.is_empty() {
+        return Ok(());
+    }
+    let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    for reads in &mut apps {
+        let what = format!("the provisioning schema of app `{}`", reads.name);
+        reads.schema = Some(results.single(&what).await?);
+    }
+    Ok(())
 }
 
 /// The unmanaged service principals among `found` whose display name is a spec's.
@@ -300,11 +334,20 @@ impl<'c, I: Iterator<Item = (BatchItem, Request)>> Results<'c, I> {
         page(self.client, &request, result).await.map_err(failed(what))
     }
 
-    /// The results of [`per_app_requests`] for app `name`.
-    async fn app(&mut self, name: &str) -> Result<ManagedReads, RefreshError> {
+    /// One resource (not a list).
+    async fn single(&mut self, what: &str) -> Result<Value, RefreshError> {
+        let (result, request) = self.items.next().expect("one result per request");
+        let response = result.map_err(failed(what))?;
+        parse(&request, scimform_graph::Response { status: response.status, body: response.body }).map_err(failed(what))
+    }
+
+    /// The results of [`per_app_requests`] for app `name` (service principal `id`).
+    async fn app(&mut self, name: &str, id: &str) -> Result<ManagedReads, RefreshError> {
         let what = |part: &str| format!("the {part} of app `{name}`");
         Ok(ManagedReads {
             name: name.to_owned(),
+            service_principal_id: id.to_owned(),
+            schema: None,
             owners: self.next(&what("owners")).await?,
             jobs: self.next(&what("provisioning jobs")).await?,
             settings: self.next(&what("provisioning settings")).await?,
@@ -343,6 +386,10 @@ impl Wanted {
     fn from_specs_and_assignments<'r>(spec: &Spec, apps: impl Iterator<Item = &'r ManagedReads>) -> Wanted {
         let mut wanted = Wanted::default();
         for app in &spec.apps {
+            if let Some(verify) = app.provisioning.as_ref().and_then(|provisioning| provisioning.verify.as_ref()) {
+                wanted.upns.extend(verify.users.iter().map(|upn| fold_name(upn)));
+                wanted.group_names.extend(verify.groups.iter().cloned());
+            }
             let principals = app
                 .owners
                 .iter()
@@ -467,6 +514,7 @@ fn live_app(service_principal: &ServicePrincipal, reads: ManagedReads, directory
         })
         .collect();
     let job = reads.jobs.into_iter().next().map(wire::decode_job);
+    let schema = reads.schema.as_ref().map(crate::schema_wire::decode_schema);
     let settings = if job.is_some() { wire::decode_settings(reads.settings) } else { Default::default() };
     LiveApp {
         service_principal_id: service_principal.id.clone(),
@@ -492,6 +540,7 @@ fn live_app(service_principal: &ServicePrincipal, reads: ManagedReads, directory
         job,
         settings,
         assignments,
+        schema,
     }
 }
 

@@ -206,6 +206,55 @@ fn decode_execution(execution: &SynchronizationTaskExecution) -> Execution {
     }
 }
 
+/// provisionOnDemand's answer (a `stringKeyStringValuePair` whose `key` is the result and
+/// whose `value` the details, both JSON text), into `verified`.
+pub(crate) fn decode_on_demand(answer: &Value, verified: &mut crate::verify::Verified) {
+    use crate::verify::Outcome;
+    let text = |field: &str| -> Value {
+        answer[field].as_str().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(Value::Null)
+    };
+    let (key, value) = (text("key"), text("value"));
+    let code = key["details"]["errorCode"].as_str().or(value["statusInfo"]["errorCode"].as_str()).unwrap_or_default();
+    let message =
+        key["details"]["errorMessage"].as_str().or(value["statusInfo"]["reason"].as_str()).unwrap_or_default();
+    verified.action = value["action"].as_str().unwrap_or("Other").to_owned();
+    verified.steps = value["provisioningSteps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|step| {
+            let name = step["name"].as_str().unwrap_or_default().to_owned();
+            (name, step["status"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    (verified.outcome, verified.detail) = match key["result"].as_str() {
+        Some("Success") => {
+            let done = match verified.action.as_str() {
+                "Create" => "created in the SCIM app",
+                "Update" => "matched and updated in the SCIM app",
+                "Disable" => "disabled in the SCIM app",
+                "Delete" => "deleted from the SCIM app",
+                _ => "provisioned",
+            };
+            (Outcome::Success, done.to_owned())
+        }
+        Some("Skipped") if code == "RedundantExport" => {
+            (Outcome::Success, "matched in the SCIM app, already up to date".to_owned())
+        }
+        Some("Skipped") => {
+            let why = match code {
+                "NotEffectivelyEntitled" => {
+                    "out of scope (not assigned, or filtered out by a scoping filter)".to_owned()
+                }
+                "" => "no reason given".to_owned(),
+                other => format!("{other}: {message}"),
+            };
+            (Outcome::Skipped, format!("skipped: {why}"))
+        }
+        _ => (Outcome::Failure, format!("failed: {code}: {message}")),
+    };
+}
+
 /// A restart's `resetScope`, as Graph takes it.
 pub(crate) fn encode_reset(parts: &[ResetPart]) -> String {
     let names: Vec<&str> = parts

@@ -80,6 +80,14 @@ pub(crate) enum Command {
     /// Exit codes: 0 healthy, 1 error, 3 unhealthy (a quarantine, a deletion hold, a failed
     /// cycle, or with --test-connection a failed Test Connection).
     Status(StatusArgs),
+    /// Provision the users and groups each spec lists under `provisioning.verify` on
+    /// demand, and report what the provisioning service did with each: created, updated,
+    /// already up to date, skipped (and why) or failed (with the SCIM app's error). Apply
+    /// does the same after its changes. Graph allows 5 of these calls per 10 seconds; they
+    /// are paced.
+    ///
+    /// Exit codes: 0 none failed, 1 a subject failed or an error.
+    Verify(VerifyArgs),
     /// The scheduled job's one command: the plan's changes (config drift) and the health of
     /// provisioning, together. Read-only.
     ///
@@ -198,6 +206,19 @@ pub(crate) struct StatusArgs {
     /// AuditLog.Read.All permission).
     #[arg(long, value_name = "N")]
     pub(crate) logs: Option<usize>,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Spec files or directories.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]

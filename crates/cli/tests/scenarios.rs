@@ -214,14 +214,16 @@ impl World {
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, self.placeholders(&text)).unwrap();
             }
-            // `edit FILE FROM => TO`: replace text in a file of the working directory.
+            // `edit FILE FROM => TO`: replace text in a file of the working directory (`\n`
+            // in TO is a line break).
             "edit" => {
                 let (file, change) = rest.split_once(' ').unwrap();
                 let (from, to) = change.split_once(" => ").unwrap();
+                let to = to.replace("\\n", "\n");
                 let path = self.directory.path().join(file);
                 let text = std::fs::read_to_string(&path).unwrap();
                 assert!(text.contains(from), "{file} has no {from:?}");
-                std::fs::write(&path, text.replace(from, to)).unwrap();
+                std::fs::write(&path, text.replace(from, &to)).unwrap();
             }
             // `symlink LINK TARGET`, both relative to the working directory.
             "symlink" => {
@@ -342,8 +344,9 @@ impl World {
     }
 
     /// Steps about provisioning: `cycle APP` runs a cycle of the app's job now;
-    /// `scim-user UPN active|inactive|absent` and `scim-group NAME absent|MEMBER,…` read the
-    /// SCIM server; `on-demand APP UPN` provisions one user on demand.
+    /// `scim-user UPN active|inactive|absent`, `scim-attr UPN PATH = VALUE` and
+    /// `scim-group NAME absent|MEMBER,…` read the SCIM server; `on-demand APP UPN`
+    /// provisions one user on demand.
     fn provisioning_step(&mut self, command: &str, rest: &str) {
         match command {
             "cycle" => {
@@ -361,6 +364,15 @@ impl World {
                     _ => panic!("several SCIM users are named {upn}"),
                 };
                 assert_eq!(state, wanted, "SCIM user {upn}: {found:?}");
+            }
+            "scim-attr" => {
+                // scim-attr UPN PATH = VALUE: one attribute of a SCIM user (a dotted path).
+                let (left, wanted) = rest.split_once(" = ").unwrap();
+                let (upn, path) = left.split_once(' ').unwrap();
+                let found = self.scim_query("Users", "userName", upn);
+                let [user] = found.as_slice() else { panic!("SCIM user {upn}: {found:?}") };
+                let value = path.split('.').fold(user, |value, part| &value[part]);
+                assert_eq!(value.as_str().unwrap_or("(absent)"), wanted, "SCIM user {upn} {path}: {user}");
             }
             "scim-group" => {
                 let (name, wanted) = rest.rsplit_once(' ').unwrap();
@@ -509,19 +521,30 @@ fn scenarios_as_data() {
 const PROVISIONED_BASE_URL: &str = "https://contoso.goskope.com/api/v2/scim";
 const PROVISIONED_TOKEN: &str = "netskope-scim-token-4d2a";
 
-fn provisioning_scenario() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/provisioning/netskope-users-arrive.txt")
+/// The scenarios of `tests/provisioning/`, which read the SCIM app the job provisions
+/// (filtered by `SCIMFORM_SCENARIO` too).
+fn provisioning_scenarios() -> Vec<PathBuf> {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/provisioning");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&directory).unwrap().map(|entry| entry.unwrap().path()).collect();
+    paths.sort();
+    assert!(paths.len() >= 2);
+    if let Ok(only) = std::env::var("SCIMFORM_SCENARIO") {
+        paths.retain(|path| path.file_name().unwrap().to_string_lossy().starts_with(&only));
+    }
+    paths
 }
 
 /// Provisioning reaches the SCIM app: the emulator's built-in SCIM service provider.
 #[test]
 fn provisioning_reaches_the_built_in_provider() {
-    let mut world = World::new();
-    let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "token": PROVISIONED_TOKEN }]);
-    world.admin("PUT", "/scimEndpoints", Some(endpoints));
-    let key = world.admin("GET", "/scim", None)[PROVISIONED_BASE_URL]["key"].as_str().unwrap().to_owned();
-    world.scim = Some((format!("{}/scim/{key}", world.emulator().base_url()), PROVISIONED_TOKEN.to_owned()));
-    run_scenario(world, &provisioning_scenario());
+    for path in provisioning_scenarios() {
+        let mut world = World::new();
+        let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "token": PROVISIONED_TOKEN }]);
+        world.admin("PUT", "/scimEndpoints", Some(endpoints));
+        let key = world.admin("GET", "/scim", None)[PROVISIONED_BASE_URL]["key"].as_str().unwrap().to_owned();
+        world.scim = Some((format!("{}/scim/{key}", world.emulator().base_url()), PROVISIONED_TOKEN.to_owned()));
+        run_scenario(world, &path);
+    }
 }
 
 /// A SCIM server nobody here wrote: scim2-server (PyPI), installed by `.ci/run` into
@@ -529,13 +552,15 @@ fn provisioning_reaches_the_built_in_provider() {
 /// port. The emulator routes the spec's base URL to it.
 #[test]
 fn provisioning_reaches_scim2_server() {
-    let server = Scim2Server::start();
-    let mut world = World::new();
-    let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "target": server.root }]);
-    world.admin("PUT", "/scimEndpoints", Some(endpoints));
-    world.scim = Some((server.root.clone(), PROVISIONED_TOKEN.to_owned()));
-    run_scenario(world, &provisioning_scenario());
-    drop(server);
+    for path in provisioning_scenarios() {
+        let server = Scim2Server::start();
+        let mut world = World::new();
+        let endpoints = serde_json::json!([{ "baseUrl": PROVISIONED_BASE_URL, "target": server.root }]);
+        world.admin("PUT", "/scimEndpoints", Some(endpoints));
+        world.scim = Some((server.root.clone(), PROVISIONED_TOKEN.to_owned()));
+        run_scenario(world, &path);
+        drop(server);
+    }
 }
 
 /// A scim2-server process, stopped on drop.

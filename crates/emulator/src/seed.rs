@@ -65,7 +65,7 @@ fn default_domain() -> String {
 }
 
 /// A user.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedUser {
     /// Object id; generated when absent.
@@ -76,6 +76,18 @@ pub struct SeedUser {
     /// Display name; the UPN's local part when absent.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Given name (first name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Surname (last name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surname: Option<String>,
+    /// Department (what scoping filters most often test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
 }
 
 /// A group.
@@ -202,7 +214,18 @@ impl Seed {
                 .display_name
                 .clone()
                 .unwrap_or_else(|| user.user_principal_name.split('@').next().unwrap_or_default().to_owned());
-            tenant.add_user(user.id.clone(), &user.user_principal_name, &display_name);
+            let id = tenant.add_user(user.id.clone(), &user.user_principal_name, &display_name);
+            let record = tenant.users.get_mut(&id).expect("just added");
+            for (key, value) in [
+                ("givenName", &user.given_name),
+                ("surname", &user.surname),
+                ("department", &user.department),
+                ("jobTitle", &user.job_title),
+            ] {
+                if let Some(value) = value {
+                    record.insert(key.to_owned(), serde_json::json!(value));
+                }
+            }
         }
         for group in &self.groups {
             tenant.add_group(group.id.clone(), &group.display_name, group.security_enabled);

@@ -538,6 +538,11 @@ pub mod reads {
         Request::get(format!("/servicePrincipals/{}/synchronization/jobs", segment(id)))
     }
 
+    /// `GET /servicePrincipals/{id}/synchronization/jobs/{jobId}/schema`.
+    pub fn job_schema(id: &str, job_id: &str) -> Request {
+        Request::get(format!("/servicePrincipals/{}/synchronization/jobs/{}/schema", segment(id), segment(job_id)))
+    }
+
     /// `GET /servicePrincipals/{id}/synchronization/secrets`.
     pub fn secrets(id: &str) -> Request {
         Request::get(format!("/servicePrincipals/{}/synchronization/secrets", segment(id)))

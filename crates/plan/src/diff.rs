@@ -13,12 +13,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::fingerprint;
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment,
     Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray, TokenState,
 };
+use crate::{fingerprint, schema};
 
 /// Tag on every service principal scimform manages.
 pub const MANAGED_TAG: &str = "scimform:managed";
@@ -305,6 +305,7 @@ impl Planner<'_> {
         let job_exists = live.and_then(|live| live.job.as_ref()).is_some() && !recreate;
         if let Some(provisioning) = &desired.provisioning {
             self.provisioning(name, desired, provisioning, live);
+            self.schema(name, provisioning, live.filter(|_| job_exists));
         }
         if let Some(assignments) = &desired.assignments {
             self.assignments(name, desired, &assignments.entries, assignments.exact, live);
@@ -495,6 +496,34 @@ impl Planner<'_> {
             (Action::Update, "provisioning settings differ")
         };
         self.push(address, action, reason, attributes, vec![app_address(name)], steps);
+    }
+
+    /// The mappings and scoping filters a spec states (`live`: the app, when its job
+    /// exists and is kept).
+    fn schema(&mut self, name: &str, provisioning: &DesiredProvisioning, live: Option<&LiveApp>) {
+        if !schema::is_managed(&provisioning.spec) {
+            return;
+        }
+        let Some(diff) = schema::diff(&provisioning.spec, live) else { return };
+        let address = format!("{}.provisioning.schema", app_address(name));
+        let mut steps = vec![Step::SetSchema { app: name.to_owned(), parts: diff.parts }];
+        let running = live.and_then(|live| live.job.as_ref()).is_some_and(|job| job.is_running());
+        let reason = if live.is_some() {
+            "the attribute mappings or scoping filters differ from the spec"
+        } else {
+            "the spec changes the template's default mappings or scoping filters"
+        };
+        if running && provisioning.spec.status == ProvisioningStatus::On {
+            steps.push(Step::RestartJob { app: name.to_owned(), reset: schema::SCHEMA_RESTART.to_vec() });
+            self.warn(
+                &address,
+                "schema-restart",
+                "the mappings or scoping filters change; the job is restarted and its next cycle is a full one, which updates every user and group in scope (users that fall out of scope are disabled unless skipOutOfScopeDeletions is set)".to_owned(),
+            );
+        }
+        let action = if live.is_some() { Action::Update } else { Action::Create };
+        let depends = vec![format!("{}.provisioning", app_address(name))];
+        self.push(address, action, reason, diff.attributes, depends, steps);
     }
 
     fn assignments(

@@ -5,6 +5,7 @@
 //! - `diff`: [`plan`] itself.
 //! - `model`: the [`Plan`]: changes in execution order with attribute diffs (sensitive
 //!   values masked), reasons, dependencies and the steps apply executes.
+//! - `schema`: the part of [`plan`] that compares attribute mappings and scoping filters.
 //! - `health`: judging a job's health from what the provisioning service reports (kept
 //!   apart from plans: health is not drift).
 //! - `fingerprint`: argon2id token fingerprints, the only way scimform knows whether a
@@ -18,6 +19,7 @@ pub mod fingerprint;
 pub mod health;
 pub mod model;
 mod resolve;
+mod schema;
 pub mod state;
 
 pub use diff::{
@@ -25,6 +27,7 @@ pub use diff::{
     live_fingerprint, marker_tags, name_tag, parse_app_address, pending_app_name, pending_display_name, plan,
     stack_tag,
 };
-pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SpecLocation, Step, Warning};
+pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SchemaPart, SpecLocation, Step, Warning};
 pub use resolve::{Directory, ResolveError, resolve};
+pub use schema::SCHEMA_RESTART;
 pub use state::{DEFAULT_ACCESS, DEFAULT_STACK, Desired, Live};

@@ -8,10 +8,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{BaseUrl, ProvisioningSettings, TokenSource};
+use crate::state::{AttributeMapping, BaseUrl, FilterGroup, Object, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
-pub const PLAN_FORMAT: u32 = 3;
+pub const PLAN_FORMAT: u32 = 4;
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,6 +285,15 @@ pub enum Step {
         /// What the restart resets.
         reset: Vec<ResetPart>,
     },
+    /// Replace parts of the job's synchronization schema (read fresh, changed, written
+    /// back whole with every other part as it was).
+    #[serde(rename_all = "camelCase")]
+    SetSchema {
+        /// App name.
+        app: String,
+        /// What to replace, per object.
+        parts: Vec<SchemaPart>,
+    },
     /// Assign a principal a role.
     #[serde(rename_all = "camelCase")]
     Assign {
@@ -336,12 +345,30 @@ impl Step {
             Step::StartJob { .. } => "startJob",
             Step::PauseJob { .. } => "pauseJob",
             Step::RestartJob { .. } => "restartJob",
+            Step::SetSchema { .. } => "setSchema",
             Step::Assign { .. } => "assign",
             Step::Unassign { .. } => "unassign",
             Step::DeleteJob { .. } => "deleteJob",
             Step::DeleteApp { .. } => "deleteApp",
         }
     }
+}
+
+/// The parts of one object mapping a [`Step::SetSchema`] replaces; `None`: kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SchemaPart {
+    /// Users or groups.
+    pub object: Object,
+    /// Whether the object is provisioned.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Every attribute mapping.
+    #[serde(default)]
+    pub attributes: Option<Vec<AttributeMapping>>,
+    /// The scoping filter.
+    #[serde(default)]
+    pub scope: Option<Vec<FilterGroup>>,
 }
 
 /// A part of a provisioning job's state that a restart can reset.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use scimform_spec::model::{
-    AccidentalDeletions, AssignmentPolicy, BaseUrl, Credentials, Notifications, Provisioning, ProvisioningStatus,
-    Scope, TokenSource,
+    AccidentalDeletions, AssignmentPolicy, AttributeMapping, BaseUrl, Clause, Credentials, FilterGroup, Flow,
+    Notifications, Object, ObjectMapping, Operator, Provisioning, ProvisioningStatus, Scope, TokenSource,
 };
 
 /// What refresh found in the tenant.
@@ -116,6 +116,32 @@ pub struct LiveApp {
     /// Assignments.
     #[serde(default)]
     pub assignments: Vec<LiveAssignment>,
+    /// The managed part of the job's synchronization schema, when refresh read it (only
+    /// for apps whose spec manages mappings or scoping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<LiveSchema>,
+}
+
+/// The object mappings of a job's schema, in scimform's vocabulary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LiveSchema {
+    /// The user mapping (`None` when the schema has none).
+    #[serde(default)]
+    pub users: Option<ObjectMapping>,
+    /// The group mapping (`None` when the schema has none).
+    #[serde(default)]
+    pub groups: Option<ObjectMapping>,
+}
+
+impl LiveSchema {
+    /// One object's mapping.
+    pub fn of(&self, object: Object) -> Option<&ObjectMapping> {
+        match object {
+            Object::Users => self.users.as_ref(),
+            Object::Groups => self.groups.as_ref(),
+        }
+    }
 }
 
 impl LiveApp {

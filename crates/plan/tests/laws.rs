@@ -11,7 +11,9 @@ use scimform_plan::state::{
     DesiredProvisioning, JobSchedule, JobStatus, Live, LiveApp, LiveAssignment, LiveJob, Notifications, Principal,
     PrincipalKind, Provisioning, ProvisioningSettings, ProvisioningStatus, Role, Roles, Scope, TokenSource, TokenState,
 };
+use scimform_plan::state::{AttributeMapping, Clause, FilterGroup, LiveSchema, Object, ObjectMapping, Operator};
 use scimform_plan::{Action, MANAGED_TAG, Options, name_tag};
+use scimform_spec::model::{Mappings, ObjectMappings, Scoping};
 
 const TEMPLATE: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 const ROLES: [(&str, &str); 3] = [("r-user", "User"), ("r-admin", "Admin"), ("r-msiam", "msiam_access")];
@@ -38,8 +40,9 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
         prop::option::of(any::<bool>()),
         prop::option::of((any::<bool>(), prop::option::of(Just("ops@contoso.com".to_owned())))),
         prop::option::of((any::<bool>(), prop::option::of(1u32..1000))),
+        (0usize..4, 0usize..3),
     )
-        .prop_map(|(on, base_url, scope, skip, notifications, guard)| DesiredProvisioning {
+        .prop_map(|(on, base_url, scope, skip, notifications, guard, (mappings, scoping))| DesiredProvisioning {
             spec: Provisioning {
                 status: if on { ProvisioningStatus::On } else { ProvisioningStatus::Off },
                 credentials: Credentials {
@@ -51,9 +54,60 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
                 notifications: notifications.map(|(enabled, email)| Notifications { enabled, email }),
                 accidental_deletions: guard.map(|(enabled, threshold)| AccidentalDeletions { enabled, threshold }),
                 test_connection: true,
+                mappings: mappings_choice(mappings),
+                scoping: scoping_choice(scoping),
+                verify: None,
             },
             token_state: TokenState::Unchanged,
         })
+}
+
+/// No mappings managed, the defaults, a changed display name, or groups turned off.
+fn mappings_choice(choice: usize) -> Option<Mappings> {
+    let display_name = AttributeMapping {
+        target: "displayName".to_owned(),
+        source: "Join(\" \", [givenName], [surname])".to_owned(),
+        flow: Default::default(),
+        default: None,
+        matching: None,
+    };
+    let users = |set: Vec<AttributeMapping>| ObjectMappings { enabled: true, set, remove: Vec::new() };
+    match choice {
+        0 => None,
+        1 => Some(Mappings { users: Some(users(Vec::new())), groups: None }),
+        2 => Some(Mappings { users: Some(users(vec![display_name])), groups: None }),
+        _ => Some(Mappings {
+            users: None,
+            groups: Some(ObjectMappings { enabled: false, set: Vec::new(), remove: vec!["externalId".to_owned()] }),
+        }),
+    }
+}
+
+/// No filters managed, none, or one on department.
+fn scoping_choice(choice: usize) -> Option<Scoping> {
+    let clause =
+        Clause { attribute: "department".to_owned(), operator: Operator::Equals, value: Some("Security".to_owned()) };
+    match choice {
+        0 => None,
+        1 => Some(Scoping { users: Some(Vec::new()), groups: None }),
+        _ => Some(Scoping { users: Some(vec![FilterGroup { clauses: vec![clause] }]), groups: None }),
+    }
+}
+
+/// The schema a job has when it is as `spec` says (the template's defaults elsewhere).
+fn schema_from(spec: &Provisioning) -> LiveSchema {
+    let object = |object: Object| {
+        let mut mapping: ObjectMapping = scimform_mapping::reference::object(object).defaults.clone();
+        if let Some(mappings) = spec.mappings.as_ref().and_then(|mappings| mappings.of(object)) {
+            mapping.enabled = mappings.enabled;
+            mapping.attributes = mappings.attributes(object);
+        }
+        if let Some(filters) = spec.scoping.as_ref().and_then(|scoping| scoping.of(object)) {
+            mapping.scope = filters.clone();
+        }
+        Some(mapping)
+    };
+    LiveSchema { users: object(Object::Users), groups: object(Object::Groups) }
 }
 
 fn app() -> impl Strategy<Value = DesiredApp> {
@@ -153,6 +207,7 @@ fn live_from(desired: &Desired) -> Live {
                 job,
                 settings,
                 assignments,
+                schema: app.provisioning.as_ref().map(|provisioning| schema_from(&provisioning.spec)),
             },
         );
     }
@@ -173,7 +228,7 @@ proptest! {
     }
 
     #[test]
-    fn one_difference_plans_exactly_one_change(desired in desired(), which in any::<prop::sample::Index>(), mutation in 0usize..7) {
+    fn one_difference_plans_exactly_one_change(desired in desired(), which in any::<prop::sample::Index>(), mutation in 0usize..8) {
         let mut live = live_from(&desired);
         let names: Vec<String> = desired.apps.keys().cloned().collect();
         let name = which.get(&names).clone();
@@ -211,6 +266,12 @@ proptest! {
                 let stranger = Principal { id: "g-strangers".into(), kind: PrincipalKind::Group, label: "Strangers".into() };
                 app.assignments.push(LiveAssignment { id: "a-stranger".into(), principal: stranger, role_id: "r-user".into() });
                 Some((format!("{address}.assignment[\"group:Strangers\"]"), Action::Delete))
+            }
+            7 if wanted.provisioning.as_ref().is_some_and(|provisioning| provisioning.spec.mappings.as_ref().is_some_and(|m| m.users.is_some())) => {
+                let users = app.schema.as_mut().unwrap().users.as_mut().unwrap();
+                let title = users.attributes.iter_mut().find(|mapping| mapping.target == "title").unwrap();
+                title.source = "ToUpper([jobTitle])".to_owned();
+                Some((format!("{address}.provisioning.schema"), Action::Update))
             }
             _ => None,
         };

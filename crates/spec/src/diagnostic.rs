@@ -150,6 +150,12 @@ codes! {
     /// A secret reference a spec may not use (a pipeline's own credentials, a file
     /// outside the spec tree).
     ForbiddenSecretSource => "forbidden-secret-source",
+    /// A mapping expression that does not parse (syntax, function name, arity).
+    InvalidExpression => "invalid-expression",
+    /// An attribute the template's mappings or scoping filters cannot use.
+    UnknownAttribute => "unknown-attribute",
+    /// A regular expression that does not compile.
+    InvalidRegex => "invalid-regex",
 }
 
 impl fmt::Display for Code {

@@ -16,6 +16,7 @@
 //! network. That is what lets `scimform validate` promise to be offline.
 
 mod diagnostic;
+mod mappings;
 pub mod model;
 pub mod project;
 pub mod raw;

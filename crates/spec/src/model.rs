@@ -101,6 +101,94 @@ pub struct Provisioning {
     pub accidental_deletions: Option<AccidentalDeletions>,
     /// Whether to test the desired credentials before saving them.
     pub test_connection: bool,
+    /// Attribute mappings, when managed.
+    #[serde(default)]
+    pub mappings: Option<Mappings>,
+    /// Scoping filters, when managed.
+    #[serde(default)]
+    pub scoping: Option<Scoping>,
+    /// Subjects to provision on demand after apply, when given.
+    #[serde(default)]
+    pub verify: Option<Verify>,
+}
+
+pub use scimform_mapping::{AttributeMapping, Clause, FilterGroup, Flow, Object, ObjectMapping, Operator};
+
+/// Attribute mappings by object; `None`: that object's mappings are not managed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Mappings {
+    /// Users.
+    #[serde(default)]
+    pub users: Option<ObjectMappings>,
+    /// Groups.
+    #[serde(default)]
+    pub groups: Option<ObjectMappings>,
+}
+
+impl Mappings {
+    /// One object's mappings.
+    pub fn of(&self, object: Object) -> Option<&ObjectMappings> {
+        match object {
+            Object::Users => self.users.as_ref(),
+            Object::Groups => self.groups.as_ref(),
+        }
+    }
+}
+
+/// One object's mappings: the template's defaults with these changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectMappings {
+    /// Whether the object is provisioned.
+    pub enabled: bool,
+    /// Mappings that replace the default of their target or add one, sorted by target.
+    pub set: Vec<AttributeMapping>,
+    /// Targets whose default mapping is removed.
+    pub remove: Vec<String>,
+}
+
+impl ObjectMappings {
+    /// The attribute mappings these changes give, sorted by target.
+    pub fn attributes(&self, object: Object) -> Vec<AttributeMapping> {
+        scimform_mapping::overlay(
+            &scimform_mapping::reference::object(object).defaults.attributes,
+            &self.set,
+            &self.remove,
+        )
+    }
+}
+
+/// Scoping filters by object (canonical); `None`: not managed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scoping {
+    /// Users.
+    #[serde(default)]
+    pub users: Option<Vec<FilterGroup>>,
+    /// Groups.
+    #[serde(default)]
+    pub groups: Option<Vec<FilterGroup>>,
+}
+
+impl Scoping {
+    /// One object's filters.
+    pub fn of(&self, object: Object) -> Option<&Vec<FilterGroup>> {
+        match object {
+            Object::Users => self.users.as_ref(),
+            Object::Groups => self.groups.as_ref(),
+        }
+    }
+}
+
+/// Subjects to provision on demand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Verify {
+    /// Users by UPN.
+    pub users: Vec<String>,
+    /// Groups by display name.
+    pub groups: Vec<String>,
 }
 
 /// Provision Status.

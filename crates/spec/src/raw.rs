@@ -132,6 +132,206 @@ pub struct Provisioning {
     /// portal's Test Connection button does. Default: true.
     #[serde(default)]
     pub test_connection: Option<bool>,
+    /// Attribute mappings (the portal's Mappings section), as changes to the template's
+    /// defaults. Leave out to keep the job's mappings as they are.
+    #[serde(default)]
+    pub mappings: Option<Mappings>,
+    /// Scoping filters: which users and groups are provisioned at all, besides being
+    /// assigned. Leave out to keep the job's filters as they are; `users: []` removes them.
+    #[serde(default)]
+    pub scoping: Option<Scoping>,
+    /// Users and groups to provision on demand after apply (and with `scimform verify`), to
+    /// prove the whole chain works: the apply fails when one of them fails.
+    #[serde(default)]
+    pub verify: Option<Verify>,
+}
+
+/// Attribute mappings for users and groups. Each object's mappings are the template's
+/// defaults with the changes written here; a mapping changed in the portal that the spec
+/// does not state is put back.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mappings {
+    /// How users are provisioned. Leave out to keep the job's user mappings.
+    #[serde(default)]
+    pub users: Option<ObjectMappings>,
+    /// How groups are provisioned. Leave out to keep the job's group mappings.
+    #[serde(default)]
+    pub groups: Option<ObjectMappings>,
+}
+
+/// One object's mappings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectMappings {
+    /// Whether objects of this kind are provisioned (the portal's "Enabled"). Default:
+    /// true. Only groups can be turned off.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Mappings to set, by target (SCIM) attribute: an expression (`"[mail]"`,
+    /// `'Join(" ", [givenName], [surname])'`), or `{ source | constant, flow, default,
+    /// matching }`. They replace the template's mapping of the same target, or add one.
+    #[serde(default)]
+    pub attributes: Option<std::collections::BTreeMap<String, AttributeEntry>>,
+    /// Target attributes whose default mapping is removed (nothing is sent for them).
+    #[serde(default)]
+    pub remove: Option<Vec<String>>,
+}
+
+/// One attribute mapping.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AttributeEntry {
+    /// The source as an expression.
+    Expression(Expression),
+    /// The mapping with options.
+    Detailed(AttributeDetail),
+}
+
+/// An expression of Entra's mapping language: an attribute in brackets (`[mail]`), a
+/// constant in double quotes (`"Netskope"`), or a function call (`ToLower([mail])`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(transparent)]
+#[schemars(extend("examples" = crate::raw::expression_examples()))]
+pub struct Expression(pub String);
+
+/// An attribute mapping with options.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeDetail {
+    /// The source as an expression. Give this or `constant`.
+    #[serde(default)]
+    pub source: Option<Expression>,
+    /// A constant value (the portal's "Constant" mapping type). Give this or `source`.
+    #[serde(default)]
+    pub constant: Option<String>,
+    /// When the attribute flows: `always` (the default) or `onCreate` (only when the
+    /// object is created).
+    #[serde(default)]
+    pub flow: Option<Flow>,
+    /// The value sent when the source is null.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Matching precedence: objects are matched in the SCIM app by this attribute, 1 first.
+    #[serde(default)]
+    pub matching: Option<u32>,
+}
+
+/// When an attribute flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Flow {
+    /// On create and on every update.
+    Always,
+    /// Only when the object is created.
+    OnCreate,
+}
+
+/// Scoping filters by object. An object is provisioned when it passes every clause of at
+/// least one of its filters (and is assigned, or the scope is `all`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scoping {
+    /// Filters for users; `[]` for none. Leave out to keep the job's user filters.
+    #[serde(default)]
+    pub users: Option<Vec<Filter>>,
+    /// Filters for groups; `[]` for none. Leave out to keep the job's group filters.
+    #[serde(default)]
+    pub groups: Option<Vec<Filter>>,
+}
+
+/// One scoping filter: its clauses must all hold.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// The clauses.
+    pub clauses: Vec<Clause>,
+}
+
+/// One clause: `{ attribute: department, operator: EQUALS, value: Security }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// The Entra ID attribute tested (`department`, `jobTitle`, `extensionAttribute1`, …).
+    pub attribute: String,
+    /// The test. `EQUALS` and `NOT EQUALS` are case-sensitive; a null attribute fails
+    /// every test but `IS NULL`.
+    pub operator: Operator,
+    /// The value compared with: text, a regular expression for the `REGEX` operators, a
+    /// whole number for `GREATER_THAN`, `&` and `!&`. Not given for the `IS …` operators.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Scoping operators, as the portal names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Operator {
+    /// Equal (case-sensitive).
+    #[serde(rename = "EQUALS")]
+    Equals,
+    /// Not equal (case-sensitive).
+    #[serde(rename = "NOT EQUALS")]
+    NotEquals,
+    /// The attribute is true.
+    #[serde(rename = "IS TRUE")]
+    IsTrue,
+    /// The attribute is false.
+    #[serde(rename = "IS FALSE")]
+    IsFalse,
+    /// The attribute is null.
+    #[serde(rename = "IS NULL")]
+    IsNull,
+    /// The attribute is not null.
+    #[serde(rename = "IS NOT NULL")]
+    IsNotNull,
+    /// The attribute matches a regular expression (the whole value).
+    #[serde(rename = "REGEX MATCH")]
+    RegexMatch,
+    /// The attribute does not match a regular expression.
+    #[serde(rename = "NOT REGEX MATCH")]
+    NotRegexMatch,
+    /// Numerically greater.
+    #[serde(rename = "GREATER_THAN")]
+    GreaterThan,
+    /// Numerically greater or equal.
+    #[serde(rename = "GREATER_THAN_OR_EQUALS")]
+    GreaterThanOrEquals,
+    /// Ends with the value.
+    #[serde(rename = "ENDS_WITH")]
+    EndsWith,
+    /// Contains the value.
+    #[serde(rename = "INCLUDES")]
+    Includes,
+    /// Bitwise AND with the value is not zero.
+    #[serde(rename = "&")]
+    BitAnd,
+    /// Bitwise AND with the value is zero.
+    #[serde(rename = "!&")]
+    NotBitAnd,
+}
+
+/// Subjects to provision on demand.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Verify {
+    /// Users by user principal name.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Groups by display name (Entra provisions a group on demand with at most 5 members).
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// Completions for expressions: one call per function of the language, with its
+/// parameters, so that editors offer every function name.
+pub(crate) fn expression_examples() -> Vec<String> {
+    let mut examples = vec!["[mail]".to_owned(), "\"constant\"".to_owned()];
+    examples.extend(
+        scimform_mapping::functions::FUNCTIONS
+            .iter()
+            .map(|function| format!("{}({})", function.name, function.signature)),
+    );
+    examples
 }
 
 /// Provision Status.
@@ -307,6 +507,28 @@ impl From<AssignmentPolicy> for crate::model::AssignmentPolicy {
         match policy {
             AssignmentPolicy::Exact => crate::model::AssignmentPolicy::Exact,
             AssignmentPolicy::Additive => crate::model::AssignmentPolicy::Additive,
+        }
+    }
+}
+
+impl From<Operator> for crate::model::Operator {
+    fn from(operator: Operator) -> Self {
+        use crate::model::Operator as Model;
+        match operator {
+            Operator::Equals => Model::Equals,
+            Operator::NotEquals => Model::NotEquals,
+            Operator::IsTrue => Model::IsTrue,
+            Operator::IsFalse => Model::IsFalse,
+            Operator::IsNull => Model::IsNull,
+            Operator::IsNotNull => Model::IsNotNull,
+            Operator::RegexMatch => Model::RegexMatch,
+            Operator::NotRegexMatch => Model::NotRegexMatch,
+            Operator::GreaterThan => Model::GreaterThan,
+            Operator::GreaterThanOrEquals => Model::GreaterThanOrEquals,
+            Operator::EndsWith => Model::EndsWith,
+            Operator::Includes => Model::Includes,
+            Operator::BitAnd => Model::BitAnd,
+            Operator::NotBitAnd => Model::NotBitAnd,
         }
     }
 }

@@ -186,6 +186,13 @@ impl<'s> Checker<'s> {
                         repaired.insert(key.name.clone(), value);
                     }
                 }
+                None if schema.get("additionalProperties").is_some_and(Json::is_object) => {
+                    // A map (`attributes: { displayName: … }`): every value has one schema.
+                    let value_schema = &schema["additionalProperties"];
+                    if let Some(value) = self.check(value, value_schema, &path.key(&key.name)) {
+                        repaired.insert(key.name.clone(), value);
+                    }
+                }
                 None if closed => {
                     if let Some(suggestion) = self.unknown_field(key, properties, path) {
                         suggested.push(suggestion);

@@ -15,11 +15,11 @@ use crate::yaml::{Node, Value};
 
 /// A step on the way to a value: a mapping key or a list index.
 #[derive(Clone, Copy)]
-enum Step<'a> {
+pub(crate) enum Step<'a> {
     Key(&'a str),
     Index(usize),
 }
-use Step::{Index, Key};
+pub(crate) use Step::{Index, Key};
 
 /// One entry of an assignment list, whichever list and form it was written in.
 struct Entry<'a> {
@@ -106,7 +106,7 @@ pub(crate) fn validate(
     if checker.found_error { None } else { Some(app) }
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     file: &'a str,
     node: &'a Node,
     policy: &'a SecretPolicy,
@@ -256,6 +256,9 @@ impl Checker<'_> {
             notifications,
             accidental_deletions,
             test_connection: provisioning.test_connection.unwrap_or(true),
+            mappings: provisioning.mappings.as_ref().map(|mappings| self.mappings(mappings)),
+            scoping: provisioning.scoping.as_ref().map(|scoping| self.scoping(scoping)),
+            verify: provisioning.verify.as_ref().map(|verify| self.verify(verify)),
         }
     }
 
@@ -556,7 +559,7 @@ impl Checker<'_> {
         }
     }
 
-    fn upn(&mut self, upn: &str, span: Span, what: &str) -> bool {
+    pub(crate) fn upn(&mut self, upn: &str, span: Span, what: &str) -> bool {
         if is_email_like(upn) {
             return true;
         }
@@ -596,7 +599,7 @@ impl Checker<'_> {
         false
     }
 
-    fn group_name(&mut self, name: &str, span: Span) -> bool {
+    pub(crate) fn group_name(&mut self, name: &str, span: Span) -> bool {
         if name.trim().is_empty() {
             self.error(Code::EmptyValue, span, "group name is empty", None);
             return false;
@@ -641,7 +644,7 @@ impl Checker<'_> {
     // --- Plumbing --------------------------------------------------------------------
 
     /// The place of the value at `path`, or of the deepest part of the path that exists.
-    fn span(&self, path: &[Step<'_>]) -> Span {
+    pub(crate) fn span(&self, path: &[Step<'_>]) -> Span {
         let mut node = self.node;
         for step in path {
             match child(node, *step) {
@@ -653,8 +656,17 @@ impl Checker<'_> {
     }
 
     /// The YAML node at `path`, if it was written.
-    fn find(&self, path: &[Step<'_>]) -> Option<&Node> {
+    pub(crate) fn find(&self, path: &[Step<'_>]) -> Option<&Node> {
         path.iter().try_fold(self.node, |node, step| child(node, *step))
+    }
+
+    /// The place of the key of the mapping entry at `path` (the last step a key).
+    pub(crate) fn key_span(&self, path: &[Step<'_>]) -> Option<Span> {
+        let (Key(name), parent) = path.split_last()? else { return None };
+        match &self.find(parent)?.value {
+            Value::Mapping(entries) => entries.iter().find(|(key, _)| key.name == *name).map(|(key, _)| key.span),
+            _ => None,
+        }
     }
 
     /// Whether the YAML has a value at `path`, right or wrong. Rules about absent fields
@@ -673,12 +685,12 @@ impl Checker<'_> {
         Origin { file: self.file.to_owned(), span }
     }
 
-    fn error(&mut self, code: Code, span: Span, message: impl Into<String>, help: Option<String>) {
+    pub(crate) fn error(&mut self, code: Code, span: Span, message: impl Into<String>, help: Option<String>) {
         self.found_error = true;
         self.diagnostics.push(Diagnostic::error(code, span, message).with_help_opt(help));
     }
 
-    fn warning(&mut self, code: Code, span: Span, message: impl Into<String>, help: Option<String>) {
+    pub(crate) fn warning(&mut self, code: Code, span: Span, message: impl Into<String>, help: Option<String>) {
         self.diagnostics.push(Diagnostic::warning(code, span, message).with_help_opt(help));
     }
 }

@@ -1,5 +1,5 @@
 //! `scimform apply`: plan (or load a saved plan), check the guards, confirm, execute,
-//! report. What the user sees is rendered by `render/apply.rs`.
+//! report, then provision the specs' `verify` subjects on demand. What the user sees is rendered by `render/apply.rs`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,7 +60,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
             Some(prepared) => {
                 super::check_targets(&options, &prepared.desired)?;
                 let plan = the_plan(&prepared, saved, &options)?;
-                execute(args, &target, &prepared, &plan, &environment, &mut progress).await
+                match execute(args, &target, &prepared, &plan, &environment, &mut progress).await {
+                    Ok(ExitStatus::Success) => super::verify::after_apply(global, &target.client, &loaded.spec).await,
+                    other => other,
+                }
             }
             None => Ok(ExitStatus::Failure),
         };

@@ -11,6 +11,7 @@ mod schema;
 mod show;
 mod status;
 mod validate;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,7 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(import_args) => import::run(&args.global, import_args),
         Command::Status(status_args) => status::run(&args.global, status_args),
         Command::Drift(drift_args) => drift::run(&args.global, drift_args),
+        Command::Verify(verify_args) => verify::run(&args.global, verify_args),
         Command::Doctor(doctor_args) => doctor::run(&args.global, doctor_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),

@@ -72,6 +72,7 @@ pub(crate) struct ChangeView {
 
 /// One attribute.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct AttributeView {
     /// Attribute name.
     pub(crate) name: String,
@@ -81,6 +82,10 @@ pub(crate) struct AttributeView {
     pub(crate) after: Value,
     /// Whether the values are masked placeholders.
     pub(crate) sensitive: bool,
+    /// For long text values (mapping expressions): both values broken over lines and
+    /// compared line by line, each line starting with `-`, `+` or a space.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) line_diff: Option<Vec<String>>,
 }
 
 /// A note for reviewers.
@@ -129,6 +134,7 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
                         before: attribute.before.clone().unwrap_or(Value::Null),
                         after: attribute.after.clone().unwrap_or(Value::Null),
                         sensitive: attribute.sensitive,
+                        line_diff: line_diff(attribute),
                     })
                     .collect(),
                 depends_on: change.depends_on.clone(),
@@ -193,7 +199,62 @@ fn action_style(action: Action) -> anstyle::Style {
     }
 }
 
+/// Values longer than this are also shown as a line diff.
+const LONG_VALUE: usize = 60;
+/// Width long expressions are broken to.
+const EXPRESSION_WIDTH: usize = 50;
+
+/// A long text value changed: both sides broken over lines (expressions one argument a
+/// line) and compared line by line.
+pub(crate) fn line_diff(attribute: &Attribute) -> Option<Vec<String>> {
+    let (Some(Value::String(before)), Some(Value::String(after))) = (&attribute.before, &attribute.after) else {
+        return None;
+    };
+    if attribute.sensitive || (before.chars().count() <= LONG_VALUE && after.chars().count() <= LONG_VALUE) {
+        return None;
+    }
+    let (before, after) = (broken(before), broken(after));
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    Some(
+        diff.iter_all_changes()
+            .map(|change| {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                format!("{sign} {}", change.value().trim_end_matches('\n'))
+            })
+            .collect(),
+    )
+}
+
+/// A value over lines: an expression (with its notes, `(matching 1, …)`, on a line of
+/// their own) broken by [`scimform_mapping::expression::Expr::pretty`]; other text as is.
+fn broken(value: &str) -> String {
+    let (expression, notes) = match value.rsplit_once(" (") {
+        Some((expression, notes))
+            if value.ends_with(')') && scimform_mapping::expression::parse(expression).is_ok() =>
+        {
+            (expression, Some(notes.trim_end_matches(')')))
+        }
+        _ => (value, None),
+    };
+    let mut text = scimform_mapping::expression::parse(expression)
+        .map_or_else(|_| expression.to_owned(), |parsed| parsed.pretty(EXPRESSION_WIDTH));
+    if let Some(notes) = notes {
+        text.push_str(&format!("\n({notes})"));
+    }
+    text.push('\n');
+    text
+}
+
 fn attribute_line(attribute: &Attribute, action: Action) -> (String, String) {
+    if let Some(lines) = line_diff(attribute) {
+        let symbol = if action == Action::Replace { "-/+" } else { "~" };
+        let body: Vec<String> = lines.iter().map(|line| format!("          {line}")).collect();
+        return (symbol.to_owned(), format!("{}:\n{}", attribute.name, body.join("\n")));
+    }
     let text = |value: &Option<Value>| value_text(value, attribute.sensitive);
     match (&attribute.before, &attribute.after) {
         (None, Some(_)) => ("+".to_owned(), format!("{} = {}", attribute.name, text(&attribute.after))),

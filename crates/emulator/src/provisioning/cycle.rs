@@ -265,7 +265,7 @@ fn mapped(mapping: &ObjectMapping, lookup: &dyn Fn(&str) -> Option<String>) -> S
         members: Vec::new(),
     };
     for attribute in mapping.attributes.iter().filter(|attribute| attribute.target != "members") {
-        let value = attribute.source.as_ref().and_then(|source| super::expression::evaluate(source, lookup));
+        let value = attribute.source.as_ref().and_then(|source| scimform_mapping::evaluate::evaluate(source, lookup));
         match (value, &attribute.default_value) {
             (Some(value), _) => {
                 object.attributes.insert(attribute.target.clone(), json!(value));

@@ -11,43 +11,13 @@
 
 use serde_json::{Value, json};
 
-use super::expression::{self, Expr};
+use scimform_mapping::expression::{self, Expr};
+use scimform_mapping::{Object, reference};
 
-const DEFAULT_MAPPINGS: &str = include_str!("../../../../reference/scim/default-mappings.json");
+const DEFAULT_MAPPINGS: &str = reference::DEFAULT_MAPPINGS_JSON;
 const SOURCE_DIRECTORY: &str = "Azure Active Directory";
 const TARGET_DIRECTORY: &str = "customappsso";
 
-/// Entra user attributes a mapping can read, besides the ones the defaults use.
-const USER_ATTRIBUTES: &[&str] = &[
-    "objectId",
-    "accountEnabled",
-    "IsSoftDeleted",
-    "userType",
-    "appRoleAssignments",
-    "proxyAddresses",
-    "originalUserPrincipalName",
-    "companyName",
-    "employeeType",
-    "extensionAttribute1",
-    "extensionAttribute2",
-];
-/// Entra group attributes a mapping can read, besides the ones the defaults use.
-const GROUP_ATTRIBUTES: &[&str] = &["mailNickname", "description", "mail", "IsSoftDeleted"];
-/// SCIM attributes a target user can have, besides the ones the defaults map.
-const TARGET_USER_ATTRIBUTES: &[&str] = &[
-    "nickName",
-    "profileUrl",
-    "userType",
-    "locale",
-    "timezone",
-    "emails[type eq \"other\"].value",
-    "roles[primary eq \"True\"].value",
-    "roles[primary eq \"True\"].display",
-    "roles[primary eq \"True\"].type",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
-];
 /// Properties of a synchronizationSchema resource.
 const SCHEMA_PROPERTIES: &[&str] = &["id", "version", "synchronizationRules", "directories", "@odata.context"];
 
@@ -209,7 +179,7 @@ fn object_mapping(mapping: &Value) -> Result<ObjectMapping, String> {
     let mut attributes = Vec::new();
     for attribute in mapping["attributeMappings"].as_array().into_iter().flatten() {
         let target = attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned();
-        let source = expression::of_source(&attribute["source"]).map_err(|error| format!("`{target}`: {error}"))?;
+        let source = of_source(&attribute["source"]).map_err(|error| format!("`{target}`: {error}"))?;
         attributes.push(AttributeMapping {
             target,
             source,
@@ -286,32 +256,15 @@ pub(crate) fn default_schema(schema_id: &str, rule_id: &str) -> Value {
             "metadata": [],
             "objectMappings": object_mappings,
         }],
-        "directories": directories(&object_mappings),
+        "directories": directories(),
     })
 }
 
-/// The source and target directory definitions: every attribute the default mappings
-/// name, and the other common ones.
-fn directories(object_mappings: &[Value]) -> Value {
-    let mut source_users: Vec<String> = USER_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
-    let mut source_groups: Vec<String> = GROUP_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
-    let mut target_users: Vec<String> = TARGET_USER_ATTRIBUTES.iter().map(|name| (*name).to_owned()).collect();
-    let mut target_groups: Vec<String> = Vec::new();
-    for mapping in object_mappings {
-        let users = mapping["sourceObjectName"] == "User";
-        for attribute in mapping["attributeMappings"].as_array().into_iter().flatten() {
-            let target = attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned();
-            let mut sources = Vec::new();
-            if let Ok(Some(expr)) = expression::of_source(&attribute["source"]) {
-                expression::attributes(&expr, &mut sources);
-            }
-            let (source_list, target_list) =
-                if users { (&mut source_users, &mut target_users) } else { (&mut source_groups, &mut target_groups) };
-            source_list.extend(sources);
-            target_list.push(target);
-        }
-    }
-    let object = |name: &str, attributes: &mut Vec<String>| {
+/// The source and target directory definitions: the attributes the template's reference
+/// lists (`reference/scim/attributes.json`), which include every one the defaults name.
+fn directories() -> Value {
+    let object = |name: &str, attributes: &[String]| {
+        let mut attributes = attributes.to_vec();
         attributes.sort();
         attributes.dedup();
         let definitions: Vec<Value> = attributes
@@ -320,6 +273,8 @@ fn directories(object_mappings: &[Value]) -> Value {
             .collect();
         json!({ "name": name, "attributes": definitions, "metadata": [], "supportedApis": [] })
     };
+    let users = reference::object(Object::Users);
+    let groups = reference::object(Object::Groups);
     json!([
         {
             "id": "AzureActiveDirectory",
@@ -328,7 +283,7 @@ fn directories(object_mappings: &[Value]) -> Value {
             "readOnly": true,
             "version": "1",
             "metadata": [],
-            "objects": [object("User", &mut source_users), object("Group", &mut source_groups)],
+            "objects": [object("User", &users.sources), object("Group", &groups.sources)],
         },
         {
             "id": TARGET_DIRECTORY,
@@ -337,10 +292,7 @@ fn directories(object_mappings: &[Value]) -> Value {
             "readOnly": false,
             "version": "1",
             "metadata": [],
-            "objects": [
-                object("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", &mut target_users),
-                object("urn:ietf:params:scim:schemas:core:2.0:Group", &mut target_groups),
-            ],
+            "objects": [object(&users.target_object, &users.targets), object(&groups.target_object, &groups.targets)],
         },
     ])
 }
@@ -397,13 +349,15 @@ fn validate_mapping(
                 attribute.target
             ));
         }
-        let mut read = Vec::new();
-        if let Some(source) = &attribute.source {
-            expression::attributes(source, &mut read);
-        }
+        let mut read: Vec<String> = attribute
+            .source
+            .as_ref()
+            .map(|source| source.attributes().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
         read.extend(parsed.scope.iter().flatten().map(|clause| clause.attribute.clone()));
         if let Some(sources) = &sources
-            && let Some(unknown) = read.iter().find(|name| !sources.contains(name))
+            && let Some(unknown) =
+                read.iter().find(|name| !sources.contains(name) && !reference::is_extension_attribute(name))
         {
             return Err(format!(
                 "Object mapping '{name}': the source attribute '{unknown}' is not defined on '{source_object}'."
@@ -414,6 +368,23 @@ fn validate_mapping(
         return Err(format!("Object mapping '{name}' has no matching attribute (matchingPriority > 0)."));
     }
     Ok(())
+}
+
+/// A mapping source as Graph's schema carries it (`{type, name, expression}`), as an
+/// expression: an `Attribute` is `[name]`, a `Constant` its value, a `Function` its text.
+fn of_source(source: &Value) -> Result<Option<Expr>, String> {
+    let kind = source.get("type").and_then(Value::as_str).unwrap_or_default();
+    let name = source.get("name").and_then(Value::as_str).unwrap_or_default();
+    let text = source.get("expression").and_then(Value::as_str).filter(|text| !text.is_empty());
+    match kind {
+        "Attribute" => Ok(Some(Expr::Attribute(name.to_owned()))),
+        "Constant" => Ok(Some(Expr::Constant(name.to_owned()))),
+        "Function" => expression::parse(text.ok_or("a Function source needs an expression")?)
+            .map(Some)
+            .map_err(|error| error.to_string()),
+        "" if source.is_null() => Ok(None),
+        other => Err(format!("`{other}` is not a mapping source type (Attribute, Constant, Function)")),
+    }
 }
 
 #[cfg(test)]

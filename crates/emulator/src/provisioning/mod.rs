@@ -15,7 +15,6 @@
 //! one now and waits for it).
 
 pub(crate) mod cycle;
-pub(crate) mod expression;
 pub(crate) mod mappings;
 pub(crate) mod status;
 
@@ -265,10 +264,28 @@ pub(crate) async fn on_demand(shared: &Arc<Shared>, request: &crate::graph::OnDe
         .iter()
         .map(|(name, old, new)| serde_json::json!({ "displayName": name, "oldValue": old, "newValue": new }))
         .collect();
-    let steps: Vec<Value> = ["TestConnection", "EntryImport", "EntrySynchronizationScoping", "EntrySynchronizationMatching", "EntryExport"]
-        .iter()
-        .map(|name| serde_json::json!({ "name": name, "status": if status == "Failure" && *name == "EntryExport" { "Failure" } else { "Success" }, "timestamp": ended, "details": {} }))
-        .collect();
+    // The portal's five steps; a skip shows at the step that decided it (scoping for an
+    // object out of scope, export for one already up to date).
+    let skipped_from = match error.as_ref().map(|(code, _)| code.as_str()) {
+        Some("NotEffectivelyEntitled") if result == "Skipped" => 2,
+        Some("RedundantExport") if result == "Skipped" => 4,
+        _ => usize::MAX,
+    };
+    let steps: Vec<Value> =
+        ["TestConnection", "EntryImport", "EntrySynchronizationScoping", "EntrySynchronizationMatching", "EntryExport"]
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                let step_status = if index >= skipped_from {
+                    "Skipped"
+                } else if status == "Failure" && *name == "EntryExport" {
+                    "Failure"
+                } else {
+                    "Success"
+                };
+                serde_json::json!({ "name": name, "status": step_status, "timestamp": ended, "details": {} })
+            })
+            .collect();
     let key = serde_json::json!({
         "result": result,
         "details": error.as_ref().map(|(code, message)| serde_json::json!({ "errorCode": code, "errorMessage": message })),

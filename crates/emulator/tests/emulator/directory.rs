@@ -89,6 +89,7 @@ async fn paging_over_more_than_999_users() {
             id: None,
             user_principal_name: format!("bulk{index:04}@contoso.com"),
             display_name: None,
+            ..SeedUser::default()
         });
     }
     let harness = Harness::start_with(Options::for_tests(seed)).await;

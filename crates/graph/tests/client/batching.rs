@@ -14,6 +14,7 @@ async fn paging_over_more_than_999_items() {
             id: None,
             user_principal_name: format!("bulk{index:04}@contoso.com"),
             display_name: None,
+            ..SeedUser::default()
         });
     }
     let bed = Bed::start_with(seed).await;
@@ -35,6 +36,7 @@ async fn a_hundred_reads_in_five_requests() {
             id: None,
             user_principal_name: format!("reader{index:03}@contoso.com"),
             display_name: None,
+            ..SeedUser::default()
         });
     }
     let bed = Bed::start_with(seed).await;
