@@ -4,7 +4,8 @@
 
 use schemars::JsonSchema;
 use scimform_apply::inventory::Inventoried;
-use scimform_plan::state::{DEFAULT_ACCESS, LiveApp, PrincipalKind, Scope};
+use scimform_mapping::reference;
+use scimform_plan::state::{AttributeMapping, DEFAULT_ACCESS, Flow, LiveApp, Object, PrincipalKind, Scope};
 use scimform_spec::model::NON_GALLERY_TEMPLATE_ID;
 use serde::Serialize;
 
@@ -248,6 +249,91 @@ fn provisioning(app: &LiveApp, token_variable: &str, out: &mut String, notes: &m
         let threshold = settings.deletion_threshold.map(|threshold| format!(", threshold: {threshold}"));
         out.push_str(&format!("  accidentalDeletions: {{ enabled: {enabled}{} }}\n", threshold.unwrap_or_default()));
     }
+    if let Some(schema) = &app.schema {
+        mappings(schema, out);
+        scoping(schema, out);
+    }
+}
+
+/// `mappings`, for each object whose mappings differ from the template's defaults: the
+/// mappings that differ or are added, the defaults that are gone, and `enabled: false`.
+fn mappings(schema: &scimform_plan::state::LiveSchema, out: &mut String) {
+    let mut text = String::new();
+    for object in Object::ALL {
+        let Some(live) = schema.of(object) else { continue };
+        let defaults = &reference::object(object).defaults;
+        if live.attributes == defaults.attributes && live.enabled == defaults.enabled {
+            continue;
+        }
+        text.push_str(&format!("    {}:\n", object.name()));
+        if !live.enabled {
+            text.push_str("      enabled: false\n");
+        }
+        let changed: Vec<&AttributeMapping> =
+            live.attributes.iter().filter(|mapping| !defaults.attributes.contains(mapping)).collect();
+        if !changed.is_empty() {
+            text.push_str("      attributes:\n");
+        }
+        for mapping in changed {
+            let source = quoted(&mapping.source);
+            let mut options = Vec::new();
+            if mapping.flow == Flow::OnCreate {
+                options.push("flow: onCreate".to_owned());
+            }
+            if let Some(default) = &mapping.default {
+                options.push(format!("default: {}", quoted(default)));
+            }
+            if let Some(precedence) = mapping.matching {
+                options.push(format!("matching: {precedence}"));
+            }
+            let value =
+                if options.is_empty() { source } else { format!("{{ source: {source}, {} }}", options.join(", ")) };
+            text.push_str(&format!("        {}: {value}\n", scalar(&mapping.target)));
+        }
+        let removed: Vec<String> = defaults
+            .attributes
+            .iter()
+            .filter(|default| !live.attributes.iter().any(|mapping| mapping.target == default.target))
+            .map(|default| quoted(&default.target))
+            .collect();
+        if !removed.is_empty() {
+            text.push_str(&format!("      remove: [{}]\n", removed.join(", ")));
+        }
+    }
+    if !text.is_empty() {
+        out.push_str("  # The attribute mappings that differ from the template's defaults.\n  mappings:\n");
+        out.push_str(&text);
+    }
+}
+
+/// `scoping`, for each object that has a scoping filter.
+fn scoping(schema: &scimform_plan::state::LiveSchema, out: &mut String) {
+    let mut text = String::new();
+    for object in Object::ALL {
+        let Some(live) = schema.of(object).filter(|live| !live.scope.is_empty()) else { continue };
+        text.push_str(&format!("    {}:\n", object.name()));
+        for group in &live.scope {
+            text.push_str("      - clauses:\n");
+            for clause in &group.clauses {
+                let value = clause.value.as_deref().map(|value| format!(", value: {}", quoted(value)));
+                text.push_str(&format!(
+                    "          - {{ attribute: {}, operator: {}{} }}\n",
+                    scalar(&clause.attribute),
+                    quoted(clause.operator.name()),
+                    value.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if !text.is_empty() {
+        out.push_str("  scoping:\n");
+        out.push_str(&text);
+    }
+}
+
+/// A YAML double-quoted scalar (JSON's string syntax is YAML's).
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
 }
 
 /// Assignments, policy exact, each with its role unless it is the default the spec
@@ -292,5 +378,69 @@ fn assignments(app: &LiveApp, out: &mut String, notes: &mut Vec<String>) {
         for item in items {
             out.push_str(&format!("    - {item}\n"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use scimform_plan::state::{Clause, FilterGroup, LiveJob, LiveSchema, Operator, ProvisioningSettings};
+
+    use super::*;
+
+    /// A live app whose schema differs from the defaults imports as a spec whose mappings
+    /// and scoping give exactly that schema back.
+    #[test]
+    fn changed_mappings_and_scoping_import_and_round_trip() {
+        let mut users = reference::object(Object::Users).defaults.clone();
+        users.attributes.retain(|mapping| mapping.target != "title");
+        let display = users.attributes.iter_mut().find(|mapping| mapping.target == "displayName").unwrap();
+        display.source = "Join(\" \", [givenName], [surname])".to_owned();
+        display.flow = Flow::OnCreate;
+        users.scope = vec![FilterGroup {
+            clauses: vec![Clause {
+                attribute: "department".to_owned(),
+                operator: Operator::NotEquals,
+                value: Some("Sales \"East\"".to_owned()),
+            }],
+        }];
+        let mut groups = reference::object(Object::Groups).defaults.clone();
+        groups.enabled = false;
+        let app = LiveApp {
+            service_principal_id: "11111111-2222-4333-8444-555555555555".to_owned(),
+            app_id: "app".to_owned(),
+            display_name: "Custom".to_owned(),
+            template_id: None,
+            tags: Vec::new(),
+            stack: "default".to_owned(),
+            roles: Default::default(),
+            owners: Vec::new(),
+            job: Some(LiveJob {
+                id: "scim.1".to_owned(),
+                template_id: Some("scim".to_owned()),
+                schedule: scimform_plan::state::JobSchedule::Paused,
+                status: scimform_plan::state::JobStatus::Paused,
+                quarantine: None,
+            }),
+            settings: ProvisioningSettings {
+                base_url: Some(scimform_plan::state::BaseUrl::parse("https://custom.example.com/scim").unwrap()),
+                ..Default::default()
+            },
+            assignments: Vec::new(),
+            schema: Some(LiveSchema { users: Some(users.clone()), groups: Some(groups) }),
+        };
+        let (text, _) = spec_text(&app, "custom", "CUSTOM_TOKEN", "schema.json");
+        assert!(
+            text.contains("displayName: { source: \"Join(\\\" \\\", [givenName], [surname])\", flow: onCreate }"),
+            "{text}"
+        );
+        assert!(text.contains("remove: [\"title\"]"), "{text}");
+        let loaded =
+            scimform_spec::load(&[scimform_spec::Source { name: "custom.yaml".to_owned(), text: text.clone() }]);
+        let spec = loaded.spec.unwrap_or_else(|| panic!("{text}\n{:#?}", loaded.diagnostics));
+        let provisioning = spec.apps[0].provisioning.as_ref().unwrap();
+        let mappings = provisioning.mappings.as_ref().unwrap();
+        assert_eq!(mappings.users.as_ref().unwrap().attributes(Object::Users), users.attributes);
+        assert!(!mappings.groups.as_ref().unwrap().enabled);
+        assert_eq!(provisioning.scoping.as_ref().unwrap().users.as_ref().unwrap(), &users.scope);
     }
 }
