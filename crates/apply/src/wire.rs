@@ -346,6 +346,45 @@ mod tests {
     }
 
     #[test]
+    fn on_demand_answers_decode_to_outcomes() {
+        use crate::verify::{Outcome, Verified};
+        let answer = |result: &str, action: &str, code: &str| {
+            let key =
+                json!({ "result": result, "details": { "errorCode": code, "errorMessage": "the SCIM app said no" } });
+            let value = json!({
+                "action": action,
+                "provisioningSteps": [{ "name": "EntryImport", "status": "Success" }, { "name": "EntryExport", "status": "Failure" }],
+            });
+            json!({ "key": key.to_string(), "value": value.to_string() })
+        };
+        let decode = |answer: Value| {
+            let mut verified = Verified {
+                app: "a".to_owned(),
+                kind: "user",
+                subject: "alice@contoso.com".to_owned(),
+                outcome: Outcome::Failure,
+                action: String::new(),
+                detail: String::new(),
+                steps: Vec::new(),
+            };
+            decode_on_demand(&answer, &mut verified);
+            verified
+        };
+        let created = decode(answer("Success", "Create", ""));
+        assert_eq!((created.outcome, created.detail.as_str()), (Outcome::Success, "created in the SCIM app"));
+        assert_eq!(created.steps[1], ("EntryExport".to_owned(), "Failure".to_owned()));
+        let same = decode(answer("Skipped", "Other", "RedundantExport"));
+        assert_eq!(same.outcome, Outcome::Success);
+        let out = decode(answer("Skipped", "Other", "NotEffectivelyEntitled"));
+        assert_eq!(out.outcome, Outcome::Skipped);
+        assert!(out.detail.starts_with("skipped: out of scope"));
+        let failed = decode(answer("Failure", "Create", "SystemForCrossDomainIdentityManagementEntryConflict"));
+        assert_eq!(failed.outcome, Outcome::Failure);
+        assert!(failed.detail.contains("EntryConflict: the SCIM app said no"), "{}", failed.detail);
+        assert_eq!(decode(json!({})).outcome, Outcome::Failure, "an answer that is not Graph's shape fails");
+    }
+
+    #[test]
     fn resets_are_named_as_graph_names_them() {
         let reset = [ResetPart::Watermark, ResetPart::Escrows, ResetPart::QuarantineState];
         assert_eq!(encode_reset(&reset), "Watermark, Escrows, QuarantineState");

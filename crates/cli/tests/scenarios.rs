@@ -345,8 +345,8 @@ impl World {
 
     /// Steps about provisioning: `cycle APP` runs a cycle of the app's job now;
     /// `scim-user UPN active|inactive|absent`, `scim-attr UPN PATH = VALUE` and
-    /// `scim-group NAME absent|MEMBER,…` read the SCIM server; `on-demand APP UPN`
-    /// provisions one user on demand.
+    /// `scim-group NAME absent|MEMBER,…` read the SCIM server; `scim-create-user UPN
+    /// EXTERNAL_ID` writes to it by hand; `on-demand APP UPN` provisions one user on demand.
     fn provisioning_step(&mut self, command: &str, rest: &str) {
         match command {
             "cycle" => {
@@ -373,6 +373,23 @@ impl World {
                 let [user] = found.as_slice() else { panic!("SCIM user {upn}: {found:?}") };
                 let value = path.split('.').fold(user, |value, part| &value[part]);
                 assert_eq!(value.as_str().unwrap_or("(absent)"), wanted, "SCIM user {upn} {path}: {user}");
+            }
+            "scim-create-user" => {
+                // scim-create-user UPN EXTERNAL_ID: a user made in the SCIM app by hand.
+                let (upn, external_id) = rest.split_once(' ').unwrap();
+                let (root, token) = self.scim.clone().expect("the scenario's SCIM server is set");
+                let body = serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": upn,
+                    "externalId": external_id,
+                    "active": true,
+                });
+                let status = self.runtime.block_on(async {
+                    let response =
+                        self.http.post(format!("{root}/Users")).bearer_auth(token).json(&body).send().await.unwrap();
+                    response.status()
+                });
+                assert_eq!(status.as_u16(), 201, "creating SCIM user {upn}");
             }
             "scim-group" => {
                 let (name, wanted) = rest.rsplit_once(' ').unwrap();

@@ -265,7 +265,7 @@ impl Checker<'_> {
             let (message, help) = if reference.is_source(&clause.attribute) {
                 (
                     format!("scoping filters cannot test `{}`", clause.attribute),
-                    "Entra does not scope on multi-valued, reference or app-role attributes".to_owned(),
+                    "Entra's scoping filters do not support it (nor app role assignments, userType, manager or multi-valued attributes); filter on another attribute".to_owned(),
                 )
             } else {
                 (
