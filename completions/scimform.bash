@@ -123,7 +123,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__apply)
-            opts="-q -v -h -V --plan --auto-approve --prune --replace --allow-deletes --stack --max-deletes --settle-ms --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --plan --auto-approve --prune --replace --allow-deletes --stack --max-deletes --settle-ms --write-rate --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -150,6 +150,10 @@ _scimform() {
                     return 0
                     ;;
                 --settle-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -68,7 +68,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand plan" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand plan" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -89,12 +89,13 @@ complete -c scimform -n "__fish_scimform_using_subcommand apply" -l allow-delete
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l max-deletes -d 'Stop before the first change if the plan removes more than this many things' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l settle-ms -d 'How long, in milliseconds, to look for what a concurrent apply (or a create whose answer was lost) made before concluding it is not there; raise it for tenants with slow replication. Default: 2000, or 200 with the embedded emulator (no replication lag there)' -r
+complete -c scimform -n "__fish_scimform_using_subcommand apply" -l write-rate -d 'Writes per second that runs of assignments are paced to (sent 20 to a `$batch`). Default: 20, Graph\'s write quota per app and tenant (3,000 per 150 s); lower it when other tools write with the same app registration' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand apply" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand apply" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -127,7 +128,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand import" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand import" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -149,7 +150,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand status" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand status" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -169,7 +170,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand verify" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand verify" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -189,7 +190,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand drift" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand drift" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -220,7 +221,7 @@ us-gov\t'Azure US Government'
 china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
-complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l concurrency -d 'Requests in flight at once' -r
+complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'

@@ -45,6 +45,9 @@ pub struct ApplyOptions {
     pub settle: Duration,
     /// Tells this run's creations from others' (in the pending display name of new apps).
     pub run_id: String,
+    /// Writes per second that runs of assignment changes are paced to (sent 20 to a
+    /// `$batch`): Graph's write quota per app and tenant is 3,000 per 150 s, 20 a second.
+    pub write_rate: f64,
 }
 
 impl ApplyOptions {
@@ -56,6 +59,7 @@ impl ApplyOptions {
             replication_timeout: Duration::from_secs(120),
             settle: Duration::from_secs(2),
             run_id,
+            write_rate: crate::writes::GRAPH_WRITE_RATE,
         }
     }
 }
@@ -175,11 +179,11 @@ pub enum ApplyError {
 
 /// Ids of an app, known from refresh or learnt while applying.
 #[derive(Debug, Clone, Default)]
-struct AppIds {
-    service_principal_id: String,
+pub(crate) struct AppIds {
+    pub(crate) service_principal_id: String,
     app_id: String,
     job_id: Option<String>,
-    roles: Roles,
+    pub(crate) roles: Roles,
 }
 
 /// Executes `plan` against the tenant whose refreshed state is `live`.
@@ -214,11 +218,21 @@ pub async fn apply(
         deleted_jobs: Vec::new(),
     };
     let mut applied = Applied::default();
-    for change in &plan.changes {
+    let mut pacer = crate::writes::Pacer::new(options.write_rate);
+    let mut index = 0;
+    while index < plan.changes.len() {
         if options.cancel.load(Ordering::SeqCst) {
             applied.interrupted = true;
             break;
         }
+        let run = crate::writes::batchable_run(&plan.changes[index..]);
+        if run.len() > 1 {
+            executor.write_run(run, &mut pacer, &options.cancel, on_event, &mut applied).await?;
+            index += run.len();
+            continue;
+        }
+        let change = &plan.changes[index];
+        index += 1;
         on_event(&Event::Started { address: change.address.clone(), action: change.action });
         let started = Instant::now();
         for step in &change.steps {
@@ -249,10 +263,10 @@ fn planned_fingerprints(plan: &Plan) -> HashMap<String, String> {
         .collect()
 }
 
-type OnEvent<'e> = &'e mut (dyn FnMut(&Event) + Send);
+pub(crate) type OnEvent<'e> = &'e mut (dyn FnMut(&Event) + Send);
 
-struct Executor<'a> {
-    client: &'a GraphClient,
+pub(crate) struct Executor<'a> {
+    pub(crate) client: &'a GraphClient,
     environment: &'a TokenEnvironment,
     retrier: Retrier,
     settle: Duration,
@@ -282,7 +296,7 @@ fn failed(address: &str, what: &str) -> impl FnOnce(scimform_graph::Error) -> Ap
 }
 
 impl Executor<'_> {
-    async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
+    pub(crate) async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
         tracing::debug!(address, step = step.op(), "applying");
         match step {
             Step::Instantiate { app, template_id, display_name } => {
@@ -314,7 +328,7 @@ impl Executor<'_> {
 
     // --- Helpers ------------------------------------------------------------------------
 
-    fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
+    pub(crate) fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
         self.apps.get(app).ok_or_else(|| ApplyError::Missing {
             address: address.to_owned(),
             message: format!("app `{app}` does not exist in the tenant"),

@@ -102,11 +102,10 @@ pub async fn recent_activity(
 ) -> Result<Vec<scimform_plan::health::Activity>, RefreshError> {
     let request = reads::provisioning_logs(job_id, top);
     let response = client.send(&request).await.map_err(failed("the provisioning logs"))?;
-    let body = response.body.clone().unwrap_or_default();
-    let rows: Vec<scimform_graph::models::ProvisioningObjectSummary> = scimform_graph::parse(
-        &request,
-        scimform_graph::Response { status: response.status, body: Some(body["value"].clone()) },
-    )
-    .map_err(failed("the provisioning logs"))?;
+    let status = response.status;
+    let mut body = response.into_value().unwrap_or_default();
+    let rows: Vec<scimform_graph::models::ProvisioningObjectSummary> =
+        scimform_graph::parse(&request, scimform_graph::Response::json(status, Some(body["value"].take())))
+            .map_err(failed("the provisioning logs"))?;
     Ok(rows.into_iter().map(wire::decode_activity).collect())
 }

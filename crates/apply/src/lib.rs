@@ -9,6 +9,7 @@
 //!   needs I/O before the pure planner runs.
 //! - `inventory`: the tenant's enterprise applications, for `import`.
 //! - `verify`: provisioning on demand of the specs' `verify` subjects.
+//! - `writes`: runs of assignment changes in paced `$batch`es.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
@@ -22,6 +23,7 @@ mod schema_wire;
 mod tokens;
 pub mod verify;
 mod wire;
+mod writes;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +36,54 @@ use scimform_spec::model::{Origin, Spec};
 pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
 pub use refresh::{RefreshError, Refreshed, refresh};
 pub use tokens::{MAX_TOKEN_FILE_BYTES, TokenEnvironment, TokenError, new_salt, read_token};
+pub use writes::GRAPH_WRITE_RATE;
+
+/// The fingerprint tag's value among service principal tags.
+fn stored_fingerprint(tags: &[String]) -> Option<String> {
+    tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)).map(str::to_owned)
+}
+
+/// Fingerprint checks on the blocking pool, at most one per core at a time, each in one of
+/// a core's worth of reused argon2 buffers (so memory stays at cores × 19 MiB however many
+/// apps there are).
+struct FingerprintChecks {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    buffers: std::sync::Arc<std::sync::Mutex<Vec<fingerprint::Scratch>>>,
+}
+
+impl FingerprintChecks {
+    fn new() -> FingerprintChecks {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        FingerprintChecks {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+            buffers: std::sync::Arc::default(),
+        }
+    }
+
+    /// Whether `token` is the one behind `stored`; a new fingerprint when not.
+    fn start(&self, token: scimform_graph::Secret, stored: Option<String>) -> tokio::task::JoinHandle<TokenState> {
+        let (permits, buffers) = (self.permits.clone(), self.buffers.clone());
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            tokio::task::spawn_blocking(move || {
+                // A permit holder finds a buffer, or makes one: never more than the permits.
+                let mut scratch = buffers.lock().expect("no check panics").pop().unwrap_or_default();
+                let state = match stored {
+                    Some(stored) if fingerprint::matches_in(&mut scratch, token.expose(), &stored) => {
+                        TokenState::Unchanged
+                    }
+                    _ => TokenState::Changed {
+                        fingerprint: fingerprint::fingerprint_in(&mut scratch, token.expose(), &new_salt()),
+                    },
+                };
+                buffers.lock().expect("no check panics").push(scratch);
+                state
+            })
+            .await
+            .expect("fingerprinting does not panic")
+        })
+    }
+}
 
 /// What planning needs, read and resolved.
 #[derive(Debug, Clone)]
@@ -63,36 +113,46 @@ pub enum PrepareError {
 }
 
 /// Refreshes, reads and fingerprints tokens, and resolves names for `stack`.
+///
+/// Tokens are read first. Each managed app's fingerprint check (argon2id, slow by design)
+/// starts as soon as refresh's first phase has the app's tags, and runs on the blocking
+/// pool, at most one per core (so at most that many argon2 buffers at once), while the
+/// other reads go on.
 pub async fn prepare(
     client: &GraphClient,
     spec: &Spec,
     environment: &TokenEnvironment,
     stack: &str,
 ) -> Result<Prepared, PrepareError> {
-    let Refreshed { live, directory, health } = refresh(client, spec).await?;
-    let mut tokens = BTreeMap::new();
+    let mut read = BTreeMap::new();
     let mut token_errors = Vec::new();
     for app in &spec.apps {
         let Some(provisioning) = &app.provisioning else { continue };
-        let token = match read_token(&provisioning.credentials.token, environment) {
-            Ok(token) => token,
-            Err(error) => {
-                token_errors.push((app.name.clone(), app.origin.clone(), error));
-                continue;
+        match read_token(&provisioning.credentials.token, environment) {
+            Ok(token) => {
+                read.insert(app.name.clone(), token);
             }
+            Err(error) => token_errors.push((app.name.clone(), app.origin.clone(), error)),
+        }
+    }
+    let checks = FingerprintChecks::new();
+    let mut started: BTreeMap<String, tokio::task::JoinHandle<TokenState>> = BTreeMap::new();
+    let Refreshed { live, directory, health } = refresh::refresh_with(client, spec, |managed| {
+        for (name, tags) in managed {
+            if let Some(token) = read.get(name) {
+                started.insert(name.to_owned(), checks.start(token.clone(), stored_fingerprint(tags)));
+            }
+        }
+    })
+    .await?;
+    let mut tokens = BTreeMap::new();
+    for (name, token) in read {
+        let task = match started.remove(&name) {
+            Some(task) => task,
+            // Not a managed app yet: an app to adopt (its tags came later) or a new one.
+            None => checks.start(token, live.app_for(&name).and_then(|app| stored_fingerprint(&app.tags))),
         };
-        let stored = live
-            .app_for(&app.name)
-            .and_then(|live| live.tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)))
-            .map(str::to_owned);
-        // argon2id is slow by design; run it off the async threads.
-        let state = tokio::task::spawn_blocking(move || match stored {
-            Some(stored) if fingerprint::matches(token.expose(), &stored) => TokenState::Unchanged,
-            _ => TokenState::Changed { fingerprint: fingerprint::fingerprint(token.expose(), &new_salt()) },
-        })
-        .await
-        .expect("fingerprinting does not panic");
-        tokens.insert(app.name.clone(), state);
+        tokens.insert(name, task.await.expect("fingerprinting does not panic"));
     }
     if !token_errors.is_empty() {
         return Err(PrepareError::Tokens(token_errors));

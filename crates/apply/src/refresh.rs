@@ -1,20 +1,23 @@
 //! Refresh: read the live state of every app the specs name (and of every other managed
 //! app), and everything needed to resolve the specs' names, in a few batched round trips.
 //!
-//! Phases, whatever the number of apps:
+//! Phases, whatever the number of apps (each a set of `$batch`es of 20 run concurrently;
+//! a phase waits only for what it needs):
 //! 1. [`managed_apps`]: the managed service principals (`tags/any(t:t eq
-//!    'scimform:managed')`, 999 a page);
-//! 2. [`app_reads`]: in `$batch`es of 20, apps left by interrupted creates (display name
-//!    starting with the pending marker), look-alikes by display name, and per managed app
-//!    its owners, jobs, saved settings and assignments;
-//! 3. [`Wanted::fetch`]: in `$batch`es, users and groups by UPN, name or id (15 to a
-//!    `$filter … in (…)`), including the principals of live assignments;
-//! 4. [`nested_groups`]: in `$batch`es, the groups among the members of each assigned
-//!    group (nested groups).
+//!    'scimform:managed')`, 999 a page). Fingerprint checks start here (see `prepare`).
+//! 2. At once: [`app_reads`] (apps left by interrupted creates, look-alikes by display
+//!    name, and per managed app only what its spec manages: owners, jobs and saved
+//!    settings, assignments); [`adoption_reads`] (apps specs adopt); and
+//!    [`Wanted::fetch`] of every name the specs use (users and groups by UPN, name or id,
+//!    15 to a `$filter … in (…)`).
+//! 3. At once: [`schema_reads`] (schemas of jobs whose mappings a spec manages),
+//!    [`nested_groups`] (groups among the members of each assigned group), and the
+//!    principals of live assignments no spec names (only when there are some: removals
+//!    are shown by UPN).
 //!
-//! So a plan costs about 4 requests plus (apps × 4) / 20, not one per resource. The
-//! translation of what was read into scimform's vocabulary is [`live_app`], with the
-//! provisioning encoding in `wire.rs`.
+//! So a plan costs 3 round trips and about 3 + (apps × reads per app) / 20 requests, not
+//! one per resource (`scimform-bench` measures it). The translation of what was read into
+//! scimform's vocabulary is [`live_app`], with the provisioning encoding in `wire.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,27 +71,52 @@ pub(crate) fn failed(what: impl Into<String>) -> impl FnOnce(scimform_graph::Err
 
 /// Reads the live state and the directory for `spec`.
 pub async fn refresh(client: &GraphClient, spec: &Spec) -> Result<Refreshed, RefreshError> {
+    refresh_with(client, spec, |_| {}).await
+}
+
+/// [`refresh`], calling `on_managed` with every managed app's tags (by app name) as soon
+/// as phase 1 has them, so that work that needs only those (fingerprint checks) overlaps
+/// the remaining reads.
+pub(crate) async fn refresh_with(
+    client: &GraphClient,
+    spec: &Spec,
+    on_managed: impl FnOnce(BTreeMap<&str, &[String]>),
+) -> Result<Refreshed, RefreshError> {
     let Managed { by_name: managed, conflicts: name_conflicts } = managed_apps(client).await?;
     tracing::debug!(managed = managed.len(), conflicts = name_conflicts.len(), "refresh: managed apps");
-    let AppReads { lookalikes, strays, apps } = app_reads(client, spec, &managed).await?;
+    on_managed(managed.iter().map(|(name, sp)| (name.as_str(), sp.tags.as_slice())).collect());
+    // Phase 2: everything that needs only the managed list and the specs, at once.
+    let (AppReads { lookalikes, strays, mut apps }, mut adoptees, mut directory) = futures::try_join!(
+        app_reads(client, spec, &managed),
+        adoption_reads(client, spec, &managed),
+        Wanted::from_specs(spec).fetch(client),
+    )?;
     tracing::debug!(lookalikes = lookalikes.len(), "refresh: per-app reads");
-    let mut adoptees = adoption_reads(client, spec, &managed).await?;
+    // Phase 3: what needs phase 2, at once: the schemas of jobs whose mappings a spec
+    // manages, the groups nested in assigned groups, and the live assignments' principals
+    // that no spec names (to show their removals by UPN).
+    let unknown = Wanted::unknown_principals(
+        apps.iter().chain(adoptees.iter().filter_map(|(_, _, found)| found.as_ref().map(|(_, reads)| reads))),
+        &directory,
+    );
     let schemas_wanted: BTreeSet<&str> = spec
         .apps
         .iter()
         .filter(|app| app.provisioning.as_ref().is_some_and(|p| p.mappings.is_some() || p.scoping.is_some()))
         .map(|app| app.name.as_str())
         .collect();
-    let mut apps = apps;
-    let reads = apps
+    let schema_targets = apps
         .iter_mut()
         .chain(adoptees.iter_mut().filter_map(|(_, _, found)| found.as_mut().map(|(_, reads)| reads)))
-        .filter(|reads| schemas_wanted.contains(reads.name.as_str()));
-    schema_reads(client, reads.collect()).await?;
-    let adoptee_reads = adoptees.iter().filter_map(|(_, _, found)| found.as_ref().map(|(_, reads)| reads));
-    let mut directory =
-        Wanted::from_specs_and_assignments(spec, apps.iter().chain(adoptee_reads)).fetch(client).await?;
-    nested_groups(client, spec, &mut directory).await?;
+        .filter(|reads| schemas_wanted.contains(reads.name.as_str()))
+        .collect();
+    let ((), nested, known) = futures::try_join!(
+        schema_reads(client, schema_targets),
+        nested_groups(client, spec, &directory),
+        unknown.fetch(client),
+    )?;
+    directory.nested_groups = nested;
+    directory.merge(known);
     let mut health = BTreeMap::new();
     let apps = apps
         .into_iter()
@@ -158,7 +186,7 @@ struct ManagedReads {
     jobs: Vec<SynchronizationJob>,
     settings: Vec<SecretReadBack>,
     assignments: Vec<AppRoleAssignment>,
-    /// The job's schema, when phase 2c read it.
+    /// The job's schema, when phase 3 read it.
     schema: Option<Value>,
 }
 
@@ -189,8 +217,8 @@ async fn app_reads(
         reads::service_principals(Some(&format!("startswith(displayName,{})", literal(PENDING_PREFIX))));
     let mut requests = vec![strays_request];
     requests.extend(lookalike_requests.iter().cloned());
-    for service_principal in managed.values() {
-        requests.extend(per_app_requests(&service_principal.id));
+    for (name, service_principal) in managed {
+        requests.extend(per_app_requests(&service_principal.id, Wants::of(spec, name)));
     }
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let pending: Vec<ServicePrincipal> = results.next("apps left by interrupted creates").await?;
@@ -213,19 +241,52 @@ async fn app_reads(
     lookalikes.dedup();
     let mut apps = Vec::new();
     for (name, service_principal) in managed {
-        apps.push(results.app(name, &service_principal.id).await?);
+        apps.push(results.app(name, &service_principal.id, Wants::of(spec, name)).await?);
     }
     Ok(AppReads { lookalikes, strays, apps })
 }
 
-/// The four reads of one app: owners, jobs, saved settings, assignments.
-fn per_app_requests(service_principal_id: &str) -> [Request; 4] {
-    [
-        reads::owners(Owned::ServicePrincipal(service_principal_id)),
-        reads::jobs(service_principal_id),
-        reads::secrets(service_principal_id),
-        reads::assignments(service_principal_id),
-    ]
+/// Which per-app reads an app needs.
+#[derive(Debug, Clone, Copy)]
+struct Wants {
+    owners: bool,
+    /// Jobs and saved settings.
+    provisioning: bool,
+    assignments: bool,
+}
+
+impl Wants {
+    /// Everything (import, which writes specs for all of it).
+    const ALL: Wants = Wants { owners: true, provisioning: true, assignments: true };
+
+    /// What the spec of app `name` manages. An app without a spec (an orphan, which
+    /// `--prune` deletes) needs its job and assignments.
+    fn of(spec: &Spec, name: &str) -> Wants {
+        match spec.apps.iter().find(|app| app.name == name) {
+            Some(app) => Wants {
+                owners: app.owners.is_some(),
+                provisioning: app.provisioning.is_some(),
+                assignments: app.assignments.is_some(),
+            },
+            None => Wants { owners: false, provisioning: true, assignments: true },
+        }
+    }
+}
+
+/// The reads of one app that `wants` asks for: owners, jobs, saved settings, assignments.
+fn per_app_requests(service_principal_id: &str, wants: Wants) -> Vec<Request> {
+    let mut requests = Vec::new();
+    if wants.owners {
+        requests.push(reads::owners(Owned::ServicePrincipal(service_principal_id)));
+    }
+    if wants.provisioning {
+        requests.push(reads::jobs(service_principal_id));
+        requests.push(reads::secrets(service_principal_id));
+    }
+    if wants.assignments {
+        requests.push(reads::assignments(service_principal_id));
+    }
+    requests
 }
 
 /// Everything a spec can state about these service principals (for `import`): their
@@ -235,19 +296,20 @@ pub(crate) async fn read_apps(
     client: &GraphClient,
     service_principals: Vec<ServicePrincipal>,
 ) -> Result<Vec<LiveApp>, RefreshError> {
-    let requests: Vec<Request> = service_principals.iter().flat_map(|sp| per_app_requests(&sp.id)).collect();
+    let requests: Vec<Request> =
+        service_principals.iter().flat_map(|sp| per_app_requests(&sp.id, Wants::ALL)).collect();
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let mut reads = Vec::new();
     for service_principal in &service_principals {
         let name = service_principal.display_name.clone().unwrap_or_else(|| service_principal.id.clone());
-        reads.push(results.app(&name, &service_principal.id).await?);
+        reads.push(results.app(&name, &service_principal.id, Wants::ALL).await?);
     }
     schema_reads(client, reads.iter_mut().collect()).await?;
-    let directory = Wanted::from_specs_and_assignments(&Spec::default(), reads.iter()).fetch(client).await?;
+    let directory = Wanted::unknown_principals(reads.iter(), &Directory::default()).fetch(client).await?;
     Ok(service_principals.iter().zip(reads).map(|(sp, reads)| live_app(sp, reads, &directory)).collect())
 }
 
-/// Phase 2b, only when specs adopt apps (`adopt.id`) that no managed app answers for yet:
+/// Phase 2, only when specs adopt apps (`adopt.id`) that no managed app answers for yet:
 /// those service principals (15 to a filter), then their per-app reads, in batches.
 async fn adoption_reads(
     client: &GraphClient,
@@ -274,16 +336,18 @@ async fn adoption_reads(
     }
     let present: Vec<(&str, &ServicePrincipal)> =
         wanted.iter().filter_map(|(name, id)| Some((*name, found.get(*id)?))).collect();
-    let requests: Vec<Request> = present.iter().flat_map(|(_, sp)| per_app_requests(&sp.id)).collect();
+    let requests: Vec<Request> =
+        present.iter().flat_map(|(name, sp)| per_app_requests(&sp.id, Wants::of(spec, name))).collect();
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let mut reads = BTreeMap::new();
     for (name, service_principal) in present {
-        reads.insert(name.to_owned(), (service_principal.clone(), results.app(name, &service_principal.id).await?));
+        let found = results.app(name, &service_principal.id, Wants::of(spec, name)).await?;
+        reads.insert(name.to_owned(), (service_principal.clone(), found));
     }
     Ok(wanted.into_iter().map(|(name, id)| (name.to_owned(), id.to_owned(), reads.remove(name))).collect())
 }
 
-/// Phase 2c, only for apps whose spec manages mappings or scoping (and for import): the
+/// Phase 3, only for apps whose spec manages mappings or scoping (and for import): the
 /// schema of each one's job, in batches.
 async fn schema_reads(client: &GraphClient, apps: Vec<&mut ManagedReads>) -> Result<(), RefreshError> {
     let mut apps: Vec<&mut ManagedReads> = apps.into_iter().filter(|reads| !reads.jobs.is_empty()).collect();
@@ -338,21 +402,33 @@ impl<'c, I: Iterator<Item = (BatchItem, Request)>> Results<'c, I> {
     async fn single(&mut self, what: &str) -> Result<Value, RefreshError> {
         let (result, request) = self.items.next().expect("one result per request");
         let response = result.map_err(failed(what))?;
-        parse(&request, scimform_graph::Response { status: response.status, body: response.body }).map_err(failed(what))
+        parse(&request, response).map_err(failed(what))
     }
 
-    /// The results of [`per_app_requests`] for app `name` (service principal `id`).
-    async fn app(&mut self, name: &str, id: &str) -> Result<ManagedReads, RefreshError> {
+    /// The results of [`per_app_requests`] for app `name` (service principal `id`); what
+    /// was not read is empty.
+    async fn app(&mut self, name: &str, id: &str, wants: Wants) -> Result<ManagedReads, RefreshError> {
         let what = |part: &str| format!("the {part} of app `{name}`");
-        Ok(ManagedReads {
+        let mut reads = ManagedReads {
             name: name.to_owned(),
             service_principal_id: id.to_owned(),
             schema: None,
-            owners: self.next(&what("owners")).await?,
-            jobs: self.next(&what("provisioning jobs")).await?,
-            settings: self.next(&what("provisioning settings")).await?,
-            assignments: self.next(&what("assignments")).await?,
-        })
+            owners: Vec::new(),
+            jobs: Vec::new(),
+            settings: Vec::new(),
+            assignments: Vec::new(),
+        };
+        if wants.owners {
+            reads.owners = self.next(&what("owners")).await?;
+        }
+        if wants.provisioning {
+            reads.jobs = self.next(&what("provisioning jobs")).await?;
+            reads.settings = self.next(&what("provisioning settings")).await?;
+        }
+        if wants.assignments {
+            reads.assignments = self.next(&what("assignments")).await?;
+        }
+        Ok(reads)
     }
 }
 
@@ -362,18 +438,23 @@ async fn page<T: DeserializeOwned>(
     request: &Request,
     result: BatchItem,
 ) -> Result<Vec<T>, scimform_graph::Error> {
-    let response = result?;
-    let body = response.body.clone().unwrap_or_default();
-    let mut items: Vec<T> =
-        parse(request, scimform_graph::Response { status: response.status, body: Some(body["value"].clone()) })?;
-    if let Some(next) = body["@odata.nextLink"].as_str() {
-        items.extend(client.list::<T>(next.to_owned()).await?);
+    /// One page of a list, decoded straight from its JSON text.
+    #[derive(serde::Deserialize)]
+    struct Page<T> {
+        value: Vec<T>,
+        #[serde(rename = "@odata.nextLink", default)]
+        next: Option<String>,
+    }
+    let page: Page<T> = parse(request, result?)?;
+    let mut items = page.value;
+    if let Some(next) = page.next {
+        items.extend(client.list::<T>(next).await?);
     }
     Ok(items)
 }
 
-/// Phase 3's questions: every name the specs use, and every principal live assignments
-/// name.
+/// Phase 2's questions: every name the specs use; phase 3's: the principals of live
+/// assignments no spec names.
 #[derive(Default)]
 struct Wanted {
     upns: BTreeSet<String>,
@@ -383,7 +464,8 @@ struct Wanted {
 }
 
 impl Wanted {
-    fn from_specs_and_assignments<'r>(spec: &Spec, apps: impl Iterator<Item = &'r ManagedReads>) -> Wanted {
+    /// Every name the specs use (owners, assignments, `verify` subjects).
+    fn from_specs(spec: &Spec) -> Wanted {
         let mut wanted = Wanted::default();
         for app in &spec.apps {
             if let Some(verify) = app.provisioning.as_ref().and_then(|provisioning| provisioning.verify.as_ref()) {
@@ -404,11 +486,21 @@ impl Wanted {
                 };
             }
         }
+        wanted
+    }
+
+    /// The principals of live assignments that `known` does not hold (none in a tenant
+    /// that matches its specs, so a plan without changes asks for nothing here).
+    fn unknown_principals<'r>(apps: impl Iterator<Item = &'r ManagedReads>, known: &Directory) -> Wanted {
+        let mut wanted = Wanted::default();
         for assignment in apps.flat_map(|app| &app.assignments) {
+            let id = &assignment.principal_id;
             match principal_kind(assignment) {
-                Some(PrincipalKind::User) => wanted.user_ids.insert(assignment.principal_id.clone()),
-                Some(PrincipalKind::Group) => wanted.group_ids.insert(assignment.principal_id.clone()),
-                None => false,
+                Some(PrincipalKind::User) if !known.users_by_id.contains_key(id) => wanted.user_ids.insert(id.clone()),
+                Some(PrincipalKind::Group) if !known.groups_by_id.contains_key(id) => {
+                    wanted.group_ids.insert(id.clone())
+                }
+                _ => false,
             };
         }
         wanted
@@ -451,9 +543,13 @@ fn in_filters(property: &str, values: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-/// Phase 4: the groups nested in each group the specs assign. A name that matches several
+/// Phase 3: the groups nested in each group the specs assign. A name that matches several
 /// groups is left out here: resolution reports it, with the candidates.
-async fn nested_groups(client: &GraphClient, spec: &Spec, directory: &mut Directory) -> Result<(), RefreshError> {
+async fn nested_groups(
+    client: &GraphClient,
+    spec: &Spec,
+    directory: &Directory,
+) -> Result<BTreeMap<String, Vec<String>>, RefreshError> {
     let assigned: BTreeSet<String> = spec
         .apps
         .iter()
@@ -469,14 +565,15 @@ async fn nested_groups(client: &GraphClient, spec: &Spec, directory: &mut Direct
         .collect();
     let requests: Vec<Request> = assigned.iter().map(|id| reads::member_groups(id)).collect();
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
+    let mut nested_groups = BTreeMap::new();
     for id in &assigned {
         let nested: Vec<DirectoryObject> = results.next(&format!("the members of group {id}")).await?;
         if !nested.is_empty() {
             let names = nested.into_iter().map(|group| group.display_name.unwrap_or(group.id)).collect();
-            directory.nested_groups.insert(id.clone(), names);
+            nested_groups.insert(id.clone(), names);
         }
     }
-    Ok(())
+    Ok(nested_groups)
 }
 
 /// A managed app in scimform's vocabulary.

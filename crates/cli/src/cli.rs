@@ -165,6 +165,11 @@ pub(crate) struct ApplyArgs {
     /// lag there).
     #[arg(long, value_name = "MS", env = "SCIMFORM_SETTLE_MS")]
     pub(crate) settle_ms: Option<u64>,
+    /// Writes per second that runs of assignments are paced to (sent 20 to a `$batch`).
+    /// Default: 20, Graph's write quota per app and tenant (3,000 per 150 s); lower it
+    /// when other tools write with the same app registration.
+    #[arg(long, value_name = "N", env = "SCIMFORM_WRITE_RATE")]
+    pub(crate) write_rate: Option<f64>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
 }
@@ -312,8 +317,9 @@ pub(crate) struct TargetArgs {
     /// The sign-in authority host (plain http only for loopback).
     #[arg(long, value_name = "URL", env = "SCIMFORM_AUTHORITY_URL")]
     pub(crate) authority_url: Option<String>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400
+    /// reads, and a plan of a few hundred apps needs one or two waves of them.
+    #[arg(long, default_value_t = 20, value_name = "N")]
     pub(crate) concurrency: usize,
 }
 

@@ -26,6 +26,51 @@ pub struct FaultConfig {
     /// Rules, checked in order; the first error-like action that fires wins, latencies add up.
     #[serde(default)]
     pub rules: Vec<FaultRule>,
+    /// Graph's throttling quotas, modelled; off when absent.
+    #[serde(default)]
+    pub throttling: Option<Throttling>,
+}
+
+/// Graph's identity throttling (`reference/graph/BEHAVIOUR.md`, "Throttling"), per API
+/// client (app and tenant): 3,000 writes per 150 s, and 3,500 / 5,000 / 8,000 resource
+/// units per 10 s for tenants of under 50 / up to 500 / more users, a read costing one
+/// unit. Each `$batch` item counts on its own. A request over quota gets 429 with
+/// `Retry-After` (whole seconds, at least 1) until the quota has room again. Quotas refill
+/// continuously (a token bucket as large as the quota), which approximates Graph's
+/// sliding windows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Throttling {
+    /// Time runs this many times faster for the quotas: their windows (and so the waits)
+    /// are this many times shorter, so that a benchmark of thousands of writes ends in a
+    /// minute while using the quota as Graph's would be used.
+    #[serde(default = "real_time")]
+    pub time_scale: f64,
+}
+
+fn real_time() -> f64 {
+    1.0
+}
+
+/// Graph's write quota per app and tenant, and its window in seconds.
+const WRITE_QUOTA: (f64, f64) = (3000.0, 150.0);
+/// The read window in seconds.
+const READ_WINDOW: f64 = 10.0;
+
+/// Resource units per read window, by tenant size.
+fn read_quota(users: usize) -> f64 {
+    match users {
+        0..50 => 3500.0,
+        50..=500 => 5000.0,
+        _ => 8000.0,
+    }
+}
+
+/// One client's quota: tokens left and when they were counted.
+#[derive(Debug, Clone)]
+struct Bucket {
+    tokens: f64,
+    counted: std::time::Instant,
 }
 
 /// One rule: which requests, which occurrences, what happens.
@@ -121,13 +166,34 @@ pub(crate) struct Faults {
     pub(crate) config: FaultConfig,
     matched: Vec<u64>,
     rng: Option<Rng>,
+    /// Quotas by (client, write).
+    buckets: BTreeMap<(String, bool), Bucket>,
 }
 
 impl Faults {
     pub(crate) fn set(&mut self, config: FaultConfig) {
         self.matched = vec![0; config.rules.len()];
         self.rng = Some(Rng::new(config.seed));
+        self.buckets.clear();
         self.config = config;
+    }
+
+    /// Counts one request of `client` against its quota (when throttling is modelled):
+    /// `Some(seconds)` to answer 429 with that `Retry-After`.
+    pub(crate) fn over_quota(&mut self, client: &str, method: &str, users: usize) -> Option<u64> {
+        let scale = self.config.throttling.as_ref()?.time_scale.max(0.001);
+        let write = method != "GET";
+        let (quota, window) = if write { WRITE_QUOTA } else { (read_quota(users), READ_WINDOW) };
+        let rate = quota * scale / window;
+        let now = std::time::Instant::now();
+        let bucket = self.buckets.entry((client.to_owned(), write)).or_insert(Bucket { tokens: quota, counted: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.counted).as_secs_f64() * rate).min(quota);
+        bucket.counted = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            return None;
+        }
+        Some((((1.0 - bucket.tokens) / rate).ceil() as u64).max(1))
     }
 
     /// Decides for one request on `route` (`METHOD /template`).
@@ -219,6 +285,9 @@ pub struct LoggedRequest {
     /// The client the request was authenticated as, when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// When a top-level request arrived and was answered (for the round-trip count).
+    #[serde(skip)]
+    pub(crate) span: Option<(std::time::Instant, std::time::Instant)>,
 }
 
 /// Every Graph request since the last reset, and counts per route.
@@ -233,6 +302,29 @@ impl RequestLog {
         self.entries.push(entry);
     }
 
+    /// Sequential round trips: the longest chain of top-level requests each of which
+    /// arrived after the one before it was answered (requests in flight together count
+    /// once). What latency multiplies.
+    pub(crate) fn round_trips(&self) -> u64 {
+        let mut spans: Vec<(std::time::Instant, std::time::Instant)> =
+            self.entries.iter().filter_map(|entry| entry.span).collect();
+        spans.sort();
+        let mut by_end: Vec<(std::time::Instant, usize)> =
+            spans.iter().enumerate().map(|(index, (_, end))| (*end, index)).collect();
+        by_end.sort();
+        let mut depth = vec![0u64; spans.len()];
+        let (mut ended, mut deepest_ended, mut deepest) = (0, 0, 0);
+        for (index, (start, _)) in spans.iter().enumerate() {
+            while ended < by_end.len() && by_end[ended].0 <= *start {
+                deepest_ended = deepest_ended.max(depth[by_end[ended].1]);
+                ended += 1;
+            }
+            depth[index] = deepest_ended + 1;
+            deepest = deepest.max(depth[index]);
+        }
+        deepest
+    }
+
     pub(crate) fn summary(&self) -> serde_json::Value {
         let mut by_route: BTreeMap<&str, u64> = BTreeMap::new();
         for entry in &self.entries {
@@ -242,6 +334,7 @@ impl RequestLog {
         serde_json::json!({
             "total": self.entries.len(),
             "httpRequests": http_requests,
+            "roundTrips": self.round_trips(),
             "byRoute": by_route,
             "entries": self.entries,
         })
@@ -278,6 +371,7 @@ mod tests {
                 rule(serde_json::json!({ "route": "POST *", "first": 2, "action": { "type": "status", "status": 503 } })),
                 rule(serde_json::json!({ "route": "DELETE *", "nth": [2], "action": { "type": "drop" } })),
             ],
+            throttling: None,
         });
         let outcomes: Vec<Option<Outcome>> = (0..6).map(|_| faults.decide("GET /users").outcome).collect();
         assert_eq!(outcomes, [None, None, Some(Outcome::Throttle(2)), None, None, Some(Outcome::Throttle(2))]);
@@ -285,6 +379,26 @@ mod tests {
         assert_eq!(posts, [Some(Outcome::Status(503)), Some(Outcome::Status(503)), None]);
         let deletes: Vec<Option<Outcome>> = (0..3).map(|_| faults.decide("DELETE /x").outcome).collect();
         assert_eq!(deletes, [None, Some(Outcome::Drop), None]);
+    }
+
+    #[test]
+    fn quotas_throttle_writes_past_3000_per_window_and_refill() {
+        let mut faults = Faults::default();
+        faults.set(FaultConfig { throttling: Some(Throttling { time_scale: 1.0 }), ..FaultConfig::default() });
+        let over = (0..3001).filter(|_| faults.over_quota("app", "POST", 10).is_some()).count();
+        assert_eq!(over, 1, "the 3,001st write in a burst is throttled");
+        assert_eq!(faults.over_quota("app", "DELETE", 10), Some(1), "Retry-After is at least a second");
+        assert_eq!(faults.over_quota("other", "POST", 10), None, "quotas are per client");
+        assert_eq!(faults.over_quota("app", "GET", 10), None, "reads have their own quota");
+        // At 100× time the quota refills at 2,000 writes a second.
+        faults.set(FaultConfig { throttling: Some(Throttling { time_scale: 100.0 }), ..FaultConfig::default() });
+        let drained = (0..10_000).find(|_| faults.over_quota("app", "POST", 10).is_some());
+        assert!(drained.is_some_and(|count| count >= 3000), "{drained:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(faults.over_quota("app", "POST", 10), None, "refilled");
+        let mut off = Faults::default();
+        off.set(FaultConfig::default());
+        assert!((0..5000).all(|_| off.over_quota("app", "POST", 10).is_none()), "no model, no throttling");
     }
 
     #[test]
@@ -296,6 +410,7 @@ mod tests {
                 rule(serde_json::json!({ "probability": 0.3, "action": { "type": "status", "status": 500 } })),
                 rule(serde_json::json!({ "action": { "type": "latency", "ms": 10, "jitterMs": 40 } })),
             ],
+            throttling: None,
         };
         let run = || {
             let mut faults = Faults::default();

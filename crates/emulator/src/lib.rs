@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 pub use auth::certificate_thumbprint;
-pub use faults::{FaultAction, FaultConfig, FaultRule, LoggedRequest};
+pub use faults::{FaultAction, FaultConfig, FaultRule, LoggedRequest, Throttling};
 pub use provisioning::Schedule;
 pub use seed::{Seed, SeedApp, SeedAssignment, SeedError, SeedGroup, SeedProvisioning, SeedSecret, SeedUser};
 pub use tenant::{AppTemplate, Client, FederatedCredential, NON_GALLERY_TEMPLATE_ID, SyncTemplateDef};
@@ -178,6 +178,7 @@ pub async fn start(options: Options) -> Result<Running, Error> {
     let address = listener.local_addr().map_err(|source| Error::Listen { address: options.listen, source })?;
     let base_url = server::base_url(address);
     let mut tenant: tenant::Tenant = tenant;
+    tenant.reindex();
     for (base, target) in &options.scim_targets {
         tenant.set_scim_endpoint(base, None, Some(target));
     }

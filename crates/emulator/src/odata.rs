@@ -118,6 +118,14 @@ impl QueryOptions {
         self.filter.as_ref().is_none_or(|expr| expr.eval(object))
     }
 
+    /// [`QueryOptions::project`] of an object the caller owns (no copy).
+    fn project_owned(&self, mut object: Object) -> Object {
+        if let Some(fields) = &self.select {
+            object.retain(|key, _| fields.iter().any(|field| field == key) || key.starts_with("@odata"));
+        }
+        object
+    }
+
     /// Applies `$select` to one object (`@odata.type` is always kept).
     pub(crate) fn project(&self, object: &Object) -> Object {
         match &self.select {
@@ -135,8 +143,12 @@ impl QueryOptions {
         let matching: Vec<Object> = items.into_iter().filter(|item| self.matches(item)).collect();
         let page_size = self.top.unwrap_or(DEFAULT_PAGE);
         let total = matching.len();
-        let page: Vec<Value> =
-            matching.iter().skip(self.skip).take(page_size).map(|item| Value::Object(self.project(item))).collect();
+        let page: Vec<Value> = matching
+            .into_iter()
+            .skip(self.skip)
+            .take(page_size)
+            .map(|item| Value::Object(self.project_owned(item)))
+            .collect();
         let mut body = Map::new();
         body.insert("@odata.context".to_owned(), Value::String(context.to_owned()));
         if self.count && self.skip == 0 {

@@ -251,7 +251,7 @@ impl Seed {
             tenant.members.entry(group_id).or_default().extend(members);
         }
         for app in &self.apps {
-            seed_app(&mut tenant, app, &self.clients)?;
+            seed_app(&mut tenant, app, &self.clients, &lookup)?;
         }
         for client in &self.clients {
             seed_client_service_principal(&mut tenant, client);
@@ -293,24 +293,17 @@ fn refused(error: GraphError) -> SeedError {
     SeedError::Refused(error.message)
 }
 
-/// The id of a user (by UPN) or group (by display name).
-fn principal_id(tenant: &Tenant, name: &str) -> Result<String, SeedError> {
-    if let Some(user) = tenant.user(name) {
-        return Ok(string(user, "id"));
-    }
-    tenant
-        .groups
-        .values()
-        .find(|group| group.get("displayName").and_then(Value::as_str) == Some(name))
-        .map(|group| string(group, "id"))
-        .ok_or_else(|| SeedError::Unknown { what: "principal", name: name.to_owned() })
-}
-
 fn string(object: &crate::tenant::Object, key: &str) -> String {
     object.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-fn seed_app(tenant: &mut Tenant, app: &SeedApp, clients: &[Client]) -> Result<(), SeedError> {
+/// Adds one app; `principal_id` finds a user (by UPN) or group (by display name).
+fn seed_app(
+    tenant: &mut Tenant,
+    app: &SeedApp,
+    clients: &[Client],
+    principal_id: &dyn Fn(&str) -> Result<String, SeedError>,
+) -> Result<(), SeedError> {
     let template_id = app.template_id.as_deref().unwrap_or(NON_GALLERY_TEMPLATE_ID);
     let (application, service_principal) = tenant.instantiate(template_id, &app.display_name).map_err(refused)?;
     let application_id = string(&application, "id");
@@ -329,7 +322,7 @@ fn seed_app(tenant: &mut Tenant, app: &SeedApp, clients: &[Client]) -> Result<()
         let client = clients.iter().find(|client| client.display_name == *owner || client.client_id == *owner);
         let owner_id = match client {
             Some(client) => client_service_principal_id(&client.client_id),
-            None => principal_id(tenant, owner)?,
+            None => principal_id(owner)?,
         };
         for owners in [
             tenant.application_owners.entry(application_id.clone()).or_default(),
@@ -339,7 +332,7 @@ fn seed_app(tenant: &mut Tenant, app: &SeedApp, clients: &[Client]) -> Result<()
         }
     }
     for assignment in &app.assignments {
-        let principal = principal_id(tenant, &assignment.principal)?;
+        let principal = principal_id(&assignment.principal)?;
         let role_id = tenant.service_principals[&service_principal_id]
             .get("appRoles")
             .and_then(Value::as_array)

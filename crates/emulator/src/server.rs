@@ -162,7 +162,9 @@ async fn graph_entry(
         );
     };
     let path = if path.is_empty() { "/".to_owned() } else { path };
+    let received = std::time::Instant::now();
     let mut request = graph_request(&method, &uri, &headers, body, &path).await;
+    request.received = Some(received);
     let route = graph::route_template(&request.method, &path);
     let client_request_id = request.header("client-request-id").map(str::to_owned);
 
@@ -196,10 +198,24 @@ async fn graph_entry(
                 batch_item: false,
                 fault: None,
                 client: None,
+                span: None,
             });
             return finish(reply, &request_id, client_request_id.as_deref());
         }
     };
+
+    // Graph's quotas (when modelled), per client; a `$batch` counts by its items.
+    if path != "/$batch" {
+        let over = {
+            let mut world = shared.world();
+            let users = world.tenant.users.len();
+            world.faults.over_quota(&caller.client_id, &request.method, users)
+        };
+        if let Some(seconds) = over {
+            let outcome = crate::faults::Outcome::Throttle(seconds);
+            return fault_response(&shared, &outcome, &request, route, path, &request_id, client_request_id.as_deref());
+        }
+    }
 
     if route.ends_with("/validateCredentials") && request.method == "POST" {
         request.probe = probe_if_enabled(&shared, &request, &path).await;
@@ -244,6 +260,7 @@ fn dispatch_locked(
         batch_item: false,
         fault: lost_response.then(|| crate::faults::Outcome::LostResponse.describe()),
         client: Some(caller.client_id.clone()),
+        span: request.received.map(|received| (received, std::time::Instant::now())),
     });
     reply
 }
@@ -271,6 +288,7 @@ async fn graph_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: Bo
         body,
         malformed_body,
         probe: None,
+        received: None,
     }
 }
 
@@ -295,6 +313,7 @@ fn fault_response(
         batch_item: false,
         fault: Some(outcome.describe()),
         client: None,
+        span: None,
     });
     if matches!(outcome, crate::faults::Outcome::Drop) {
         let mut response = Response::new(Body::empty());
@@ -448,9 +467,7 @@ async fn admin_delete_object(State(shared): State<Arc<Shared>>, Path(id): Path<S
     } else if tenant.service_principals.contains_key(&id) {
         tenant.delete_service_principal(&id).is_ok()
     } else {
-        tenant.assignments.remove(&id).is_some()
-            || tenant.users.remove(&id).is_some()
-            || tenant.groups.remove(&id).is_some()
+        tenant.remove_assignment(&id) || tenant.users.remove(&id).is_some() || tenant.groups.remove(&id).is_some()
     };
     if !removed {
         return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`"));
@@ -612,6 +629,7 @@ async fn admin_graph(State(shared): State<Arc<Shared>>, axum::Json(body): axum::
         body: body.get("body").cloned().filter(|body| !body.is_null()),
         malformed_body: false,
         probe: None,
+        received: None,
     };
     let mut reply = {
         let mut world = shared.world();

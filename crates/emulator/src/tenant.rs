@@ -225,8 +225,18 @@ pub(crate) struct Tenant {
     pub(crate) service_principals: BTreeMap<String, Object>,
     pub(crate) application_owners: BTreeMap<String, Vec<String>>,
     pub(crate) service_principal_owners: BTreeMap<String, Vec<String>>,
-    /// appRoleAssignments by id.
+    /// appRoleAssignments by id. Change them through [`Tenant::assign`],
+    /// [`Tenant::remove_assignment`] and [`Tenant::delete_service_principal`], which keep
+    /// the index below.
     pub(crate) assignments: BTreeMap<String, Object>,
+    /// Assignment ids by the service principal they grant access to (`resourceId`), so
+    /// that an app's assignments are found in time proportional to their number. Not
+    /// stored: rebuilt by [`Tenant::reindex`] after loading.
+    #[serde(skip)]
+    pub(crate) assignments_by_resource: BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// (resource, principal, role) of every assignment, for the duplicate check.
+    #[serde(skip)]
+    pub(crate) assignment_keys: std::collections::HashSet<(String, String, String)>,
     pub(crate) templates: BTreeMap<String, AppTemplate>,
     /// Synchronization containers by service principal id.
     pub(crate) synchronization: BTreeMap<String, Synchronization>,
@@ -263,6 +273,8 @@ impl Tenant {
             application_owners: BTreeMap::new(),
             service_principal_owners: BTreeMap::new(),
             assignments: BTreeMap::new(),
+            assignments_by_resource: BTreeMap::new(),
+            assignment_keys: Default::default(),
             templates: AppTemplate::built_in().into_iter().map(|template| (template.id.clone(), template)).collect(),
             synchronization: BTreeMap::new(),
             clients: Vec::new(),
@@ -521,6 +533,7 @@ impl Tenant {
             assignment.get("resourceId").and_then(Value::as_str) != Some(service_principal_id)
                 && assignment.get("principalId").and_then(Value::as_str) != Some(service_principal_id)
         });
+        self.reindex();
         for owners in self.application_owners.values_mut().chain(self.service_principal_owners.values_mut()) {
             owners.retain(|owner| owner != service_principal_id);
         }
@@ -574,12 +587,8 @@ impl Tenant {
             Some((Kind::ServicePrincipal, object)) => ("ServicePrincipal", object.get("displayName").cloned()),
             Some((Kind::Application, _)) | None => return Err(GraphError::not_found(principal_id)),
         };
-        let duplicate = self.assignments.values().any(|assignment| {
-            assignment.get("resourceId").and_then(Value::as_str) == Some(resource_id)
-                && assignment.get("principalId").and_then(Value::as_str) == Some(principal_id)
-                && assignment.get("appRoleId").and_then(Value::as_str) == Some(app_role_id)
-        });
-        if duplicate {
+        let key = (resource_id.to_owned(), principal_id.to_owned(), app_role_id.to_owned());
+        if self.assignment_keys.contains(&key) {
             return Err(GraphError::bad_request("Permission being assigned already exists on the object")
                 .with_detail("InvalidUpdate", "Permission being assigned already exists on the object"));
         }
@@ -598,8 +607,39 @@ impl Tenant {
             "deletedDateTime": null,
         });
         let assignment = assignment.as_object().cloned().unwrap_or_default();
+        self.assignments_by_resource.entry(resource_id.to_owned()).or_default().insert(id.clone());
+        self.assignment_keys.insert(key);
         self.assignments.insert(id, assignment.clone());
         Ok(assignment)
+    }
+
+    /// The assignments that grant access to service principal `resource_id`.
+    pub(crate) fn assignments_of(&self, resource_id: &str) -> impl Iterator<Item = &Object> {
+        self.assignments_by_resource.get(resource_id).into_iter().flatten().filter_map(|id| self.assignments.get(id))
+    }
+
+    /// Removes an assignment; whether there was one.
+    pub(crate) fn remove_assignment(&mut self, id: &str) -> bool {
+        let Some(assignment) = self.assignments.remove(id) else { return false };
+        if let Some(resource) = assignment.get("resourceId").and_then(Value::as_str)
+            && let Some(ids) = self.assignments_by_resource.get_mut(resource)
+        {
+            ids.remove(id);
+        }
+        self.assignment_keys.remove(&assignment_key(&assignment));
+        true
+    }
+
+    /// Rebuilds the indexes that are not stored (after loading a state file).
+    pub(crate) fn reindex(&mut self) {
+        self.assignments_by_resource.clear();
+        self.assignment_keys.clear();
+        for (id, assignment) in &self.assignments {
+            if let Some(resource) = assignment.get("resourceId").and_then(Value::as_str) {
+                self.assignments_by_resource.entry(resource.to_owned()).or_default().insert(id.clone());
+            }
+            self.assignment_keys.insert(assignment_key(assignment));
+        }
     }
 
     // --- Synchronization ---------------------------------------------------------------------
@@ -662,4 +702,10 @@ fn base64_id(rng: &mut Rng) -> String {
         bytes.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// (resource, principal, role) of an assignment.
+fn assignment_key(assignment: &Object) -> (String, String, String) {
+    let field = |name: &str| assignment.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    (field("resourceId"), field("principalId"), field("appRoleId"))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::client::{GraphClient, MAX_PAGE, Request, Response, Retry, decode};
+use crate::client::{GraphClient, MAX_PAGE, Request, Response, Retry};
 use crate::error::Error;
 use crate::models::{
     AppRoleAssignment, Application, ApplicationPatch, ApplicationServicePrincipal, ApplicationTemplate,
@@ -48,7 +48,7 @@ pub fn literal(text: &str) -> String {
 
 /// Decodes a response body into a wire model (for `$batch` results).
 pub fn parse<T: serde::de::DeserializeOwned>(request: &Request, response: Response) -> Result<T, Error> {
-    decode(request, response.body.unwrap_or(Value::Null))
+    crate::client::decode_response(request, response)
 }
 
 /// An object that has owners: an application (registration) or a service principal
@@ -266,24 +266,14 @@ impl GraphClient {
 
     /// `POST /servicePrincipals/{id}/appRoleAssignedTo`.
     pub async fn create_assignment(&self, assignment: &NewAppRoleAssignment) -> Result<AppRoleAssignment, Error> {
-        let request = Request::new(
-            "POST",
-            format!("/servicePrincipals/{}/appRoleAssignedTo", segment(&assignment.resource_id)),
-            Some(serde_json::to_value(assignment).expect("assignments serialize")),
-            Retry::IfNotProcessed,
-        );
+        let request = writes::create_assignment(assignment);
         let response = self.send(&request).await?;
         parse(&request, response)
     }
 
     /// `DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignment}`.
     pub async fn delete_assignment(&self, service_principal_id: &str, assignment_id: &str) -> Result<(), Error> {
-        let path = format!(
-            "/servicePrincipals/{}/appRoleAssignedTo/{}",
-            segment(service_principal_id),
-            segment(assignment_id)
-        );
-        self.send(&Request::new("DELETE", path, None, Retry::Idempotent)).await.map(no_content)
+        self.send(&writes::delete_assignment(service_principal_id, assignment_id)).await.map(no_content)
     }
 
     // --- Synchronization ------------------------------------------------------------------------
@@ -428,7 +418,7 @@ impl GraphClient {
         let body = json!({ "parameters": [{ "ruleId": rule_id, "subjects": [{ "objectId": object_id, "objectTypeName": object_type }] }] });
         let path = Self::sync_path(service_principal_id, &format!("/jobs/{}/provisionOnDemand", segment(job_id)));
         let response = self.send(&Request::new("POST", path, Some(body), Retry::Idempotent)).await?;
-        Ok(response.body.unwrap_or(Value::Null))
+        Ok(response.into_value().unwrap_or(Value::Null))
     }
 
     /// `GET …/jobs/{id}/schema`.
@@ -470,6 +460,34 @@ impl GraphClient {
     /// `GET …/synchronization/secrets`: sensitive values come back as `*`.
     pub async fn get_secrets(&self, service_principal_id: &str) -> Result<Vec<SecretReadBack>, Error> {
         self.list_with(reads::secrets(service_principal_id)).await
+    }
+}
+
+/// Writes that callers group in `$batch`es (assignments, which large applies make by the
+/// thousand), as requests. The typed methods send these same requests.
+pub mod writes {
+    use super::{NewAppRoleAssignment, segment};
+    use crate::client::{Request, Retry};
+
+    /// `POST /servicePrincipals/{id}/appRoleAssignedTo`: retried only when Graph
+    /// certainly did not process it.
+    pub fn create_assignment(assignment: &NewAppRoleAssignment) -> Request {
+        Request::new(
+            "POST",
+            format!("/servicePrincipals/{}/appRoleAssignedTo", segment(&assignment.resource_id)),
+            Some(serde_json::to_value(assignment).expect("assignments serialize")),
+            Retry::IfNotProcessed,
+        )
+    }
+
+    /// `DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignment}`.
+    pub fn delete_assignment(service_principal_id: &str, assignment_id: &str) -> Request {
+        let path = format!(
+            "/servicePrincipals/{}/appRoleAssignedTo/{}",
+            segment(service_principal_id),
+            segment(assignment_id)
+        );
+        Request::new("DELETE", path, None, Retry::Idempotent)
     }
 }
 

@@ -119,8 +119,26 @@ impl Request {
 pub struct Response {
     /// HTTP status.
     pub status: u16,
-    /// JSON body, when there is one.
+    /// JSON body, when there is one (and it is not `raw`).
     pub body: Option<Value>,
+    /// The body as JSON text, not parsed yet: how `$batch` items come, so that a batch of
+    /// list reads is decoded straight into its models.
+    pub raw: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl Response {
+    /// A response with a parsed body.
+    pub fn json(status: u16, body: Option<Value>) -> Response {
+        Response { status, body, raw: None }
+    }
+
+    /// The body as a value, whichever form it came in.
+    pub fn into_value(self) -> Option<Value> {
+        match self.raw {
+            Some(raw) => serde_json::from_str(raw.get()).ok(),
+            None => self.body,
+        }
+    }
 }
 
 /// One item's outcome in a batch.
@@ -267,10 +285,12 @@ impl GraphClient {
             source: source.without_url(),
         })?;
         tracing::debug!(method = request.method, route, status, request_id = %request_id, elapsed = ?started.elapsed(), "graph");
-        let body: Option<Value> = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
         if (200..300).contains(&status) {
-            return Ok(Response { status, body });
+            // Kept as text: the reader decodes it into its models in one pass.
+            let raw = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
+            return Ok(Response { status, body: None, raw });
         }
+        let body: Option<Value> = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
         if status == 401
             && body.as_ref().and_then(|body| body["error"]["code"].as_str()) == Some("InvalidAuthenticationToken")
         {
@@ -319,7 +339,7 @@ impl GraphClient {
     pub async fn get<T: DeserializeOwned>(&self, path: impl Into<String>) -> Result<T, Error> {
         let request = Request::get(path);
         let response = self.send(&request).await?;
-        decode(&request, response.body.unwrap_or(Value::Null))
+        decode_response(&request, response)
     }
 
     /// Every item of a collection, following `@odata.nextLink` until the end.
@@ -333,7 +353,7 @@ impl GraphClient {
         let mut items = Vec::new();
         loop {
             let response = self.send(&request).await?;
-            let page: Page<T> = decode(&request, response.body.unwrap_or(Value::Null))?;
+            let page: Page<T> = decode_response(&request, response)?;
             items.extend(page.value);
             match page.next_link {
                 Some(next) => request.path = next,
@@ -430,14 +450,13 @@ impl GraphClient {
             Retry::IfNotProcessed
         };
         let outer = Request::new("POST", "/$batch", Some(json!({ "requests": items })), retry);
-        let response = self.send(&outer).await?;
-        let body = response.body.unwrap_or(Value::Null);
-        let mut by_id: std::collections::HashMap<String, Value> = body["responses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|item| item["id"].as_str().map(|id| (id.to_owned(), item.clone())))
-            .collect();
+        // Item bodies stay JSON text until their reader decodes them into its models: a
+        // batch of list reads can carry thousands of objects.
+        let raw = self.send(&outer).await?.raw;
+        let text = raw.as_ref().map_or("{}", |raw| raw.get());
+        let answer: BatchAnswer<'_> = serde_json::from_str(text).unwrap_or_default();
+        let mut by_id: std::collections::HashMap<String, BatchAnswerItem<'_>> =
+            answer.responses.into_iter().map(|item| (item.id.clone(), item)).collect();
         Ok(chunk
             .iter()
             .enumerate()
@@ -447,14 +466,17 @@ impl GraphClient {
                 let Some(item) = by_id.remove(&position.to_string()) else {
                     return Err(Error::MissingBatchResponse { method: request.method.to_owned(), route });
                 };
-                let status = item["status"].as_u64().unwrap_or(0) as u16;
-                let body = item.get("body").cloned().filter(|body| !body.is_null());
+                let status = item.status;
+                let raw_body = item.body.filter(|body| body.get() != "null");
                 if (200..300).contains(&status) {
-                    return Ok(Response { status, body });
+                    let raw = raw_body.map(serde_json::value::RawValue::to_owned);
+                    return Ok(Response { status, body: None, raw });
                 }
-                let retry_after = item["headers"]
-                    .as_object()
-                    .and_then(|headers| headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("retry-after")))
+                let body: Option<Value> = raw_body.and_then(|body| serde_json::from_str(body.get()).ok());
+                let retry_after = item
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
                     .and_then(|(_, value)| value.as_str())
                     .and_then(parse_retry_after);
                 let error = body.as_ref().map(|body| &body["error"]);
@@ -474,6 +496,37 @@ impl GraphClient {
                 })
             })
             .collect())
+    }
+}
+
+/// A `$batch` answer, its item bodies kept as JSON text.
+#[derive(Default, serde::Deserialize)]
+struct BatchAnswer<'a> {
+    #[serde(borrow, default)]
+    responses: Vec<BatchAnswerItem<'a>>,
+}
+
+/// One item of a `$batch` answer.
+#[derive(serde::Deserialize)]
+struct BatchAnswerItem<'a> {
+    id: String,
+    #[serde(default)]
+    status: u16,
+    #[serde(default)]
+    headers: serde_json::Map<String, Value>,
+    #[serde(borrow, default)]
+    body: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Decodes a response's body, whichever form it is in, into a wire model.
+pub(crate) fn decode_response<T: DeserializeOwned>(request: &Request, response: Response) -> Result<T, Error> {
+    match response.raw {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|source| Error::Decode {
+            method: request.method.to_owned(),
+            route: route_template(&request.path),
+            source,
+        }),
+        None => decode(request, response.body.unwrap_or(Value::Null)),
     }
 }
 

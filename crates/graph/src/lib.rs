@@ -27,11 +27,11 @@ mod error;
 pub mod models;
 mod secret;
 
-pub use api::reads;
 pub use api::{
     APPLICATION_SELECT, ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, Owned, SERVICE_PRINCIPAL_SELECT, USER_SELECT,
     literal, parse, query, segment,
 };
+pub use api::{reads, writes};
 pub use auth::{AuthError, Credential, Environment, Identity};
 pub use client::{BatchItem, Config, GraphClient, MAX_BATCH, MAX_PAGE, Request, Response, Retry};
 pub use cloud::{Cloud, EndpointError, Endpoints, checked_url};

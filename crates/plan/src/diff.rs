@@ -9,7 +9,7 @@
 //! - Secrets are always saved as a full set: managed keys from the spec, unmanaged keys as
 //!   they are, the token by reference.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -543,8 +543,14 @@ impl Planner<'_> {
                 self.unlisted_assignment(name, assignment, live);
             }
         }
+        // Indexed by principal once, so that planning N assignments takes O(N log N).
+        let mut by_principal: BTreeMap<&str, Vec<&LiveAssignment>> = BTreeMap::new();
+        for assignment in live_assignments {
+            by_principal.entry(assignment.principal.id.as_str()).or_default().push(assignment);
+        }
         for entry in entries {
-            self.assignment(name, entry, exact, live);
+            let existing = by_principal.get(entry.principal.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            self.assignment(name, entry, exact, live, existing);
         }
         for entry in entries.iter().filter(|entry| entry.principal.kind == PrincipalKind::Group) {
             if let Some(nested) = desired.nested_groups.get(&entry.principal.id) {
@@ -575,10 +581,15 @@ impl Planner<'_> {
         );
     }
 
-    fn assignment(&mut self, name: &str, entry: &DesiredAssignment, exact: bool, live: Option<&LiveApp>) {
-        let live_assignments = live.map(|live| live.assignments.as_slice()).unwrap_or_default();
-        let existing: Vec<&LiveAssignment> =
-            live_assignments.iter().filter(|assignment| assignment.principal.id == entry.principal.id).collect();
+    /// One listed principal; `existing`: its live assignments.
+    fn assignment(
+        &mut self,
+        name: &str,
+        entry: &DesiredAssignment,
+        exact: bool,
+        live: Option<&LiveApp>,
+        existing: &[&LiveAssignment],
+    ) {
         let wanted_role = live.and_then(|live| live.roles.id_of(entry.role.as_deref()));
         if existing.iter().any(|assignment| Some(&assignment.role_id) == wanted_role.as_ref()) {
             return;

@@ -53,6 +53,16 @@ impl Directory {
         self.groups_by_id.insert(id.to_owned(), name.to_owned());
     }
 
+    /// Adds what `other` found (users and groups; its nested groups are not merged).
+    pub fn merge(&mut self, other: Directory) {
+        for (id, upn) in other.users_by_id {
+            self.add_user(&id, &upn);
+        }
+        for (id, name) in other.groups_by_id {
+            self.add_group(&id, &name);
+        }
+    }
+
     /// The user with this UPN: (id, UPN as stored).
     pub fn user_by_upn(&self, upn: &str) -> Option<&(String, String)> {
         self.users_by_upn.get(&fold_name(upn))

@@ -125,7 +125,9 @@ async fn execute(
         })
     };
     let settle = args.settle_ms.unwrap_or(if args.target.emulator { 200 } else { 2000 });
-    let options = ApplyOptions { cancel, settle: Duration::from_millis(settle), ..ApplyOptions::standard() };
+    let write_rate = args.write_rate.filter(|rate| *rate > 0.0).unwrap_or(scimform_apply::GRAPH_WRITE_RATE);
+    let options =
+        ApplyOptions { cancel, settle: Duration::from_millis(settle), write_rate, ..ApplyOptions::standard() };
     progress.start(plan.changes.len());
     let mut on_event = |event: &Event| progress.event(event);
     let result =

@@ -214,7 +214,7 @@ pub(super) fn route(
         ("DELETE", ["servicePrincipals", id, "appRoleAssignedTo", assignment]) => {
             service_principal(world, id)?;
             assignment_of(world, id, assignment)?;
-            world.tenant.assignments.remove(*assignment);
+            world.tenant.remove_assignment(assignment);
             Ok(Reply::no_content())
         }
         (_, [collection]) | (_, [collection, _])
@@ -251,13 +251,7 @@ fn instantiate(world: &mut World, caller: &Caller, request: &GraphRequest, id: &
 
 fn list_assignments(world: &World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
     service_principal(world, id)?;
-    let assignments = world
-        .tenant
-        .assignments
-        .values()
-        .filter(|assignment| assignment.get("resourceId").and_then(Value::as_str) == Some(id))
-        .cloned()
-        .collect();
+    let assignments = world.tenant.assignments_of(id).cloned().collect();
     list(world, request, assignments, Some(&ASSIGNMENTS), &format!("servicePrincipals('{id}')/appRoleAssignedTo"))
 }
 

@@ -117,7 +117,14 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
             (Reply::error(&error, &item_request_id, None), None)
         } else {
             let decision = world.faults.decide(&route);
-            match decision.outcome {
+            // Graph's quotas count each item on its own.
+            let quota = if decision.outcome.is_none() {
+                let users = world.tenant.users.len();
+                world.faults.over_quota(&caller.client_id, &item.method, users).map(Outcome::Throttle)
+            } else {
+                None
+            };
+            match decision.outcome.or(quota) {
                 Some(outcome) if outcome != Outcome::LostResponse => {
                     (fault_reply(&outcome, &item_request_id), Some(outcome.describe()))
                 }
@@ -130,6 +137,7 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
                         body: item.body.clone(),
                         malformed_body: false,
                         probe: None,
+                        received: None,
                     };
                     let reply = dispatch(world, caller, &request, &item_request_id);
                     match lost {
@@ -153,6 +161,7 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
             batch_item: true,
             fault,
             client: Some(caller.client_id.clone()),
+            span: None,
         });
         statuses.insert(item.id.clone(), reply.status);
         let mut headers = serde_json::Map::new();

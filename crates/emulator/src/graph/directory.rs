@@ -74,6 +74,17 @@ const MEMBERS: Filterable = Filterable {
     ],
 };
 
+/// The objects that pass the request's `$filter`, copied: only those (a tenant of many
+/// users answers a filter of 15 names without copying them all).
+fn matching<'o>(
+    request: &GraphRequest,
+    objects: impl Iterator<Item = &'o Object>,
+    filterable: &Filterable,
+) -> Result<Vec<Object>, GraphError> {
+    let options = crate::odata::QueryOptions::parse(&request.query, request.eventual(), Some(filterable))?;
+    Ok(objects.filter(|object| options.matches(object)).cloned().collect())
+}
+
 pub(super) fn route(
     world: &mut World,
     request: &GraphRequest,
@@ -84,12 +95,16 @@ pub(super) fn route(
         return Err(GraphError::method_not_allowed());
     }
     match parts {
-        ["users"] => list(world, request, world.tenant.users.values().cloned().collect(), Some(&USERS), "users"),
+        ["users"] => {
+            list(world, request, matching(request, world.tenant.users.values(), &USERS)?, Some(&USERS), "users")
+        }
         ["users", id] => {
             let user = world.tenant.user(id).ok_or_else(|| GraphError::not_found(id))?;
             entity(world, request, user, &USERS, "users")
         }
-        ["groups"] => list(world, request, world.tenant.groups.values().cloned().collect(), Some(&GROUPS), "groups"),
+        ["groups"] => {
+            list(world, request, matching(request, world.tenant.groups.values(), &GROUPS)?, Some(&GROUPS), "groups")
+        }
         ["groups", id] => {
             let group = world.tenant.groups.get(*id).ok_or_else(|| GraphError::not_found(id))?;
             entity(world, request, group, &GROUPS, "groups")

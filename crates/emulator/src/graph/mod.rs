@@ -37,6 +37,8 @@ pub(crate) struct GraphRequest {
     pub(crate) malformed_body: bool,
     /// Result of probing a SCIM endpoint for validateCredentials, when probing is on.
     pub(crate) probe: Option<Result<(), String>>,
+    /// When a top-level HTTP request arrived (none for `$batch` items and admin calls).
+    pub(crate) received: Option<std::time::Instant>,
 }
 
 impl GraphRequest {

@@ -221,7 +221,7 @@ fn scope(world: &World, sp_id: &str, sync_all: bool) -> (BTreeSet<String>, BTree
     }
     let mut users = BTreeSet::new();
     let mut groups = BTreeSet::new();
-    for assignment in tenant.assignments.values().filter(|assignment| assignment["resourceId"] == sp_id) {
+    for assignment in tenant.assignments_of(sp_id) {
         let principal = assignment["principalId"].as_str().unwrap_or_default().to_owned();
         match assignment["principalType"].as_str() {
             Some("User") => {

@@ -1,0 +1,147 @@
+//! Runs of independent assignment writes, sent 20 to a `$batch` and paced to Graph's
+//! write quota.
+//!
+//! A plan that assigns thousands of users is thousands of changes of one `Assign` (or
+//! `Unassign`) step each, independent of one another. Apply sends a run of them in
+//! `$batch`es of 20, one batch after the other, each waiting for a token bucket that
+//! refills at the write rate (by default Graph's quota per app and tenant, 3,000 writes
+//! per 150 s), so that a large apply uses the quota without being throttled. Graph answers
+//! each item on its own: the client retries items it throttled after their `Retry-After`;
+//! an item that still fails, for whatever reason, is done again through the single-write
+//! path, which has the whole failure policy (confirming a create whose outcome is
+//! unknown, a delete already done). Nothing is decided here: the same steps run, in the
+//! plan's order, batched.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use scimform_graph::models::NewAppRoleAssignment;
+use scimform_graph::{MAX_BATCH, Request, writes};
+use scimform_plan::{Change, Step};
+
+use crate::execute::{Applied, ApplyError, Event, Executor, OnEvent};
+
+/// Graph's write quota per app and tenant: 3,000 writes per 150 s.
+pub const GRAPH_WRITE_RATE: f64 = 3000.0 / 150.0;
+
+/// The changes at the start of `changes` that are one assignment write each.
+pub(crate) fn batchable_run(changes: &[Change]) -> &[Change] {
+    let end = changes
+        .iter()
+        .position(|change| !matches!(change.steps.as_slice(), [Step::Assign { .. } | Step::Unassign { .. }]))
+        .unwrap_or(changes.len());
+    &changes[..end]
+}
+
+/// A token bucket of one batch: writes go out at `rate` a second, at most a batch at once.
+pub(crate) struct Pacer {
+    rate: f64,
+    tokens: f64,
+    counted: Instant,
+}
+
+impl Pacer {
+    pub(crate) fn new(rate: f64) -> Pacer {
+        Pacer { rate: rate.max(0.001), tokens: MAX_BATCH as f64, counted: Instant::now() }
+    }
+
+    /// Takes `writes` at `now`: how long to wait before sending them (the bucket may go
+    /// into debt, which later writes wait off).
+    fn reserve(&mut self, writes: usize, now: Instant) -> Duration {
+        let elapsed = now.saturating_duration_since(self.counted).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(MAX_BATCH as f64) - writes as f64;
+        self.counted = now;
+        Duration::from_secs_f64((-self.tokens).max(0.0) / self.rate)
+    }
+
+    /// Waits until `writes` may go out, and takes them.
+    async fn take(&mut self, writes: usize) {
+        let wait = self.reserve(writes, Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+impl Executor<'_> {
+    /// Executes a run of assignment changes in paced batches, reporting each change.
+    pub(crate) async fn write_run(
+        &mut self,
+        run: &[Change],
+        pacer: &mut Pacer,
+        cancel: &AtomicBool,
+        on_event: OnEvent<'_>,
+        applied: &mut Applied,
+    ) -> Result<(), ApplyError> {
+        for chunk in run.chunks(MAX_BATCH) {
+            if cancel.load(Ordering::SeqCst) {
+                applied.interrupted = true;
+                return Ok(());
+            }
+            let requests: Vec<Option<Request>> = chunk.iter().map(|change| self.write_request(change)).collect();
+            let sendable: Vec<Request> = requests.iter().flatten().cloned().collect();
+            pacer.take(sendable.len()).await;
+            let started = Instant::now();
+            let mut answers = self.client.batch(&sendable).await.into_iter();
+            for (change, request) in chunk.iter().zip(&requests) {
+                on_event(&Event::Started { address: change.address.clone(), action: change.action });
+                let answer = request.as_ref().and_then(|_| answers.next());
+                let done = match (&change.steps[0], answer) {
+                    (_, Some(Ok(response))) => response.status < 300,
+                    (Step::Unassign { .. }, Some(Err(error))) => error.is_not_found(),
+                    _ => false,
+                };
+                if !done {
+                    // The single-write path: its failure policy and its errors.
+                    self.step(&change.address, &change.steps[0], on_event).await?;
+                }
+                on_event(&Event::Completed {
+                    address: change.address.clone(),
+                    action: change.action,
+                    elapsed: started.elapsed(),
+                });
+                applied.completed.push((change.address.clone(), change.action));
+            }
+        }
+        Ok(())
+    }
+
+    /// The request of a one-step assignment change; `None` when it cannot be built (an
+    /// unknown app or role: the single-write path reports it).
+    fn write_request(&self, change: &Change) -> Option<Request> {
+        match &change.steps[0] {
+            Step::Assign { app, principal_id, role } => {
+                let ids = self.ids(&change.address, app).ok()?;
+                Some(writes::create_assignment(&NewAppRoleAssignment {
+                    principal_id: principal_id.clone(),
+                    resource_id: ids.service_principal_id.clone(),
+                    app_role_id: ids.roles.id_of(role.as_deref())?,
+                }))
+            }
+            Step::Unassign { app, assignment_id } => {
+                let ids = self.ids(&change.address, app).ok()?;
+                Some(writes::delete_assignment(&ids.service_principal_id, assignment_id))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pacer_holds_the_rate_after_one_batch() {
+        let start = Instant::now();
+        let mut pacer = Pacer { rate: 20.0, tokens: 20.0, counted: start };
+        // The first batch goes at once; each next one waits a second's worth of writes.
+        assert_eq!(pacer.reserve(20, start), Duration::ZERO);
+        assert_eq!(pacer.reserve(20, start), Duration::from_secs(1));
+        assert_eq!(pacer.reserve(20, start), Duration::from_secs(2));
+        // Time that passed pays the debt off; idle time never saves more than a batch.
+        let later = start + Duration::from_secs(60);
+        assert_eq!(pacer.reserve(20, later), Duration::ZERO);
+        assert_eq!(pacer.reserve(10, later), Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,472 @@
+//! `scimform-bench`: the scale benchmark (see README, "Benchmark").
+//!
+//! Sections, each measured in the same run:
+//! - `plan`: a generated tenant of N apps × M assignments over K users, served by the
+//!   emulator with injected latency; the release `scimform plan` against it (a plan with
+//!   no changes) and a naive per-object refresh of the same apps: HTTP requests,
+//!   sequential round trips, wall, CPU, peak RSS.
+//! - `diff`: the planner alone on one app of 100,000 assignments.
+//! - `validate`: `scimform validate` of 100 spec files.
+//!
+//! It prints a table with the targets and writes the figures as JSON.
+
+// A measuring tool: printing its table and progress is its job (the product prints through
+// its renderers only).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod diff;
+mod measure;
+mod naive;
+mod tenant;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser;
+use serde_json::{Value, json};
+
+use crate::measure::Usage;
+use crate::tenant::Shape;
+
+#[derive(Debug, Parser)]
+#[command(about = "scimform's scale benchmark")]
+struct Args {
+    /// Managed apps in the generated tenant.
+    #[arg(long, default_value_t = 200)]
+    apps: usize,
+    /// User assignments per app (each app also assigns 3 groups).
+    #[arg(long, default_value_t = 200)]
+    assignments: usize,
+    /// Users in the tenant.
+    #[arg(long, default_value_t = 1000)]
+    users: usize,
+    /// Latency the emulator adds to every HTTP request, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    latency_ms: u64,
+    /// Assignments of the diff-only section.
+    #[arg(long, default_value_t = 100_000)]
+    diff_assignments: usize,
+    /// Assignments of the tenant the load section starts the emulator with.
+    #[arg(long, default_value_t = 100_000)]
+    load_assignments: usize,
+    /// New assignments of the apply section.
+    #[arg(long, default_value_t = 10_000)]
+    apply_assignments: usize,
+    /// How many times faster than real time the emulator's throttling quotas run in the
+    /// apply section (apply's write rate is raised to match).
+    #[arg(long, default_value_t = 10.0)]
+    time_scale: f64,
+    /// Spec files of the validate section.
+    #[arg(long, default_value_t = 100)]
+    validate_files: usize,
+    /// The scimform binary (default: next to this one, as `cargo build --release` puts it).
+    #[arg(long)]
+    scimform: Option<PathBuf>,
+    /// Where to write the figures as JSON.
+    #[arg(long, default_value = "target/bench.json")]
+    json: PathBuf,
+    /// The sections to run.
+    #[arg(long, value_delimiter = ',', default_value = "plan,naive,diff,validate,load,apply")]
+    sections: Vec<String>,
+    /// Extra environment for the scimform child processes (`KEY=VALUE`, repeatable), to
+    /// measure its settings (`SCIMFORM_WRITE_RATE`, allocator variables, …).
+    #[arg(long, value_name = "KEY=VALUE")]
+    child_env: Vec<String>,
+    /// Instead of measuring: write the plan section's specs into DIR/specs, serve its
+    /// tenant (with the latency) until interrupted, and print the environment that points
+    /// scimform at it, for profiling scimform by hand.
+    #[arg(long, value_name = "DIR")]
+    serve: Option<PathBuf>,
+    /// Internal: run the diff section in this process and print its figures.
+    #[arg(long, hide = true)]
+    child_diff: Option<usize>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    CHILD_ENV.set(args.child_env.clone()).expect("set once");
+    if let Some(assignments) = args.child_diff {
+        let usage = diff::run(assignments);
+        println!("{}", serde_json::to_string(&usage)?);
+        return Ok(());
+    }
+    if let Some(directory) = &args.serve {
+        let shape = Shape { apps: args.apps, assignments: args.assignments, users: args.users };
+        return serve(shape, args.latency_ms, directory);
+    }
+    let scimform = match &args.scimform {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("scimform"),
+    };
+    anyhow::ensure!(
+        scimform.exists(),
+        "no scimform binary at {}: build it first with `cargo build --release -p scimform -p scimform-bench`",
+        scimform.display()
+    );
+    let shape = Shape { apps: args.apps, assignments: args.assignments, users: args.users };
+    let work = tempfile::tempdir()?;
+    let wanted = |section: &str| args.sections.iter().any(|wanted| wanted == section);
+    let mut report = json!({ "shape": shape, "latencyMs": args.latency_ms });
+    if wanted("plan") {
+        eprintln!(
+            "plan: {} apps × {} assignments over {} users, {} ms latency…",
+            shape.apps, shape.assignments, shape.users, args.latency_ms
+        );
+        report["plan"] = plan_section(&scimform, shape, args.latency_ms, wanted("naive"), work.path())?;
+    }
+    if wanted("diff") {
+        eprintln!("diff: {} assignments…", args.diff_assignments);
+        report["diff"] = diff_section(args.diff_assignments)?;
+    }
+    if wanted("validate") {
+        eprintln!("validate: {} files…", args.validate_files);
+        report["validate"] = validate_section(&scimform, args.validate_files, work.path())?;
+    }
+    if wanted("load") {
+        eprintln!("load: a tenant of {} assignments…", args.load_assignments);
+        report["load"] = load_section(args.load_assignments)?;
+    }
+    if wanted("apply") {
+        eprintln!("apply: {} new assignments, quotas at {}× time…", args.apply_assignments, args.time_scale);
+        report["apply"] =
+            apply_section(&scimform, args.apply_assignments, args.latency_ms, args.time_scale, work.path())?;
+    }
+    print!("{}", table(&report));
+    if let Some(parent) = args.json.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)? + "\n")?;
+    eprintln!("wrote {}", args.json.display());
+    Ok(())
+}
+
+/// `--child-env`, for every scimform child.
+static CHILD_ENV: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// The environment a pipeline would give scimform, pointed at the emulator.
+fn scimform_command(
+    scimform: &Path,
+    emulator: &scimform_emulator::Running,
+    client: &scimform_emulator::Client,
+) -> Command {
+    let mut command = Command::new(scimform);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AZURE_TENANT_ID", emulator.tenant_id())
+        .env("AZURE_CLIENT_ID", &client.client_id)
+        .env("AZURE_CLIENT_SECRET", client.secret.clone().unwrap_or_default())
+        .env("SCIMFORM_GRAPH_URL", emulator.graph_url())
+        .env("SCIMFORM_AUTHORITY_URL", emulator.authority_url())
+        .env("BENCH_SCIM_TOKEN", tenant::TOKEN);
+    for pair in CHILD_ENV.get().into_iter().flatten() {
+        if let Some((key, value)) = pair.split_once('=') {
+            command.env(key, value);
+        }
+    }
+    command
+}
+
+fn plan_section(scimform: &Path, shape: Shape, latency_ms: u64, naive: bool, work: &Path) -> anyhow::Result<Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let tags = fingerprint_tags(shape.apps);
+    let seed = tenant::seed(shape, &tags)?;
+    let client = seed.clients[0].clone();
+    let specs = work.join("plan-specs");
+    tenant::write_specs(shape, &specs)?;
+    let emulator = runtime.block_on(scimform_emulator::start(scimform_emulator::Options::for_tests(seed)))?;
+    let admin = emulator.admin_url();
+    let http = Admin(reqwest::Client::new());
+    let graph = runtime.block_on(naive::Graph::sign_in(
+        &emulator.token_url(),
+        &emulator.graph_url(),
+        &client.client_id,
+        client.secret.as_deref().unwrap_or_default(),
+    ))?;
+    let state = runtime.block_on(naive::state(&graph))?;
+    let latency = json!({ "rules": [{ "route": "*", "action": { "type": "latency", "ms": latency_ms } }] });
+    runtime.block_on(http.put(&format!("{admin}/faults"), &latency))?;
+    runtime.block_on(http.delete(&format!("{admin}/requests")))?;
+    let mut command = scimform_command(scimform, &emulator, &client);
+    command.args(["plan", "--detailed-exitcode", "-q"]).arg(&specs);
+    let emulator_cpu = measure::own().0;
+    let (output, usage) = measure::run(command)?;
+    // This process serves the emulator: its CPU meanwhile is the emulator's.
+    let emulator_cpu = measure::own().0 - emulator_cpu;
+    anyhow::ensure!(
+        output.status.code() == Some(0),
+        "scimform plan did not find the generated tenant as its specs say (exit {:?}):\n{}{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let requests = runtime.block_on(http.get(&format!("{admin}/requests")))?;
+    runtime.block_on(http.delete(&format!("{admin}/requests")))?;
+    let mut report = json!({
+        "scimform": {
+            "httpRequests": requests["httpRequests"],
+            "batchedItems": requests["total"].as_u64().unwrap_or(0) - requests["httpRequests"].as_u64().unwrap_or(0),
+            "roundTrips": requests["roundTrips"],
+            "usage": usage,
+        },
+        "emulatorCpuS": emulator_cpu,
+    });
+    if naive {
+        let naive = runtime.block_on(naive::refresh(&graph, &state))?;
+        let naive_log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
+        report["naive"] = json!({
+            "httpRequests": naive.requests,
+            "roundTrips": naive_log["roundTrips"],
+            "wallS": naive.wall_s,
+        });
+        report["speedup"] = json!(naive.wall_s / usage.wall_s.max(f64::EPSILON));
+    }
+    runtime.block_on(emulator.shutdown());
+    Ok(report)
+}
+
+/// `--serve`: the plan section's tenant and specs, served until interrupted.
+fn serve(shape: Shape, latency_ms: u64, directory: &Path) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let seed = tenant::seed(shape, &fingerprint_tags(shape.apps))?;
+    let client = seed.clients[0].clone();
+    tenant::write_specs(shape, &directory.join("specs"))?;
+    let emulator = runtime.block_on(scimform_emulator::start(scimform_emulator::Options::for_tests(seed)))?;
+    let latency = json!({ "rules": [{ "route": "*", "action": { "type": "latency", "ms": latency_ms } }] });
+    runtime.block_on(Admin(reqwest::Client::new()).put(&format!("{}/faults", emulator.admin_url()), &latency))?;
+    let command = scimform_command(Path::new("scimform"), &emulator, &client);
+    for (key, value) in command.get_envs() {
+        if let (Some(value), false) = (value, key == "PATH") {
+            println!("export {}={}", key.to_string_lossy(), value.to_string_lossy());
+        }
+    }
+    println!("# serving; interrupt to stop");
+    runtime.block_on(async { tokio::signal::ctrl_c().await })?;
+    runtime.block_on(emulator.shutdown());
+    Ok(())
+}
+
+/// One fingerprint tag per app, each with its own salt (as apply makes them), computed
+/// on every core.
+fn fingerprint_tags(apps: usize) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let tags = std::sync::Mutex::new(vec![String::new(); apps]);
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    std::thread::scope(|scope| {
+        for _ in 0..cores {
+            scope.spawn(|| {
+                loop {
+                    let app = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if app >= apps {
+                        break;
+                    }
+                    let mut salt = [7u8; 16];
+                    salt[..8].copy_from_slice(&(app as u64).to_le_bytes());
+                    let fingerprint = scimform_plan::fingerprint::fingerprint(tenant::TOKEN, &salt);
+                    tags.lock().expect("no worker panics")[app] =
+                        format!("{}{fingerprint}", scimform_plan::fingerprint::TAG_PREFIX);
+                }
+            });
+        }
+    });
+    tags.into_inner().expect("no worker panics")
+}
+
+/// The emulator's admin API.
+struct Admin(reqwest::Client);
+
+impl Admin {
+    async fn put(&self, url: &str, body: &Value) -> anyhow::Result<()> {
+        self.0.put(url).json(body).send().await?.error_for_status()?;
+        Ok(())
+    }
+
+    async fn get(&self, url: &str) -> anyhow::Result<Value> {
+        Ok(self.0.get(url).send().await?.error_for_status()?.json().await?)
+    }
+
+    async fn delete(&self, url: &str) -> anyhow::Result<()> {
+        self.0.delete(url).send().await?.error_for_status()?;
+        Ok(())
+    }
+}
+
+/// Starting the emulator on a tenant of N assignments (500 apps of N / 500): the time to
+/// build it from its seed, which must grow linearly.
+fn load_section(assignments: usize) -> anyhow::Result<Value> {
+    let apps = 500.min(assignments.max(1));
+    let shape = Shape { apps, assignments: assignments / apps, users: (assignments / apps).max(1000) };
+    let tags = vec![String::from("scimform:token=none"); apps];
+    let seed = tenant::seed(shape, &tags)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let started = std::time::Instant::now();
+    let emulator = runtime.block_on(scimform_emulator::start(scimform_emulator::Options::for_tests(seed)))?;
+    let load_s = started.elapsed().as_secs_f64();
+    runtime.block_on(emulator.shutdown());
+    Ok(json!({ "assignments": apps * shape.assignments + apps * tenant::GROUPS_PER_APP, "loadS": load_s }))
+}
+
+/// Apply of N new assignments against Graph's write quota (modelled, time-scaled): the
+/// rate reached as a share of the quota, and the share of writes throttled.
+fn apply_section(
+    scimform: &Path,
+    assignments: usize,
+    latency_ms: u64,
+    scale: f64,
+    work: &Path,
+) -> anyhow::Result<Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let tag = fingerprint_tags(1).remove(0);
+    let seed = tenant::apply_seed(assignments, &tag)?;
+    let client = seed.clients[0].clone();
+    let specs = work.join("apply-specs");
+    tenant::write_apply_spec(assignments, &specs)?;
+    let emulator = runtime.block_on(scimform_emulator::start(scimform_emulator::Options::for_tests(seed)))?;
+    let admin = emulator.admin_url();
+    let http = Admin(reqwest::Client::new());
+    let faults = json!({
+        "rules": [{ "route": "*", "action": { "type": "latency", "ms": latency_ms } }],
+        "throttling": { "timeScale": scale },
+    });
+    runtime.block_on(http.put(&format!("{admin}/faults"), &faults))?;
+    // The reads alone, to tell the write phase's time from the apply's.
+    let mut command = scimform_command(scimform, &emulator, &client);
+    command.args(["plan", "-q"]).arg(&specs);
+    let (_, planning) = measure::run(command)?;
+    runtime.block_on(http.delete(&format!("{admin}/requests")))?;
+    let rate = scimform_apply::GRAPH_WRITE_RATE * scale;
+    let mut command = scimform_command(scimform, &emulator, &client);
+    command.env("SCIMFORM_WRITE_RATE", rate.to_string()).args(["apply", "--auto-approve", "-q"]).arg(&specs);
+    let (output, usage) = measure::run(command)?;
+    anyhow::ensure!(output.status.success(), "apply failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
+    runtime.block_on(emulator.shutdown());
+    let entries = log["entries"].as_array().cloned().unwrap_or_default();
+    let writes = entries.iter().filter(|entry| entry["route"] == "POST /servicePrincipals/{id}/appRoleAssignedTo");
+    let (mut sent, mut throttled) = (0u64, 0u64);
+    for entry in writes {
+        sent += 1;
+        throttled += u64::from(entry["status"] == 429);
+    }
+    let write_s = (usage.wall_s - planning.wall_s).max(f64::EPSILON);
+    let achieved = assignments as f64 / write_s;
+    Ok(json!({
+        "assignments": assignments,
+        "timeScale": scale,
+        "usage": usage,
+        "planningS": planning.wall_s,
+        "writeS": write_s,
+        "writesPerSecond": achieved,
+        "quotaPerSecond": rate,
+        "quotaUsed": achieved / rate,
+        "writeRequests": sent,
+        "throttled": throttled,
+        "throttledShare": throttled as f64 / sent.max(1) as f64,
+        "httpRequests": log["httpRequests"],
+    }))
+}
+
+fn diff_section(assignments: usize) -> anyhow::Result<Value> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--child-diff", &assignments.to_string()]);
+    let (output, _) = measure::run(command)?;
+    anyhow::ensure!(output.status.success(), "the diff section failed: {}", String::from_utf8_lossy(&output.stderr));
+    let usage: diff::DiffUsage = serde_json::from_slice(&output.stdout)?;
+    anyhow::ensure!(usage.changes == 0, "the diff section planned {} changes", usage.changes);
+    Ok(serde_json::to_value(usage)?)
+}
+
+fn validate_section(scimform: &Path, files: usize, work: &Path) -> anyhow::Result<Value> {
+    let specs = work.join("validate-specs");
+    tenant::write_specs(Shape { apps: files, assignments: 200, users: 1000 }, &specs)?;
+    let mut command = Command::new(scimform);
+    command.env_clear().args(["validate", "-q"]).arg(&specs);
+    let (output, usage) = measure::run(command)?;
+    anyhow::ensure!(output.status.success(), "validate failed: {}", String::from_utf8_lossy(&output.stderr));
+    Ok(json!({ "files": files, "usage": usage }))
+}
+
+/// The figures against the targets (README, "Benchmark").
+fn table(report: &Value) -> String {
+    let number = |pointer: &str| report.pointer(pointer).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let usage = |pointer: &str| -> Usage {
+        serde_json::from_value(report.pointer(pointer).cloned().unwrap_or_default()).unwrap_or_default()
+    };
+    let plan = usage("/plan/scimform/usage");
+    let rows = [
+        (
+            "plan: HTTP requests",
+            format!("{}", number("/plan/scimform/httpRequests")),
+            "≤ 40".to_owned(),
+            number("/plan/scimform/httpRequests") <= 40.0,
+        ),
+        (
+            "plan: sequential round trips",
+            format!("{}", number("/plan/scimform/roundTrips")),
+            "≤ 6".to_owned(),
+            number("/plan/scimform/roundTrips") <= 6.0,
+        ),
+        ("plan: wall", format!("{:.2} s", plan.wall_s), "≤ 2 s".to_owned(), plan.wall_s <= 2.0),
+        ("plan: CPU", format!("{:.2} s", plan.cpu_s), "".to_owned(), true),
+        ("plan: peak RSS", format!("{:.0} MiB", plan.peak_rss_mib), "≤ 100 MiB".to_owned(), plan.peak_rss_mib <= 100.0),
+        ("plan: the emulator's CPU meanwhile", format!("{:.2} s", number("/plan/emulatorCpuS")), "".to_owned(), true),
+        ("naive: HTTP requests", format!("{}", number("/plan/naive/httpRequests")), "".to_owned(), true),
+        ("naive: round trips", format!("{}", number("/plan/naive/roundTrips")), "".to_owned(), true),
+        ("naive: wall", format!("{:.1} s", number("/plan/naive/wallS")), "".to_owned(), true),
+        (
+            "speed-up over naive",
+            format!("{:.0}×", number("/plan/speedup")),
+            "≥ 100×".to_owned(),
+            number("/plan/speedup") >= 100.0,
+        ),
+        (
+            "diff of 100k: CPU",
+            format!("{:.0} ms", number("/diff/cpuS") * 1000.0),
+            "≤ 200 ms".to_owned(),
+            number("/diff/cpuS") <= 0.2,
+        ),
+        (
+            "diff of 100k: peak RSS",
+            format!("{:.0} MiB", number("/diff/peakRssMib")),
+            "≤ 100 MiB".to_owned(),
+            number("/diff/peakRssMib") <= 100.0,
+        ),
+        (
+            "apply of 10k: write rate / quota",
+            format!("{:.0} %", number("/apply/quotaUsed") * 100.0),
+            "≥ 90 %".to_owned(),
+            number("/apply/quotaUsed") >= 0.9,
+        ),
+        (
+            "apply of 10k: writes throttled",
+            format!("{:.2} %", number("/apply/throttledShare") * 100.0),
+            "≤ 1 %".to_owned(),
+            number("/apply/throttledShare") <= 0.01,
+        ),
+        ("apply of 10k: wall", format!("{:.0} s", number("/apply/usage/wallS")), "".to_owned(), true),
+        (
+            "emulator: load 100k assignments",
+            format!("{:.2} s", number("/load/loadS")),
+            "≤ 2 s".to_owned(),
+            number("/load/loadS") <= 2.0,
+        ),
+        (
+            "validate of 100 files: wall",
+            format!("{:.0} ms", number("/validate/usage/wallS") * 1000.0),
+            "≤ 100 ms".to_owned(),
+            number("/validate/usage/wallS") <= 0.1,
+        ),
+    ];
+    let mut out = String::from("| measure | value | target | met |\n| --- | --- | --- | --- |\n");
+    for (name, value, target, met) in rows {
+        let mark = if target.is_empty() {
+            ""
+        } else if met {
+            "yes"
+        } else {
+            "NO"
+        };
+        out.push_str(&format!("| {name} | {value} | {target} | {mark} |\n"));
+    }
+    out
+}
