@@ -15,7 +15,8 @@
 //!    principals of live assignments no spec names (only when there are some: removals
 //!    are shown by UPN).
 //!
-//! So a plan costs 3 round trips and about 3 + (apps × reads per app) / 20 requests, not
+//! So a plan costs 3 waves (a wave is more than one round trip only past 20 batches in
+//! flight) and about 3 + (apps × reads per app) / 20 requests, not
 //! one per resource (`scimform-bench` measures it). The translation of what was read into
 //! scimform's vocabulary is [`live_app`], with the provisioning encoding in `wire.rs`.
 
