@@ -30,60 +30,13 @@ use std::collections::BTreeMap;
 use scimform_graph::GraphClient;
 use scimform_plan::health::JobHealth;
 use scimform_plan::state::TokenState;
-use scimform_plan::{Desired, Directory, Live, ResolveError, fingerprint};
+use scimform_plan::{Desired, Directory, Live, ResolveError};
 use scimform_spec::model::{Origin, Spec};
 
 pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
 pub use refresh::{RefreshError, Refreshed, refresh};
 pub use tokens::{MAX_TOKEN_FILE_BYTES, TokenEnvironment, TokenError, new_salt, read_token};
 pub use writes::GRAPH_WRITE_RATE;
-
-/// The fingerprint tag's value among service principal tags.
-fn stored_fingerprint(tags: &[String]) -> Option<String> {
-    tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)).map(str::to_owned)
-}
-
-/// Fingerprint checks on the blocking pool, at most one per core at a time, each in one of
-/// a core's worth of reused argon2 buffers (so memory stays at cores × 19 MiB however many
-/// apps there are).
-struct FingerprintChecks {
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
-    buffers: std::sync::Arc<std::sync::Mutex<Vec<fingerprint::Scratch>>>,
-}
-
-impl FingerprintChecks {
-    fn new() -> FingerprintChecks {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        FingerprintChecks {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
-            buffers: std::sync::Arc::default(),
-        }
-    }
-
-    /// Whether `token` is the one behind `stored`; a new fingerprint when not.
-    fn start(&self, token: scimform_graph::Secret, stored: Option<String>) -> tokio::task::JoinHandle<TokenState> {
-        let (permits, buffers) = (self.permits.clone(), self.buffers.clone());
-        tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
-            tokio::task::spawn_blocking(move || {
-                // A permit holder finds a buffer, or makes one: never more than the permits.
-                let mut scratch = buffers.lock().expect("no check panics").pop().unwrap_or_default();
-                let state = match stored {
-                    Some(stored) if fingerprint::matches_in(&mut scratch, token.expose(), &stored) => {
-                        TokenState::Unchanged
-                    }
-                    _ => TokenState::Changed {
-                        fingerprint: fingerprint::fingerprint_in(&mut scratch, token.expose(), &new_salt()),
-                    },
-                };
-                buffers.lock().expect("no check panics").push(scratch);
-                state
-            })
-            .await
-            .expect("fingerprinting does not panic")
-        })
-    }
-}
 
 /// What planning needs, read and resolved.
 #[derive(Debug, Clone)]
@@ -135,12 +88,12 @@ pub async fn prepare(
             Err(error) => token_errors.push((app.name.clone(), app.origin.clone(), error)),
         }
     }
-    let checks = FingerprintChecks::new();
+    let checks = tokens::FingerprintChecks::new();
     let mut started: BTreeMap<String, tokio::task::JoinHandle<TokenState>> = BTreeMap::new();
     let Refreshed { live, directory, health } = refresh::refresh_with(client, spec, |managed| {
         for (name, tags) in managed {
             if let Some(token) = read.get(name) {
-                started.insert(name.to_owned(), checks.start(token.clone(), stored_fingerprint(tags)));
+                started.insert(name.to_owned(), checks.start(token.clone(), tokens::stored_fingerprint(tags)));
             }
         }
     })
@@ -150,7 +103,7 @@ pub async fn prepare(
         let task = match started.remove(&name) {
             Some(task) => task,
             // Not a managed app yet: an app to adopt (its tags came later) or a new one.
-            None => checks.start(token, live.app_for(&name).and_then(|app| stored_fingerprint(&app.tags))),
+            None => checks.start(token, live.app_for(&name).and_then(|app| tokens::stored_fingerprint(&app.tags))),
         };
         tokens.insert(name, task.await.expect("fingerprinting does not panic"));
     }

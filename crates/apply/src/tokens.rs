@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use scimform_graph::Secret;
-use scimform_plan::state::TokenSource;
+use scimform_plan::fingerprint;
+use scimform_plan::state::{TokenSource, TokenState};
 
 /// The largest token file read; SCIM tokens are a few hundred bytes.
 pub const MAX_TOKEN_FILE_BYTES: u64 = 16 * 1024;
@@ -156,6 +157,57 @@ pub fn new_salt() -> [u8; 16] {
         chunk.copy_from_slice(&hasher.finish().to_le_bytes());
     }
     salt
+}
+
+/// The fingerprint tag's value among service principal tags.
+pub(crate) fn stored_fingerprint(tags: &[String]) -> Option<String> {
+    tags.iter().find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX)).map(str::to_owned)
+}
+
+/// Fingerprint checks on the blocking pool, at most one per core at a time, each in one of
+/// a core's worth of reused argon2 buffers (so memory stays at cores × 19 MiB however many
+/// apps there are).
+pub(crate) struct FingerprintChecks {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    buffers: std::sync::Arc<std::sync::Mutex<Vec<fingerprint::Scratch>>>,
+}
+
+impl FingerprintChecks {
+    pub(crate) fn new() -> FingerprintChecks {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        FingerprintChecks {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+            buffers: std::sync::Arc::default(),
+        }
+    }
+
+    /// Whether `token` is the one behind `stored`; a new fingerprint when not.
+    pub(crate) fn start(
+        &self,
+        token: scimform_graph::Secret,
+        stored: Option<String>,
+    ) -> tokio::task::JoinHandle<TokenState> {
+        let (permits, buffers) = (self.permits.clone(), self.buffers.clone());
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            tokio::task::spawn_blocking(move || {
+                // A permit holder finds a buffer, or makes one: never more than the permits.
+                let mut scratch = buffers.lock().expect("no check panics").pop().unwrap_or_default();
+                let state = match stored {
+                    Some(stored) if fingerprint::matches_in(&mut scratch, token.expose(), &stored) => {
+                        TokenState::Unchanged
+                    }
+                    _ => TokenState::Changed {
+                        fingerprint: fingerprint::fingerprint_in(&mut scratch, token.expose(), &new_salt()),
+                    },
+                };
+                buffers.lock().expect("no check panics").push(scratch);
+                state
+            })
+            .await
+            .expect("fingerprinting does not panic")
+        })
+    }
 }
 
 #[cfg(test)]
