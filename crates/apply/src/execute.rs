@@ -710,24 +710,34 @@ impl Executor<'_> {
             Some(template) => template.to_owned(),
             None => self.default_job_template(address, id).await?,
         };
-        let outcome = self
-            .run(address, "creating the provisioning job", Intent::Create, Object::Settled, || {
-                client.create_job(id, &template)
-            })
-            .await?;
-        match outcome {
-            Outcome::Done(job) => Ok(job.id),
-            Outcome::AlreadyDone => unreachable!("creates are never already done"),
-            Outcome::Unconfirmed(error) => {
-                let jobs = self
-                    .read(address, "re-reading the provisioning jobs", Object::Settled, || client.list_jobs(id))
-                    .await?;
-                jobs.into_iter()
-                    .next()
-                    .map(|job| job.id)
-                    .ok_or_else(|| failed(address, "creating the provisioning job")(error))
+        // A create whose outcome is unknown (its answer lost, or its connection dropped
+        // before it was processed) is confirmed by looking for the job until the settle
+        // time is over; when none appeared, it is made again.
+        for attempt in 1..=UNCONFIRMED_ATTEMPTS {
+            let outcome = self
+                .run(address, "creating the provisioning job", Intent::Create, Object::Settled, || {
+                    client.create_job(id, &template)
+                })
+                .await?;
+            let error = match outcome {
+                Outcome::Done(job) => return Ok(job.id),
+                Outcome::AlreadyDone => unreachable!("creates are never already done"),
+                Outcome::Unconfirmed(error) => error,
+            };
+            let found = self
+                .settled(address, "confirming the provisioning job", || async {
+                    Ok(client.list_jobs(id).await?.into_iter().next().map(|job| job.id))
+                })
+                .await?;
+            if let Some(job) = found {
+                return Ok(job);
             }
+            if attempt == UNCONFIRMED_ATTEMPTS {
+                return Err(failed(address, "creating the provisioning job")(error));
+            }
+            tracing::debug!(address, attempt, "no job after an unknown outcome: creating it again");
         }
+        unreachable!("the last attempt returns")
     }
 
     async fn default_job_template(&self, address: &str, id: &str) -> Result<String, ApplyError> {
