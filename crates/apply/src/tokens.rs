@@ -165,7 +165,7 @@ pub(crate) fn stored_fingerprint(tags: &[String]) -> Option<String> {
 }
 
 /// Fingerprint checks on the blocking pool, at most one per core at a time, each in one of
-/// a core's worth of reused argon2 buffers (so memory stays at cores × 19 MiB however many
+/// a core's worth of reused argon2 buffers (so memory stays at cores × 7 MiB however many
 /// apps there are).
 pub(crate) struct FingerprintChecks {
     permits: std::sync::Arc<tokio::sync::Semaphore>,

@@ -1,0 +1,152 @@
+//! Loading many sources: each source is parsed and checked on its own (in parallel, one
+//! worker per core: a pipeline's plan of 200 specs spends its first 100 ms here, before
+//! anything may be sent to Graph), then names are compared across sources in order.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::{Code, Diagnostic, Loaded, SecretPolicy, Source, Span, Spec};
+use crate::{json_schema, model, raw, strict, structure, validate, yaml};
+
+/// One document, checked without looking at the other documents.
+struct Document {
+    /// Its `name`, if it is a string, and where it is written.
+    name: Option<(String, Span)>,
+    /// The app, when the document is valid on its own.
+    app: Option<model::App>,
+    /// Its problems; a duplicate name is reported at `name_at` among them.
+    diagnostics: Vec<Diagnostic>,
+    name_at: usize,
+}
+
+/// One source, checked without looking at the other sources.
+#[derive(Default)]
+struct Checked {
+    /// Problems of the whole text (size, tags, syntax).
+    diagnostics: Vec<Diagnostic>,
+    documents: Vec<Document>,
+}
+
+pub(crate) fn load(sources: &[Source], policy: &SecretPolicy) -> Loaded {
+    let checked = check_all(sources, policy);
+    let mut diagnostics = Vec::new();
+    let mut apps = Vec::new();
+    let mut documents = 0;
+    // Every name seen, with where it was first written, to find duplicates across files.
+    let mut names: BTreeMap<String, model::Origin> = BTreeMap::new();
+    for (source_index, (source, checked)) in sources.iter().zip(checked).enumerate() {
+        let mut source_diagnostics = checked.diagnostics;
+        documents += checked.documents.len();
+        for mut document in checked.documents {
+            if let Some((name, span)) = document.name {
+                if let Some(first) = names.get(&name) {
+                    document.app = None;
+                    let duplicate = duplicate_name(&name, span, first);
+                    document.diagnostics.insert(document.name_at, duplicate);
+                } else {
+                    names.insert(name, model::Origin { file: source.name.clone(), span });
+                }
+            }
+            source_diagnostics.append(&mut document.diagnostics);
+            apps.extend(document.app);
+        }
+        for mut diagnostic in source_diagnostics {
+            diagnostic.file.clone_from(&source.name);
+            diagnostics.push((source_index, diagnostic));
+        }
+    }
+    diagnostics.sort_by(|(left_index, left), (right_index, right)| {
+        (left_index, left.span.line, left.span.column).cmp(&(right_index, right.span.line, right.span.column))
+    });
+    let diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|(_, diagnostic)| diagnostic).collect();
+    let valid = !diagnostics.iter().any(Diagnostic::is_error);
+    apps.sort_by(|left: &model::App, right| left.name.cmp(&right.name));
+    Loaded { spec: valid.then_some(Spec { apps }), diagnostics, documents }
+}
+
+fn duplicate_name(name: &str, span: Span, first: &model::Origin) -> Diagnostic {
+    Diagnostic::error(Code::DuplicateName, span, format!("app name `{name}` is used twice")).with_help(format!(
+        "it is first used at {}:{}:{}; every app needs its own name",
+        first.file, first.span.line, first.span.column
+    ))
+}
+
+/// Every source checked, in the sources' order, by one worker per core taking the next
+/// unchecked source (sources differ much in size, so fixed shares would idle a core).
+fn check_all(sources: &[Source], policy: &SecretPolicy) -> Vec<Checked> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(sources.len());
+    if workers <= 1 {
+        return sources.iter().map(|source| check_source(source, policy)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(source) = sources.get(index) else { break done };
+                        done.push((index, check_source(source, policy)));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|handle| handle.join().expect("checking a source does not panic")).collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, checked)| checked).collect()
+}
+
+fn check_source(source: &Source, policy: &SecretPolicy) -> Checked {
+    if let Some(diagnostic) = strict::too_large(&source.text) {
+        return Checked { diagnostics: vec![diagnostic], documents: Vec::new() };
+    }
+    let mut checked = Checked { diagnostics: strict::tags(&source.text), documents: Vec::new() };
+    match yaml::parse_documents(&source.text) {
+        Err(diagnostic) => checked.diagnostics.push(diagnostic),
+        Ok(nodes) => {
+            for node in &nodes {
+                let mut diagnostics = Vec::new();
+                strict::values(node, &mut diagnostics);
+                let name_at = diagnostics.len();
+                let app = check_document(&source.name, node, policy, &mut diagnostics);
+                let name = match node.get("name") {
+                    Some(yaml::Node { value: yaml::Value::String(name), span, .. }) => Some((name.clone(), *span)),
+                    _ => None,
+                };
+                checked.documents.push(Document { name, app, diagnostics, name_at });
+            }
+        }
+    }
+    checked
+}
+
+fn check_document(
+    file: &str,
+    node: &yaml::Node,
+    policy: &SecretPolicy,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<model::App> {
+    let checked = structure::check(node, json_schema());
+    let structurally_valid = checked.diagnostics.is_empty();
+    diagnostics.extend(checked.diagnostics);
+    let document: raw::AppDocument = match checked.repaired.map(serde_json::from_value) {
+        Some(Ok(document)) => document,
+        // Not a mapping (reported above), or broken beyond repair (also reported above).
+        None => return None,
+        Some(Err(_)) if !structurally_valid => return None,
+        Some(Err(error)) => {
+            // The structural check accepts exactly what the schema says; serde should agree.
+            // If it ever does not, say so plainly rather than hide the document.
+            diagnostics.push(Diagnostic::error(
+                Code::WrongType,
+                node.span,
+                format!("document does not fit the spec: {error}"),
+            ));
+            return None;
+        }
+    };
+    let app = validate::validate(file, &document, node, policy, diagnostics);
+    if structurally_valid { app } else { None }
+}
