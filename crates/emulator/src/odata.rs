@@ -7,6 +7,8 @@
 //! BEHAVIOUR.md and the Graph reference); anything else gets Graph's 400
 //! `Request_UnsupportedQuery`, never a silent match-all.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use crate::error::GraphError;
@@ -138,16 +140,28 @@ impl QueryOptions {
         }
     }
 
-    /// One page of a collection response: filter, page, select, next link.
-    pub(crate) fn page(&self, items: Vec<Object>, link_base: &str, context: &str) -> Value {
-        let matching: Vec<Object> = items.into_iter().filter(|item| self.matches(item)).collect();
+    /// One page of a collection response: filter, page, select, next link. Items the
+    /// tenant holds come borrowed, and only the selected fields of the page's items are
+    /// copied (a list of 200 assignments with `$select` copies 4 of their 8 fields).
+    pub(crate) fn page<'a>(
+        &self,
+        items: impl IntoIterator<Item = Cow<'a, Object>>,
+        link_base: &str,
+        context: &str,
+    ) -> Value {
+        let matching: Vec<Cow<'a, Object>> = items.into_iter().filter(|item| self.matches(item)).collect();
         let page_size = self.top.unwrap_or(DEFAULT_PAGE);
         let total = matching.len();
         let page: Vec<Value> = matching
             .into_iter()
             .skip(self.skip)
             .take(page_size)
-            .map(|item| Value::Object(self.project_owned(item)))
+            .map(|item| {
+                Value::Object(match item {
+                    Cow::Owned(object) => self.project_owned(object),
+                    Cow::Borrowed(object) => self.project(object),
+                })
+            })
             .collect();
         let mut body = Map::new();
         body.insert("@odata.context".to_owned(), Value::String(context.to_owned()));
@@ -655,7 +669,7 @@ mod tests {
     fn paging_follows_next_links() {
         let items: Vec<Object> = (0..5).map(|index| object(json!({ "id": index.to_string() }))).collect();
         let options = QueryOptions::parse(&[("$top".to_owned(), "2".to_owned())], false, None).unwrap();
-        let first = options.page(items.clone(), "http://x/v1.0/users", "ctx");
+        let first = options.page(items.iter().map(Cow::Borrowed), "http://x/v1.0/users", "ctx");
         assert_eq!(first["value"].as_array().unwrap().len(), 2);
         let link = first["@odata.nextLink"].as_str().unwrap();
         let query = link.split_once('?').unwrap().1;
@@ -666,7 +680,11 @@ mod tests {
                 (crate::util::percent_decode(name, true), crate::util::percent_decode(value, true))
             })
             .collect();
-        let second = QueryOptions::parse(&pairs, false, None).unwrap().page(items, "http://x/v1.0/users", "ctx");
+        let second = QueryOptions::parse(&pairs, false, None).unwrap().page(
+            items.into_iter().map(Cow::Owned),
+            "http://x/v1.0/users",
+            "ctx",
+        );
         assert_eq!(second["value"][0]["id"], "2");
         assert!(QueryOptions::parse(&[("$top".to_owned(), "1000".to_owned())], false, None).is_err());
     }

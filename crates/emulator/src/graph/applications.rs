@@ -1,6 +1,8 @@
 //! Application templates, applications, service principals, owners and app role
 //! assignments.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use super::{
@@ -148,7 +150,7 @@ pub(super) fn route(
         // --- Templates ---
         ("GET", ["applicationTemplates"]) => {
             let templates =
-                world.tenant.templates.values().map(|template| json_object(template_object(template))).collect();
+                world.tenant.templates.values().map(|template| Cow::Owned(json_object(template_object(template))));
             list(world, request, templates, Some(&TEMPLATES), "applicationTemplates")
         }
         ("GET", ["applicationTemplates", id]) => {
@@ -251,7 +253,7 @@ fn instantiate(world: &mut World, caller: &Caller, request: &GraphRequest, id: &
 
 fn list_assignments(world: &World, request: &GraphRequest, id: &str) -> Result<Reply, GraphError> {
     service_principal(world, id)?;
-    let assignments = world.tenant.assignments_of(id).cloned().collect();
+    let assignments = world.tenant.assignments_of(id).map(Cow::Borrowed);
     list(world, request, assignments, Some(&ASSIGNMENTS), &format!("servicePrincipals('{id}')/appRoleAssignedTo"))
 }
 
@@ -306,7 +308,7 @@ fn owners(
         ("GET", []) => {
             let current = list_of(&mut world.tenant).clone();
             let owners = owner_objects(&world.tenant, Some(&current));
-            list(world, request, owners, Some(&OWNERS), "directoryObjects")
+            list(world, request, owners.into_iter().map(Cow::Owned), Some(&OWNERS), "directoryObjects")
         }
         ("GET", ["$ref"]) => {
             let owners = list_of(&mut world.tenant).clone();
@@ -336,8 +338,8 @@ pub(super) fn service_principal<'w>(world: &'w World, id: &str) -> Result<&'w Ob
     world.tenant.service_principals.get(id).filter(|_| world.visible(id)).ok_or_else(|| GraphError::not_found(id))
 }
 
-fn visible<'a>(world: &World, objects: impl Iterator<Item = &'a Object>) -> Vec<Object> {
-    objects.filter(|object| world.visible(&id_of(object))).cloned().collect()
+fn visible<'a>(world: &World, objects: impl Iterator<Item = &'a Object>) -> Vec<Cow<'a, Object>> {
+    objects.filter(|object| world.visible(&id_of(object))).map(Cow::Borrowed).collect()
 }
 
 fn assignment_of<'w>(world: &'w World, resource_id: &str, id: &str) -> Result<&'w Object, GraphError> {

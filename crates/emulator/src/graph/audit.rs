@@ -7,6 +7,8 @@
 //! `cycleId`, `changeId`, `provisioningAction` (`eq`) and `activityDateTime` (`ge`, `le`);
 //! paged with `$top` and absolute `@odata.nextLink`s. Needs `AuditLog.Read.All`.
 
+use std::borrow::Cow;
+
 use super::{GraphRequest, Reply, list};
 use crate::error::GraphError;
 use crate::odata::Filterable;
@@ -46,8 +48,7 @@ const LOGS: Filterable = Filterable {
 pub(super) fn route(world: &World, request: &GraphRequest, method: &str, parts: &[&str]) -> Result<Reply, GraphError> {
     match (method, parts) {
         ("GET", ["auditLogs", "provisioning"]) => {
-            let rows: Vec<_> =
-                world.tenant.provisioning_logs.iter().rev().filter_map(|row| row.as_object().cloned()).collect();
+            let rows = world.tenant.provisioning_logs.iter().rev().filter_map(|row| row.as_object().map(Cow::Borrowed));
             list(world, request, rows, Some(&LOGS), "auditLogs/provisioning")
         }
         (_, ["auditLogs", "provisioning"]) => Err(GraphError::method_not_allowed()),

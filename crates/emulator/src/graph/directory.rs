@@ -1,11 +1,12 @@
 //! Users and groups: reads only (scimform resolves names; it never edits the directory).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{GraphRequest, Reply, entity, list};
 use crate::error::GraphError;
 use crate::odata::Filterable;
-use crate::tenant::Object;
 use crate::world::World;
 
 pub(crate) const USERS: Filterable = Filterable {
@@ -74,17 +75,6 @@ const MEMBERS: Filterable = Filterable {
     ],
 };
 
-/// The objects that pass the request's `$filter`, copied: only those (a tenant of many
-/// users answers a filter of 15 names without copying them all).
-fn matching<'o>(
-    request: &GraphRequest,
-    objects: impl Iterator<Item = &'o Object>,
-    filterable: &Filterable,
-) -> Result<Vec<Object>, GraphError> {
-    let options = crate::odata::QueryOptions::parse(&request.query, request.eventual(), Some(filterable))?;
-    Ok(objects.filter(|object| options.matches(object)).cloned().collect())
-}
-
 pub(super) fn route(
     world: &mut World,
     request: &GraphRequest,
@@ -96,15 +86,14 @@ pub(super) fn route(
     }
     match parts {
         ["users"] => {
-            list(world, request, matching(request, world.tenant.users.values(), &USERS)?, Some(&USERS), "users")
+            // Borrowed: a tenant of many users answers a filter of 15 names copying only those.
+            list(world, request, world.tenant.users.values().map(Cow::Borrowed), Some(&USERS), "users")
         }
         ["users", id] => {
             let user = world.tenant.user(id).ok_or_else(|| GraphError::not_found(id))?;
             entity(world, request, user, &USERS, "users")
         }
-        ["groups"] => {
-            list(world, request, matching(request, world.tenant.groups.values(), &GROUPS)?, Some(&GROUPS), "groups")
-        }
+        ["groups"] => list(world, request, world.tenant.groups.values().map(Cow::Borrowed), Some(&GROUPS), "groups"),
         ["groups", id] => {
             let group = world.tenant.groups.get(*id).ok_or_else(|| GraphError::not_found(id))?;
             entity(world, request, group, &GROUPS, "groups")
@@ -124,13 +113,12 @@ pub(super) fn route(
                 ["microsoft.graph.user"] => Some("#microsoft.graph.user"),
                 [other, ..] => return Err(GraphError::unknown_segment(other)),
             };
-            let members: Vec<Object> = ids
+            let members = ids
                 .iter()
-                .filter_map(|member| world.tenant.directory_object(member).map(|(_, object)| object.clone()))
+                .filter_map(|member| world.tenant.directory_object(member).map(|(_, object)| Cow::Borrowed(object)))
                 .filter(|object| {
                     cast.is_none_or(|wanted| object.get("@odata.type").and_then(Value::as_str) == Some(wanted))
-                })
-                .collect();
+                });
             list(world, request, members, Some(&MEMBERS), "directoryObjects")
         }
         [_, _, other, ..] => Err(GraphError::unknown_segment(other)),

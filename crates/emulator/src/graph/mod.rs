@@ -14,6 +14,8 @@ pub(crate) mod synchronization;
 
 pub(crate) use synchronization::credentials_to_test as synchronization_credentials;
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -281,10 +283,10 @@ fn needs_ownership(world: &World, caller: &Caller, needed: &[&[&str]], parts: &[
 
 /// A collection response over `items`, with `$filter`, `$select`, `$top`, `$count` and
 /// paging.
-fn list(
+fn list<'a>(
     world: &World,
     request: &GraphRequest,
-    items: Vec<Object>,
+    items: impl IntoIterator<Item = Cow<'a, Object>>,
     filterable: Option<&Filterable>,
     context: &str,
 ) -> Result<Reply, GraphError> {

@@ -11,6 +11,7 @@
 //! `crate::provisioning`'s: `start`, `restart` and schema changes only schedule cycles
 //! here (and `restart` resets what its scope names).
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -49,12 +50,7 @@ pub(super) fn route(
             });
             Ok(Reply::json(200, body))
         }
-        ("GET", ["templates"]) => {
-            let app_id = app_id(world, sp_id);
-            let templates =
-                container(world, sp_id)?.templates.iter().map(|template| template_object(template, &app_id)).collect();
-            list(world, request, templates, None, &format!("servicePrincipals('{sp_id}')/synchronization/templates"))
-        }
+        ("GET", ["templates"]) => list_templates(world, request, sp_id),
         ("GET", ["templates", template_id]) => get_template(world, sp_id, template_id),
         ("GET", ["templates", template_id, "schema"]) => {
             if !container(world, sp_id)?.templates.iter().any(|template| template.id == *template_id) {
@@ -290,12 +286,19 @@ fn job_mut<'w>(world: &'w mut World, sp_id: &str, job_id: &str) -> Result<&'w mu
     container_mut(world, sp_id)?.jobs.get_mut(job_id).ok_or_else(|| GraphError::not_found(job_id))
 }
 
-fn visible_jobs(world: &World, sp_id: &str) -> Result<Vec<Object>, GraphError> {
+fn list_templates(world: &World, request: &GraphRequest, sp_id: &str) -> Result<Reply, GraphError> {
+    let app_id = app_id(world, sp_id);
+    let templates = container(world, sp_id)?.templates.iter();
+    let templates = templates.map(|template| Cow::Owned(template_object(template, &app_id)));
+    list(world, request, templates, None, &format!("servicePrincipals('{sp_id}')/synchronization/templates"))
+}
+
+fn visible_jobs<'w>(world: &'w World, sp_id: &str) -> Result<Vec<Cow<'w, Object>>, GraphError> {
     Ok(container(world, sp_id)?
         .jobs
         .iter()
         .filter(|(id, _)| world.visible(id))
-        .map(|(_, job)| job.object.clone())
+        .map(|(_, job)| Cow::Borrowed(&job.object))
         .collect())
 }
 
