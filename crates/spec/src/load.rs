@@ -20,7 +20,6 @@ struct Document {
 }
 
 /// One source, checked without looking at the other sources.
-#[derive(Default)]
 struct Checked {
     /// Problems of the whole text (size, tags, syntax).
     diagnostics: Vec<Diagnostic>,
