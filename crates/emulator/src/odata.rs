@@ -120,10 +120,15 @@ impl QueryOptions {
         self.filter.as_ref().is_none_or(|expr| expr.eval(object))
     }
 
+    /// Whether `$select` keeps a property (`@odata.type` and the like always stay).
+    fn selects(&self, key: &str) -> bool {
+        self.select.as_ref().is_none_or(|fields| fields.iter().any(|field| field == key)) || key.starts_with("@odata")
+    }
+
     /// [`QueryOptions::project`] of an object the caller owns (no copy).
     fn project_owned(&self, mut object: Object) -> Object {
-        if let Some(fields) = &self.select {
-            object.retain(|key, _| fields.iter().any(|field| field == key) || key.starts_with("@odata"));
+        if self.select.is_some() {
+            object.retain(|key, _| self.selects(key));
         }
         object
     }
@@ -132,9 +137,9 @@ impl QueryOptions {
     pub(crate) fn project(&self, object: &Object) -> Object {
         match &self.select {
             None => object.clone(),
-            Some(fields) => object
+            Some(_) => object
                 .iter()
-                .filter(|(key, _)| fields.iter().any(|field| field == *key) || key.starts_with("@odata"))
+                .filter(|(key, _)| self.selects(key))
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect(),
         }
