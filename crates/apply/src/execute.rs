@@ -16,7 +16,7 @@
 //! One function per step kind; [`Executor::step`] is an exhaustive match over them.
 //! Ctrl-C (the `cancel` flag) is honoured between steps: the step in flight finishes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use scimform_graph::models::{NewAppRoleAssignment, ServicePrincipalPatch};
 use scimform_graph::{GraphClient, Intent, Owned, Secret, literal};
 use scimform_plan::state::{BaseUrl, Live, ProvisioningSettings, Roles, TokenSource};
-use scimform_plan::{Action, Plan, ResetPart, Step, fingerprint};
+use scimform_plan::{Action, Change, Plan, ResetPart, Step, fingerprint};
 
 use crate::retry::{Object, Outcome, Retrier};
 use crate::tokens::{TokenEnvironment, TokenError, read_token};
@@ -68,6 +68,8 @@ impl ApplyOptions {
 const UNCONFIRMED_ATTEMPTS: usize = 3;
 /// Pause between looks while settling.
 const SETTLE_POLL: Duration = Duration::from_millis(250);
+/// How long removing an app this run created may wait for it to replicate.
+const ROLLBACK_BUDGET: Duration = Duration::from_secs(30);
 
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +87,11 @@ pub enum Event {
         address: String,
         /// What for.
         what: String,
+    },
+    /// A change of an app this run created failed; the app is being removed again.
+    RollingBack {
+        /// The app's address.
+        address: String,
     },
     /// A change is done.
     Completed {
@@ -175,6 +182,96 @@ pub enum ApplyError {
         /// What.
         message: String,
     },
+    /// A new app lacks a role the plan assigns.
+    #[error("{address}: {message}")]
+    Roles {
+        /// The change.
+        address: String,
+        /// What, and what to do.
+        message: String,
+    },
+    /// A repair restarted the job, but Graph still shows it quarantined.
+    #[error(
+        "{address}: the job was restarted but is still quarantined ({reason}); it was not repaired: check the SCIM app and `scimform status`, then apply again"
+    )]
+    StillQuarantined {
+        /// The change.
+        address: String,
+        /// The quarantine, in words.
+        reason: String,
+    },
+    /// Problems found before the first write: nothing was changed.
+    #[error("nothing was changed; {} problem(s) found before the first write:{}", .0.len(), listed(.0))]
+    Preflight(Vec<ApplyError>),
+    /// A change of an app this run created failed, and the app was removed again.
+    #[error(
+        "app `{app}` could not be completed, so apply removed it again: the tenant is as it was before for this app (changes to other apps above were made); fix the cause and apply again"
+    )]
+    RolledBack {
+        /// App name.
+        app: String,
+        /// What failed.
+        #[source]
+        cause: Box<ApplyError>,
+    },
+    /// A change of an app this run created failed, and removing the app failed too.
+    #[error(
+        "app `{app}` could not be completed, and removing it again failed too ({rollback}); the next plan shows what is left of it, and apply completes it"
+    )]
+    RollbackFailed {
+        /// App name.
+        app: String,
+        /// Why the removal failed, in words.
+        rollback: String,
+        /// What failed first.
+        #[source]
+        cause: Box<ApplyError>,
+    },
+}
+
+fn listed(errors: &[ApplyError]) -> String {
+    errors.iter().map(|error| format!("\n  - {}", crate::error_chain(error))).collect()
+}
+
+impl ApplyError {
+    /// The address of the change that failed (`None` for [`ApplyError::Preflight`]).
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            ApplyError::Graph { address, .. }
+            | ApplyError::TestConnection { address, .. }
+            | ApplyError::Token { address, .. }
+            | ApplyError::TokenChanged { address }
+            | ApplyError::Replication { address, .. }
+            | ApplyError::Missing { address, .. }
+            | ApplyError::Roles { address, .. }
+            | ApplyError::StillQuarantined { address, .. } => Some(address),
+            ApplyError::RolledBack { cause, .. } | ApplyError::RollbackFailed { cause, .. } => cause.address(),
+            ApplyError::Preflight(_) => None,
+        }
+    }
+
+    /// Whether a failure of a change to an app this run created calls for removing the
+    /// app: yes when running again would fail the same way (Test Connection refused, a
+    /// permission, a bad request, a role, a token, retries spent). Not when the failure
+    /// says another run is at work on the same app (a 404 or 409 on what this run made,
+    /// an app or job gone): two applies that create one app at once share it, and
+    /// removing it would undo the other's work; running again converges instead.
+    fn warrants_rollback(&self) -> bool {
+        match self {
+            ApplyError::Graph { source, .. } | ApplyError::TestConnection { source, .. } => {
+                !matches!(source.status(), Some(404 | 409))
+            }
+            ApplyError::Token { .. }
+            | ApplyError::TokenChanged { .. }
+            | ApplyError::Replication { .. }
+            | ApplyError::Roles { .. }
+            | ApplyError::StillQuarantined { .. } => true,
+            ApplyError::Missing { .. }
+            | ApplyError::Preflight(_)
+            | ApplyError::RolledBack { .. }
+            | ApplyError::RollbackFailed { .. } => false,
+        }
+    }
 }
 
 /// Ids of an app, known from refresh or learnt while applying.
@@ -216,36 +313,28 @@ pub async fn apply(
             .collect(),
         fingerprints: planned_fingerprints(plan),
         deleted_jobs: Vec::new(),
+        created: BTreeSet::new(),
     };
-    let mut applied = Applied::default();
-    let mut pacer = crate::writes::Pacer::new(options.write_rate);
-    let mut index = 0;
-    while index < plan.changes.len() {
-        if options.cancel.load(Ordering::SeqCst) {
-            applied.interrupted = true;
-            break;
-        }
-        let run = crate::writes::batchable_run(&plan.changes[index..]);
-        if run.len() > 1 {
-            executor.write_run(run, &mut pacer, &options.cancel, on_event, &mut applied).await?;
-            index += run.len();
-            continue;
-        }
-        let change = &plan.changes[index];
-        index += 1;
-        on_event(&Event::Started { address: change.address.clone(), action: change.action });
-        let started = Instant::now();
-        for step in &change.steps {
-            executor.step(&change.address, step, on_event).await?;
-        }
-        on_event(&Event::Completed {
-            address: change.address.clone(),
-            action: change.action,
-            elapsed: started.elapsed(),
-        });
-        applied.completed.push((change.address.clone(), change.action));
+    let problems = executor.preflight(plan);
+    if !problems.is_empty() {
+        return Err(ApplyError::Preflight(problems));
     }
-    Ok(applied)
+    let mut applied = Applied::default();
+    match executor.run_changes(plan, options, on_event, &mut applied).await {
+        Ok(()) => Ok(applied),
+        Err(error) => Err(executor.roll_back(error, on_event).await),
+    }
+}
+
+/// Reports a change done and counts it.
+pub(crate) fn completed(change: &Change, started: Instant, on_event: OnEvent<'_>, applied: &mut Applied) {
+    on_event(&Event::Completed { address: change.address.clone(), action: change.action, elapsed: started.elapsed() });
+    applied.completed.push((change.address.clone(), change.action));
+}
+
+/// The app name of an address (`app.NAME`, `app.NAME.provisioning`, …).
+fn app_of_address(address: &str) -> Option<&str> {
+    address.strip_prefix("app.")?.split(['.', '[']).next().filter(|name| !name.is_empty())
 }
 
 /// Token fingerprints the plan will write, by app: the token read at apply time must match.
@@ -277,6 +366,9 @@ pub(crate) struct Executor<'a> {
     /// Jobs this run deleted (a job being recreated): a listing that still shows one
     /// (replication) must not make the new job step adopt it.
     deleted_jobs: Vec<String>,
+    /// Apps this run created (and kept, when a concurrent run made the same app): a
+    /// failed change of one of them removes it again.
+    created: BTreeSet<String>,
 }
 
 /// The ids of an app as Graph describes it.
@@ -296,6 +388,77 @@ fn failed(address: &str, what: &str) -> impl FnOnce(scimform_graph::Error) -> Ap
 }
 
 impl Executor<'_> {
+    /// Runs the plan's changes in order, runs of assignment changes in paced batches.
+    async fn run_changes(
+        &mut self,
+        plan: &Plan,
+        options: &ApplyOptions,
+        on_event: OnEvent<'_>,
+        applied: &mut Applied,
+    ) -> Result<(), ApplyError> {
+        let mut pacer = crate::writes::Pacer::new(options.write_rate);
+        let mut index = 0;
+        while index < plan.changes.len() {
+            if options.cancel.load(Ordering::SeqCst) {
+                applied.interrupted = true;
+                break;
+            }
+            let run = crate::writes::batchable_run(&plan.changes[index..]);
+            if run.len() > 1 {
+                self.write_run(run, &mut pacer, &options.cancel, on_event, applied).await?;
+                index += run.len();
+                continue;
+            }
+            let change = &plan.changes[index];
+            index += 1;
+            on_event(&Event::Started { address: change.address.clone(), action: change.action });
+            let started = Instant::now();
+            for step in &change.steps {
+                self.step(&change.address, step, on_event).await?;
+            }
+            completed(change, started, on_event, applied);
+        }
+        Ok(())
+    }
+
+    /// Everything that can be checked before the first write: every token the plan
+    /// reads can be read, and is the token whose fingerprint the plan writes (the one
+    /// reviewed, for a saved plan). Every problem is returned, none is written.
+    fn preflight(&self, plan: &Plan) -> Vec<ApplyError> {
+        let mut problems = Vec::new();
+        let mut checked = BTreeSet::new();
+        for (change, step) in plan.changes.iter().flat_map(|change| change.steps.iter().map(move |step| (change, step)))
+        {
+            let (Step::TestConnection { app, token, .. } | Step::SaveSettings { app, token, .. }) = step else {
+                continue;
+            };
+            if checked.insert(app.clone())
+                && let Err(error) = self.token(&change.address, app, token)
+            {
+                problems.push(error);
+            }
+        }
+        problems
+    }
+
+    /// After a failed change: when it belongs to an app this run created, the app is
+    /// deleted again (its job and assignments go with it), so that a failed create
+    /// leaves nothing behind.
+    async fn roll_back(&mut self, error: ApplyError, on_event: OnEvent<'_>) -> ApplyError {
+        let Some(app) = error.address().and_then(app_of_address).map(str::to_owned) else { return error };
+        if !self.created.contains(&app) || !error.warrants_rollback() {
+            return error;
+        }
+        let address = format!("app.{app}");
+        on_event(&Event::RollingBack { address: address.clone() });
+        match self.remove_created(&address, &app).await {
+            Ok(()) => ApplyError::RolledBack { app, cause: Box::new(error) },
+            Err(rollback) => {
+                ApplyError::RollbackFailed { app, rollback: crate::error_chain(&rollback), cause: Box::new(error) }
+            }
+        }
+    }
+
     pub(crate) async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
         tracing::debug!(address, step = step.op(), "applying");
         match step {
@@ -313,11 +476,15 @@ impl Executor<'_> {
             Step::CreateJob { app, template_id } => {
                 self.create_job(address, app, template_id.as_deref(), on_event).await
             }
-            Step::TestConnection { app, base_url, token } => self.test_connection(address, app, base_url, token).await,
+            Step::TestConnection { app, base_url, scim_compliance, token } => {
+                self.test_connection(address, app, base_url, *scim_compliance, token).await
+            }
             Step::SaveSettings { app, settings, token } => self.save_settings(address, app, settings, token).await,
             Step::StartJob { app } => self.start_job(address, app).await,
             Step::PauseJob { app } => self.pause_job(address, app).await,
             Step::RestartJob { app, reset } => self.restart_job(address, app, reset).await,
+            Step::ConfirmRecovered { app } => self.confirm_recovered(address, app).await,
+            Step::CheckRoles { app, roles } => self.check_roles(address, app, roles),
             Step::SetSchema { app, parts } => self.set_schema(address, app, parts).await,
             Step::DeleteJob { app } => self.delete_job(address, app).await,
             Step::Assign { app, principal_id, role } => self.assign(address, app, principal_id, role.as_deref()).await,
@@ -495,6 +662,7 @@ impl Executor<'_> {
             let error = match outcome {
                 Outcome::Done(created) => {
                     self.apps.insert(app.to_owned(), app_ids(created.service_principal, None));
+                    self.created.insert(app.to_owned());
                     return Ok(());
                 }
                 Outcome::AlreadyDone => unreachable!("creates are never already done"),
@@ -507,6 +675,7 @@ impl Executor<'_> {
                 .await?;
             if let Some(service_principal) = found {
                 self.apps.insert(app.to_owned(), app_ids(service_principal, None));
+                self.created.insert(app.to_owned());
                 return Ok(());
             }
             if attempt == UNCONFIRMED_ATTEMPTS {
@@ -541,6 +710,8 @@ impl Executor<'_> {
             .await?;
         }
         if survivor.id != own {
+            // Another run's app is kept: it is not this run's to remove on failure.
+            self.created.remove(app);
             let jobs = self
                 .read(address, "reading the kept app's jobs", Object::Settled, || client.list_jobs(&survivor.id))
                 .await?;
@@ -762,10 +933,11 @@ impl Executor<'_> {
         address: &str,
         app: &str,
         base_url: &BaseUrl,
+        scim_compliance: bool,
         token: &TokenSource,
     ) -> Result<(), ApplyError> {
         let ids = self.ids(address, app)?;
-        let credentials = wire::encode_credentials(base_url, self.token(address, app, token)?);
+        let credentials = wire::encode_credentials(base_url, scim_compliance, self.token(address, app, token)?);
         let client = self.client;
         let result = self
             .retrier
@@ -832,6 +1004,47 @@ impl Executor<'_> {
         })
         .await?;
         Ok(())
+    }
+
+    /// Reads the job until Graph shows it out of quarantine, for a little longer than the
+    /// settle time (five times it: a restart is processed before the job reads back).
+    async fn confirm_recovered(&self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let (sp, job) = self.job(address, app)?;
+        let client = self.client;
+        let deadline = Instant::now() + self.settle * 5;
+        loop {
+            let read = self
+                .read(address, "reading the job after the restart", Object::Settled, || client.get_job(&sp, &job))
+                .await?;
+            let live = wire::decode_job(read);
+            if !live.is_quarantined() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                let reason = live.quarantine.map_or_else(|| "no details reported".to_owned(), |q| q.describe());
+                return Err(ApplyError::StillQuarantined { address: address.to_owned(), reason });
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
+    }
+
+    /// A new app's roles, as its template made them, include every role the plan assigns
+    /// (the plan cannot know a gallery template's roles before the app exists).
+    fn check_roles(&self, address: &str, app: &str, roles: &[String]) -> Result<(), ApplyError> {
+        let ids = self.ids(address, app)?;
+        let missing: Vec<&str> = roles.iter().filter(|role| !ids.roles.contains(role)).map(String::as_str).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let known = ids.roles.names();
+        Err(ApplyError::Roles {
+            address: address.to_owned(),
+            message: format!(
+                "the new app has no role {}; its template gives it {}; name one of those in the spec",
+                missing.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(", "),
+                known.iter().map(|role| format!("`{role}`")).collect::<Vec<_>>().join(", ")
+            ),
+        })
     }
 
     /// Reads the schema, replaces the parts the step names, writes it back whole. The
@@ -906,6 +1119,28 @@ impl Executor<'_> {
         })
         .await?;
         Ok(())
+    }
+
+    /// Deletes an app this run created. A 404 here means "not replicated yet" (this run
+    /// made the app), so the delete is repeated until it finds the app or the rollback
+    /// budget is spent; an app that replicates later still carries its pending name or
+    /// marker, and the next plan shows it.
+    async fn remove_created(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {
+        let Some(ids) = self.apps.get(app).cloned() else { return Ok(()) };
+        let client = self.client;
+        let deadline = Instant::now() + ROLLBACK_BUDGET.min(self.retrier.budget);
+        loop {
+            let outcome = self
+                .run(address, "removing the app this run created", Intent::Delete, Object::Settled, || {
+                    client.delete_application_by_app_id(&ids.app_id)
+                })
+                .await?;
+            if matches!(outcome, Outcome::Done(())) || Instant::now() >= deadline {
+                self.apps.remove(app);
+                return Ok(());
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
     }
 
     async fn delete_app(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {

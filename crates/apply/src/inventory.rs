@@ -93,6 +93,42 @@ pub async fn owned_by(client: &GraphClient, app: &LiveApp, owner: &str) -> Resul
     Ok(owns(application_owners))
 }
 
+/// Provisioning-log rows read to find the objects that failed in the last cycle.
+const FAILURE_ROWS: usize = 100;
+
+/// The objects that failed since `since` (the last cycle's start; `None`: any), one entry
+/// per object and action, newest first; or, when the identity may not read the
+/// provisioning logs (`AuditLog.Read.All`), why not: health is judged without them.
+pub async fn recent_failures(
+    client: &GraphClient,
+    job_id: &str,
+    since: Option<&str>,
+) -> Result<scimform_plan::health::FailureLog, RefreshError> {
+    use scimform_plan::health::FailureLog;
+    match recent_activity(client, job_id, FAILURE_ROWS).await {
+        Ok(rows) => {
+            let mut seen = std::collections::BTreeSet::new();
+            let failures = rows
+                .into_iter()
+                .filter(|row| row.status.eq_ignore_ascii_case("failure"))
+                .filter(|row| match (since, row.time.as_deref()) {
+                    (Some(since), Some(time)) => time >= since,
+                    _ => true,
+                })
+                .filter(|row| seen.insert((row.subject.clone(), row.action.clone())))
+                .collect();
+            Ok(FailureLog::Read { failures })
+        }
+        Err(error) if matches!(error.source.status(), Some(401 | 403)) => Ok(FailureLog::Unavailable {
+            reason: format!(
+                "Graph answered {}; reading them needs AuditLog.Read.All",
+                error.source.status().unwrap_or_default()
+            ),
+        }),
+        Err(error) => Err(error),
+    }
+}
+
 /// The last `top` things the provisioning service did for a job, newest first (the
 /// provisioning logs; needs `AuditLog.Read.All`).
 pub async fn recent_activity(

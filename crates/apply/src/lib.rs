@@ -38,6 +38,18 @@ pub use refresh::{RefreshError, Refreshed, refresh};
 pub use tokens::{MAX_TOKEN_FILE_BYTES, TokenEnvironment, TokenError, new_salt, read_token};
 pub use writes::GRAPH_WRITE_RATE;
 
+/// An error and its sources, joined with `: ` (for errors listed inside another).
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// What planning needs, read and resolved.
 #[derive(Debug, Clone)]
 pub struct Prepared {

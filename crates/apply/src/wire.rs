@@ -23,6 +23,8 @@ use scimform_plan::state::{
 };
 use serde_json::{Value, json};
 
+use scimform_spec::model::SCIM_COMPLIANCE_FLAG;
+
 const BASE_ADDRESS: &str = "BaseAddress";
 const SECRET_TOKEN: &str = "SecretToken";
 const SYNC_ALL: &str = "SyncAll";
@@ -43,7 +45,11 @@ pub(crate) fn decode_settings(pairs: Vec<SecretReadBack>) -> ProvisioningSetting
     for pair in pairs {
         let value = pair.value.unwrap_or_default();
         match pair.key.as_str() {
-            BASE_ADDRESS => settings.base_url = BaseUrl::parse(&value).ok(),
+            BASE_ADDRESS => {
+                let (base_url, compliance) = decode_tenant_url(&value);
+                settings.base_url = base_url;
+                settings.scim_compliance = settings.base_url.as_ref().map(|_| compliance);
+            }
             SECRET_TOKEN => {}
             SYNC_ALL => settings.scope = boolean(&value).map(|all| if all { Scope::All } else { Scope::Assigned }),
             SKIP_OUT_OF_SCOPE_DELETIONS => settings.skip_out_of_scope_deletions = boolean(&value),
@@ -77,7 +83,7 @@ pub(crate) fn encode_settings(settings: &ProvisioningSettings, token: Secret) ->
     let plain = |key: &str, value: String| SecretPair { key: key.to_owned(), value: Secret::new(value) };
     let mut pairs = Vec::new();
     if let Some(base_url) = &settings.base_url {
-        pairs.push(plain(BASE_ADDRESS, base_url.as_str().to_owned()));
+        pairs.push(plain(BASE_ADDRESS, encode_tenant_url(base_url, settings.scim_compliance == Some(true))));
     }
     pairs.push(SecretPair { key: SECRET_TOKEN.to_owned(), value: token });
     if let Some(scope) = settings.scope {
@@ -270,11 +276,33 @@ pub(crate) fn encode_reset(parts: &[ResetPart]) -> String {
 }
 
 /// The credentials Test Connection checks.
-pub(crate) fn encode_credentials(base_url: &BaseUrl, token: Secret) -> Vec<SecretPair> {
+pub(crate) fn encode_credentials(base_url: &BaseUrl, scim_compliance: bool, token: Secret) -> Vec<SecretPair> {
     vec![
-        SecretPair { key: BASE_ADDRESS.to_owned(), value: Secret::new(base_url.as_str().to_owned()) },
+        SecretPair { key: BASE_ADDRESS.to_owned(), value: Secret::new(encode_tenant_url(base_url, scim_compliance)) },
         SecretPair { key: SECRET_TOKEN.to_owned(), value: token },
     ]
+}
+
+/// The Tenant URL Graph saves: the base URL, with Entra's SCIM 2.0 compliance flag as a
+/// query parameter when it is on (the provisioning service reads it from there and
+/// strips it from the requests it sends).
+pub(crate) fn encode_tenant_url(base_url: &BaseUrl, scim_compliance: bool) -> String {
+    let url = base_url.as_str();
+    if !scim_compliance {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{SCIM_COMPLIANCE_FLAG}")
+}
+
+/// A saved Tenant URL: the base URL without the compliance flag, and whether it had it.
+pub(crate) fn decode_tenant_url(text: &str) -> (Option<BaseUrl>, bool) {
+    let Some((base, query)) = text.split_once('?') else { return (BaseUrl::parse(text).ok(), false) };
+    let (flags, rest): (Vec<&str>, Vec<&str>) = query
+        .split('&')
+        .partition(|part| part.split('=').next().is_some_and(|key| key.eq_ignore_ascii_case(SCIM_COMPLIANCE_FLAG)));
+    let url = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+    (BaseUrl::parse(&url).ok(), !flags.is_empty())
 }
 
 fn boolean(text: &str) -> Option<bool> {

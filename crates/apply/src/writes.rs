@@ -95,12 +95,7 @@ impl Executor<'_> {
                     // The single-write path: its failure policy and its errors.
                     self.step(&change.address, &change.steps[0], on_event).await?;
                 }
-                on_event(&Event::Completed {
-                    address: change.address.clone(),
-                    action: change.action,
-                    elapsed: started.elapsed(),
-                });
-                applied.completed.push((change.address.clone(), change.action));
+                crate::execute::completed(change, started, on_event, applied);
             }
         }
         Ok(())

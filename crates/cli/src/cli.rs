@@ -475,4 +475,45 @@ mod tests {
         assert!(checked >= 15, "found only {checked} scimform command lines in the CI examples");
         assert!(problems.is_empty(), "CI examples run commands that do not parse:\n{}", problems.join("\n"));
     }
+
+    /// A pipeline applies exactly what was reviewed: every `apply` in the CI examples and
+    /// the action applies a saved plan (`--plan`), unless a comment on that line or the
+    /// line before says why not (`apply without --plan: <why>`).
+    #[test]
+    fn ci_examples_apply_only_reviewed_plans() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = files_below(&root.join("ci-examples"));
+        files.push(root.join("action.yml"));
+        let subcommands: Vec<String> =
+            Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+        let (mut applies, mut unreviewed) = (0, Vec::new());
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (index, line) in lines.iter().enumerate() {
+                let key = line.trim_start().trim_start_matches("- ");
+                if key.starts_with('#') || key.starts_with("name:") || key.starts_with("displayName:") {
+                    continue;
+                }
+                for command in command_lines(line, &subcommands) {
+                    if command.first().map(String::as_str) != Some("apply") {
+                        continue;
+                    }
+                    applies += 1;
+                    let explained = lines[index.saturating_sub(1)..=index]
+                        .iter()
+                        .any(|line| line.contains("apply without --plan:"));
+                    if !command.iter().any(|argument| argument == "--plan") && !explained {
+                        unreviewed.push(format!("{}:{}: {}", file.display(), index + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(applies >= 2, "found only {applies} apply command lines in the CI examples");
+        assert!(
+            unreviewed.is_empty(),
+            "CI examples apply what nobody reviewed (apply without --plan):\n{}",
+            unreviewed.join("\n")
+        );
+    }
 }

@@ -27,6 +27,8 @@ struct World {
     http: reqwest::Client,
     /// The SCIM server provisioning writes to, as `scim-*` steps read it: root and token.
     scim: Option<(String, String)>,
+    /// The tenant as `snapshot-mark` saw it.
+    marked: Option<Value>,
 }
 
 impl World {
@@ -55,6 +57,7 @@ impl World {
             last: String::new(),
             http: reqwest::Client::new(),
             scim: None,
+            marked: None,
         }
     }
 
@@ -333,6 +336,12 @@ impl World {
                     .filter(|sp| sp["displayName"] == display)
                     .count();
                 assert_eq!(found.to_string(), count, "apps named {display}");
+            }
+            // `snapshot-mark`, then `snapshot-unchanged`: nothing in the tenant changed between.
+            "snapshot-mark" => self.marked = Some(self.snapshot()),
+            "snapshot-unchanged" => {
+                let marked = self.marked.take().expect("snapshot-mark first");
+                assert!(marked == self.snapshot(), "the tenant changed:\n{}", self.transcript);
             }
             "tags-include" => {
                 let (app, tag) = rest.split_once(' ').unwrap();
@@ -701,6 +710,58 @@ fn convergence_under_faults_at_every_step() {
             assert_eq!(jobs.values().next().unwrap()["object"]["schedule"]["state"], "Active");
             world.finish();
         }
+    }
+}
+
+/// The law of a new app: a failure that apply cannot retry, at any step of its create,
+/// leaves either the whole app or nothing (the app is removed again); the next apply then
+/// creates it whole.
+#[test]
+fn a_failed_create_leaves_the_whole_app_or_nothing() {
+    let routes = [
+        "POST /applicationTemplates/{id}/instantiate",
+        "GET /servicePrincipals/{id}",
+        "PATCH /servicePrincipals/{id}",
+        "POST /servicePrincipals/{id}/owners/$ref",
+        "GET /servicePrincipals/{id}/synchronization/jobs",
+        "POST /servicePrincipals/{id}/synchronization/jobs",
+        "GET /servicePrincipals/{id}/synchronization/jobs/{id}",
+        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/validateCredentials",
+        "PUT /servicePrincipals/{id}/synchronization/secrets",
+        "POST /servicePrincipals/{id}/appRoleAssignedTo",
+        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/start",
+        "POST /$batch",
+    ];
+    for route in routes {
+        let mut world = World::new();
+        world.use_token("whole-or-nothing-token");
+        world.only_spec("netskope.yaml", NETSKOPE);
+        // The reads before the first write are those of a plan: the fault hits the first
+        // use of the route after them.
+        world.admin("DELETE", "/requests", None);
+        world.run_expecting(2, &["plan", "specs", "--detailed-exitcode"]);
+        let log = world.admin("GET", "/requests", None);
+        let before = log["entries"].as_array().unwrap().iter().filter(|entry| entry["route"] == route).count();
+        let faults = format!(
+            r#"{{ "replicationLagMs": 150, "rules": [{{ "route": "{route}", "nth": [{}], "action": {{ "type": "status", "status": 403 }} }}] }}"#,
+            before + 1
+        );
+        world.admin("PUT", "/faults", Some(serde_json::from_str(&faults).unwrap()));
+        let output = world.run(&["apply", "specs", "--auto-approve"]);
+        let log = world.admin("GET", "/requests", None);
+        let fired = log["entries"].as_array().unwrap().iter().any(|entry| entry["fault"].is_string());
+        world.admin("DELETE", "/faults", None);
+        let apps = world.apps_named(|name| name == "Netskope SCIM" || name.starts_with(scimform_plan::PENDING_PREFIX));
+        if output.status.success() {
+            assert!(!fired || apps.len() == 1, "{route}: apply succeeded:\n{}", world.transcript);
+            assert_eq!(world.claimants("netskope")[0].2.len(), 3, "{route}: the whole app");
+        } else {
+            assert!(fired, "{route}: apply failed without the fault:\n{}", world.transcript);
+            assert!(apps.is_empty(), "{route}: a failed create left {apps:?}:\n{}", world.transcript);
+        }
+        world.run_expecting(0, &["apply", "specs", "--auto-approve"]);
+        assert_eq!(world.claimants("netskope").len(), 1, "{route}");
+        world.finish();
     }
 }
 

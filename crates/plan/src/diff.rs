@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
-    DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment,
+    DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, LiveJob,
     Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray, TokenState,
 };
 use crate::{fingerprint, schema};
@@ -45,7 +45,8 @@ pub fn pending_app_name(display_name: &str) -> Option<&str> {
 /// belong to [`DEFAULT_STACK`]).
 pub const STACK_TAG_PREFIX: &str = "scimform:stack=";
 /// What a restart resets after a scope change (Entra ID needs a restart to apply it).
-pub const SCOPE_RESTART: [ResetPart; 3] = [ResetPart::Watermark, ResetPart::Escrows, ResetPart::QuarantineState];
+/// A quarantine is lifted only by a repair ([`JobDecision::Repair`]), after Test Connection.
+pub const SCOPE_RESTART: [ResetPart; 2] = [ResetPart::Watermark, ResetPart::Escrows];
 const SENSITIVE: &str = "(sensitive)";
 
 /// Choices that are the user's, not the planner's.
@@ -298,20 +299,24 @@ impl Planner<'_> {
                 }
             }
         }
+        let recreate = self.options.replaces(name, ReplacePart::Job);
+        let kept_job = live.and_then(|live| live.job.as_ref()).filter(|_| !recreate);
+        let mut restart = BTreeSet::new();
+        if let Some(provisioning) = &desired.provisioning {
+            let repairing = job_decision(provisioning, kept_job, &BTreeSet::new(), false).is_repair();
+            restart.extend(self.provisioning(name, desired, provisioning, live, repairing));
+            restart.extend(self.schema(name, provisioning, live.filter(|_| kept_job.is_some())));
+        }
         if let Some(owners) = &desired.owners {
             self.owners(name, owners, live);
-        }
-        let recreate = self.options.replaces(name, ReplacePart::Job);
-        let job_exists = live.and_then(|live| live.job.as_ref()).is_some() && !recreate;
-        if let Some(provisioning) = &desired.provisioning {
-            self.provisioning(name, desired, provisioning, live);
-            self.schema(name, provisioning, live.filter(|_| job_exists));
         }
         if let Some(assignments) = &desired.assignments {
             self.assignments(name, desired, &assignments.entries, assignments.exact, live);
         }
         if let Some(provisioning) = &desired.provisioning {
-            self.status(name, provisioning, live, job_exists);
+            let allow_deletes = self.options.allow_deletes.iter().any(|app| app == name);
+            let decision = job_decision(provisioning, kept_job, &restart, allow_deletes);
+            self.job(name, provisioning, live, kept_job, decision);
         }
     }
 
@@ -340,6 +345,17 @@ impl Planner<'_> {
                 display_name: desired.display_name.clone(),
             },
             Step::WaitForReplication { app: name.to_owned() },
+        ]);
+        let roles: BTreeSet<&String> = desired
+            .assignments
+            .iter()
+            .flat_map(|assignments| &assignments.entries)
+            .filter_map(|entry| entry.role.as_ref())
+            .collect();
+        if !roles.is_empty() {
+            steps.push(Step::CheckRoles { app: name.to_owned(), roles: roles.into_iter().cloned().collect() });
+        }
+        steps.extend([
             Step::SetTags { app: name.to_owned(), add: marker_tags(name, stack), remove_prefixes: Vec::new() },
             Step::EnsureSingle { app: name.to_owned() },
             Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() },
@@ -412,7 +428,8 @@ impl Planner<'_> {
         desired: &DesiredApp,
         provisioning: &DesiredProvisioning,
         live: Option<&LiveApp>,
-    ) {
+        repairing: bool,
+    ) -> BTreeSet<ResetPart> {
         let address = format!("{}.provisioning", app_address(name));
         let existing_job = live.and_then(|live| live.job.as_ref());
         let recreate = existing_job.is_some() && self.options.replaces(name, ReplacePart::Job);
@@ -439,7 +456,7 @@ impl Planner<'_> {
             });
         }
         if attributes.is_empty() && job.is_some() {
-            return;
+            return BTreeSet::new();
         }
         let spec = &provisioning.spec;
         let mut steps = Vec::new();
@@ -450,13 +467,12 @@ impl Planner<'_> {
             let template_id = desired.non_gallery.then(|| "scim".to_owned());
             steps.push(Step::CreateJob { app: name.to_owned(), template_id });
         }
-        let credentials_changed = token_changed || attributes.iter().any(|attribute| attribute.name == "baseUrl");
-        if spec.test_connection && credentials_changed {
-            steps.push(Step::TestConnection {
-                app: name.to_owned(),
-                base_url: spec.credentials.base_url.clone(),
-                token: spec.credentials.token.clone(),
-            });
+        let credentials_changed = token_changed
+            || attributes.iter().any(|attribute| ["baseUrl", "scimCompliance"].contains(&attribute.name.as_str()));
+        // A quarantined job is restarted after this change: the credentials it will run
+        // with are tested first, whatever `testConnection` says.
+        if (spec.test_connection && credentials_changed) || repairing {
+            steps.push(test_connection(name, &wanted, provisioning));
         }
         steps.push(Step::SaveSettings {
             app: name.to_owned(),
@@ -471,8 +487,9 @@ impl Planner<'_> {
             });
         }
         let scope_changed = attributes.iter().any(|attribute| attribute.name == "scope" && attribute.before.is_some());
+        let mut restart = BTreeSet::new();
         if scope_changed && job.is_some_and(|job| job.is_running()) {
-            steps.push(Step::RestartJob { app: name.to_owned(), reset: SCOPE_RESTART.to_vec() });
+            restart.extend(SCOPE_RESTART);
             self.warn(&address, "scope-restart", "the provisioning scope changes; the job is restarted so that Entra ID applies it (the next cycle is a full one)".to_owned());
         }
         let fingerprinted =
@@ -496,17 +513,24 @@ impl Planner<'_> {
             (Action::Update, "provisioning settings differ")
         };
         self.push(address, action, reason, attributes, vec![app_address(name)], steps);
+        restart
     }
 
     /// The mappings and scoping filters a spec states (`live`: the app, when its job
     /// exists and is kept).
-    fn schema(&mut self, name: &str, provisioning: &DesiredProvisioning, live: Option<&LiveApp>) {
+    fn schema(
+        &mut self,
+        name: &str,
+        provisioning: &DesiredProvisioning,
+        live: Option<&LiveApp>,
+    ) -> BTreeSet<ResetPart> {
+        let mut restart = BTreeSet::new();
         if !schema::is_managed(&provisioning.spec) {
-            return;
+            return restart;
         }
-        let Some(diff) = schema::diff(&provisioning.spec, live) else { return };
+        let Some(diff) = schema::diff(&provisioning.spec, live) else { return restart };
         let address = format!("{}.provisioning.schema", app_address(name));
-        let mut steps = vec![Step::SetSchema { app: name.to_owned(), parts: diff.parts }];
+        let steps = vec![Step::SetSchema { app: name.to_owned(), parts: diff.parts }];
         let running = live.and_then(|live| live.job.as_ref()).is_some_and(|job| job.is_running());
         let reason = if live.is_some() {
             "the attribute mappings or scoping filters differ from the spec"
@@ -514,7 +538,7 @@ impl Planner<'_> {
             "the spec changes the template's default mappings or scoping filters"
         };
         if running && provisioning.spec.status == ProvisioningStatus::On {
-            steps.push(Step::RestartJob { app: name.to_owned(), reset: schema::SCHEMA_RESTART.to_vec() });
+            restart.extend(schema::SCHEMA_RESTART);
             self.warn(
                 &address,
                 "schema-restart",
@@ -524,6 +548,7 @@ impl Planner<'_> {
         let action = if live.is_some() { Action::Update } else { Action::Create };
         let depends = vec![format!("{}.provisioning", app_address(name))];
         self.push(address, action, reason, diff.attributes, depends, steps);
+        restart
     }
 
     fn assignments(
@@ -622,101 +647,208 @@ impl Planner<'_> {
         );
     }
 
-    fn status(&mut self, name: &str, provisioning: &DesiredProvisioning, live: Option<&LiveApp>, job_existed: bool) {
-        let address = format!("{}.provisioning.status", app_address(name));
-        let job = live.and_then(|live| live.job.as_ref()).filter(|_| job_existed);
-        let live_on = job.is_some_and(|job| job.is_running());
-        let wanted_on = provisioning.spec.status == ProvisioningStatus::On;
-        let quarantine = job.filter(|job| job.is_quarantined()).map(|job| job.quarantine.clone().unwrap_or_default());
-        if live_on == wanted_on {
-            if let Some(quarantine) = quarantine.filter(|_| wanted_on) {
-                self.repair(name, provisioning, &quarantine);
-            }
-            return;
-        }
+    /// The app's job once its other changes are made, as [`job_decision`] decided it.
+    fn job(
+        &mut self,
+        name: &str,
+        provisioning: &DesiredProvisioning,
+        live: Option<&LiveApp>,
+        job: Option<&LiveJob>,
+        decision: JobDecision,
+    ) {
+        let status_address = format!("{}.provisioning.status", app_address(name));
+        let depends = vec![format!("{}.provisioning", app_address(name)), app_address(name)];
+        let status = |on: bool| json!(if on { "on" } else { "off" });
         let live_label = job.map_or("about to be created", |job| job.schedule.describe());
-        let before = job.map(|_| json!(if live_on { "on" } else { "off" }));
-        let attributes = vec![attribute("status", before, Some(json!(if wanted_on { "on" } else { "off" })))];
-        let mut depends = vec![format!("{}.provisioning", app_address(name))];
-        depends.push(app_address(name));
-        if wanted_on {
-            let mut reason = format!("Provision Status is to be on; the job is {live_label}");
-            let mut steps = Vec::new();
-            if let Some(quarantine) = &quarantine {
-                // `start` clears a quarantine: check first that the credentials it will
-                // run with work, or the job goes straight back.
-                reason.push_str(&format!(
-                    " and quarantined ({}); starting it lifts the quarantine",
+        if let Some(quarantine) = job.and_then(|job| job.quarantine.as_ref()).filter(|q| q.is_deletion_hold())
+            && !matches!(decision, JobDecision::ReleaseDeletions { .. })
+            && provisioning.spec.status == ProvisioningStatus::On
+        {
+            self.warn(
+                &status_address,
+                "deletion-hold",
+                format!(
+                    "the accidental-deletion guard holds this job's deletions ({}); review them in the provisioning logs (action `StagedDelete`), then either restore or re-assign the objects and restart the job, or carry the deletions out with `scimform apply --allow-deletes app.{name}`",
                     quarantine.describe()
-                ));
-                steps.push(test_connection(name, provisioning));
+                ),
+            );
+        }
+        match decision {
+            JobDecision::Keep => {}
+            JobDecision::Start => {
+                let attributes = vec![attribute("status", job.map(|_| status(false)), Some(status(true)))];
+                let reason = format!("Provision Status is to be on; the job is {live_label}");
+                let action = if job.is_some() { Action::Update } else { Action::Create };
+                let steps = vec![Step::StartJob { app: name.to_owned() }];
+                self.push(status_address, action, reason, attributes, depends, steps);
             }
-            steps.push(Step::StartJob { app: name.to_owned() });
-            self.push(
-                address,
-                if job.is_some() { Action::Update } else { Action::Create },
-                reason,
-                attributes,
-                depends,
-                steps,
-            );
-        } else if job.is_some() {
-            self.push(
-                address,
-                Action::Update,
-                "Provision Status is to be off",
-                attributes,
-                depends,
-                vec![Step::PauseJob { app: name.to_owned() }],
-            );
+            JobDecision::Pause { quarantined } => {
+                let attributes = vec![attribute("status", Some(status(true)), Some(status(false)))];
+                if quarantined {
+                    self.warn(
+                        &status_address,
+                        "quarantine",
+                        "the job is quarantined and is paused as the spec asks; it stays quarantined, and is repaired (Test Connection, credentials saved again, restart) when the spec turns it on".to_owned(),
+                    );
+                }
+                let steps = vec![Step::PauseJob { app: name.to_owned() }];
+                self.push(status_address, Action::Update, "Provision Status is to be off", attributes, depends, steps);
+            }
+            JobDecision::Restart { reset } => {
+                let address = format!("{}.provisioning.job", app_address(name));
+                let words: Vec<&str> = reset.iter().map(|part| part.describe()).collect();
+                let attributes = vec![attribute("restart", None, Some(json!(words.join(", "))))];
+                let steps = vec![Step::RestartJob { app: name.to_owned(), reset }];
+                let reason = "the scope, mappings or scoping filters change, which Entra ID applies on a restart";
+                self.push(address, Action::Update, reason, attributes, depends, steps);
+            }
+            JobDecision::ReleaseDeletions { reset } => {
+                let attributes = vec![attribute("job", Some(json!("quarantined")), Some(json!("running")))];
+                let steps = vec![
+                    Step::RestartJob { app: name.to_owned(), reset },
+                    Step::ConfirmRecovered { app: name.to_owned() },
+                ];
+                let reason = "--allow-deletes carries out the deletions the accidental-deletion guard holds";
+                self.push(status_address, Action::Repair, reason, attributes, depends, steps);
+            }
+            JobDecision::Repair { quarantine, start, reset } => {
+                self.repair(name, provisioning, live, &quarantine, start, reset);
+            }
         }
     }
 
-    /// A running job the service quarantined: restart it once the credentials it will
-    /// use pass Test Connection; a deletion hold only on `--allow-deletes`.
-    fn repair(&mut self, name: &str, provisioning: &DesiredProvisioning, quarantine: &Quarantine) {
+    /// A quarantined job that the spec wants running: Test Connection with the spec's
+    /// credentials and those credentials saved (unless the provisioning change before
+    /// already does both), then a restart (or a start, for a paused job) that lifts the
+    /// quarantine, then a read that confirms the job left it.
+    fn repair(
+        &mut self,
+        name: &str,
+        provisioning: &DesiredProvisioning,
+        live: Option<&LiveApp>,
+        quarantine: &Quarantine,
+        start: bool,
+        reset: Vec<ResetPart>,
+    ) {
         let address = format!("{}.provisioning.status", app_address(name));
-        let restarted = self.changes.iter().flat_map(|change| &change.steps).any(|step| {
-            matches!(step, Step::RestartJob { app, reset } if app == name && reset.contains(&ResetPart::QuarantineState))
-        });
-        let attributes = vec![attribute("job", Some(json!("quarantined")), Some(json!("running")))];
         let depends = vec![format!("{}.provisioning", app_address(name)), app_address(name)];
-        if quarantine.is_deletion_hold() {
-            if !self.options.allow_deletes.iter().any(|app| app == name) {
-                self.warn(
-                    &address,
-                    "deletion-hold",
-                    format!(
-                        "the accidental-deletion guard holds this job's deletions ({}); review them in the provisioning logs (action `StagedDelete`), then either restore or re-assign the objects and restart the job, or carry the deletions out with `scimform apply --allow-deletes app.{name}`",
-                        quarantine.describe()
-                    ),
-                );
-                return;
-            }
-            let steps = vec![Step::RestartJob { app: name.to_owned(), reset: vec![ResetPart::ForceDeletes] }];
-            let reason = "--allow-deletes carries out the deletions the accidental-deletion guard holds";
-            self.push(address, Action::Repair, reason, attributes, depends, steps);
-            return;
+        let saved = self
+            .changes
+            .iter()
+            .flat_map(|change| &change.steps)
+            .any(|step| matches!(step, Step::SaveSettings { app, .. } if app == name));
+        let mut attributes = vec![attribute("job", Some(json!("quarantined")), Some(json!("running")))];
+        let mut steps = Vec::new();
+        if !saved {
+            let current = live.map(|live| live.settings.clone()).unwrap_or_default();
+            let wanted = wanted_settings(provisioning, &current);
+            steps.push(test_connection(name, &wanted, provisioning));
+            steps.push(Step::SaveSettings {
+                app: name.to_owned(),
+                settings: wanted,
+                token: provisioning.spec.credentials.token.clone(),
+            });
+            attributes.push(Attribute {
+                name: "token".to_owned(),
+                before: Some(json!(SENSITIVE)),
+                after: Some(json!("(sensitive, saved again)")),
+                sensitive: true,
+            });
         }
-        if restarted {
-            return;
-        }
-        let steps = vec![
-            test_connection(name, provisioning),
-            Step::RestartJob { app: name.to_owned(), reset: vec![ResetPart::QuarantineState] },
-        ];
-        let reason = format!(
-            "the provisioning service quarantined the job ({}); it is restarted once Test Connection passes with the spec's credentials",
-            quarantine.describe()
-        );
-        self.push(address, Action::Repair, reason, attributes, depends, steps);
+        let (action, mut reason) = if start {
+            attributes.push(attribute("status", Some(json!("off")), Some(json!("on"))));
+            steps.push(Step::StartJob { app: name.to_owned() });
+            (Action::Update, "Provision Status is to be on; the job is paused and quarantined".to_owned())
+        } else {
+            steps.push(Step::RestartJob { app: name.to_owned(), reset });
+            (Action::Repair, "the provisioning service quarantined the job".to_owned())
+        };
+        steps.push(Step::ConfirmRecovered { app: name.to_owned() });
+        reason.push_str(&format!(
+            " ({}); Test Connection runs with the spec's credentials, they are saved again (a token changed outside scimform is invisible to its fingerprint), the job is {} and apply confirms it left quarantine",
+            quarantine.describe(),
+            if start { "started" } else { "restarted" }
+        ));
+        self.push(address, action, reason, attributes, depends, steps);
     }
 }
 
-fn test_connection(name: &str, provisioning: &DesiredProvisioning) -> Step {
+/// What happens to an app's job after its other changes: the one decision about starts,
+/// pauses and restarts, made from the spec, the job as it is and the restarts the app's
+/// other changes need (`restart`: a scope or schema change of a running job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum JobDecision {
+    /// Nothing.
+    Keep,
+    /// Start a new or paused job.
+    Start,
+    /// Pause a running job (`quarantined`: it stays so).
+    Pause { quarantined: bool },
+    /// Restart a running job that is not quarantined, with these resets.
+    Restart { reset: Vec<ResetPart> },
+    /// Carry out the deletions the accidental-deletion guard holds (`--allow-deletes`).
+    ReleaseDeletions { reset: Vec<ResetPart> },
+    /// Lift a quarantine: Test Connection, credentials saved, restart (or start, when
+    /// paused) with these resets, confirmation.
+    Repair { quarantine: Quarantine, start: bool, reset: Vec<ResetPart> },
+}
+
+impl JobDecision {
+    fn is_repair(&self) -> bool {
+        matches!(self, JobDecision::Repair { .. })
+    }
+}
+
+/// Decides what happens to the job (`job`: the live job, when it is kept). Every plan
+/// that lifts a quarantine goes through [`JobDecision::Repair`] (or, for a deletion hold,
+/// through [`JobDecision::ReleaseDeletions`] when `--allow-deletes` names the app).
+fn job_decision(
+    provisioning: &DesiredProvisioning,
+    job: Option<&LiveJob>,
+    restart: &BTreeSet<ResetPart>,
+    allow_deletes: bool,
+) -> JobDecision {
+    let wanted_on = provisioning.spec.status == ProvisioningStatus::On;
+    let Some(job) = job else {
+        return if wanted_on { JobDecision::Start } else { JobDecision::Keep };
+    };
+    let running = job.is_running();
+    let quarantine = job.is_quarantined().then(|| job.quarantine.clone().unwrap_or_default());
+    if !wanted_on {
+        return if running { JobDecision::Pause { quarantined: quarantine.is_some() } } else { JobDecision::Keep };
+    }
+    let restart_with = |extra: Option<ResetPart>| restart.iter().copied().chain(extra).collect::<BTreeSet<_>>();
+    match quarantine {
+        Some(quarantine) if quarantine.is_deletion_hold() => {
+            if allow_deletes {
+                JobDecision::ReleaseDeletions {
+                    reset: restart_with(Some(ResetPart::ForceDeletes)).into_iter().collect(),
+                }
+            } else if running && !restart.is_empty() {
+                // Restarted for the other changes, the hold kept: no reset lifts it.
+                JobDecision::Restart { reset: restart_with(None).into_iter().collect() }
+            } else {
+                JobDecision::Keep
+            }
+        }
+        Some(quarantine) => JobDecision::Repair {
+            quarantine,
+            start: !running,
+            reset: restart_with(Some(ResetPart::QuarantineState)).into_iter().collect(),
+        },
+        None if !running => JobDecision::Start,
+        None if !restart.is_empty() => JobDecision::Restart { reset: restart_with(None).into_iter().collect() },
+        None => JobDecision::Keep,
+    }
+}
+
+/// Test Connection with the credentials `wanted` saves: the spec's base URL and token, and
+/// the compliance flag the saved Tenant URL will carry.
+fn test_connection(name: &str, wanted: &ProvisioningSettings, provisioning: &DesiredProvisioning) -> Step {
     Step::TestConnection {
         app: name.to_owned(),
         base_url: provisioning.spec.credentials.base_url.clone(),
+        scim_compliance: wanted.scim_compliance == Some(true),
         token: provisioning.spec.credentials.token.clone(),
     }
 }
@@ -747,6 +879,9 @@ fn wanted_settings(provisioning: &DesiredProvisioning, current: &ProvisioningSet
     let spec = &provisioning.spec;
     let mut wanted = current.clone();
     wanted.base_url = Some(spec.credentials.base_url.clone());
+    if let Some(compliance) = spec.credentials.scim_compliance {
+        wanted.scim_compliance = Some(compliance);
+    }
     if let Some(scope) = spec.scope {
         wanted.scope = Some(scope);
     }
@@ -772,8 +907,9 @@ fn wanted_settings(provisioning: &DesiredProvisioning, current: &ProvisioningSet
 /// show. Unmanaged settings are carried over unchanged, so they never differ.
 fn setting_differences(current: &ProvisioningSettings, wanted: &ProvisioningSettings) -> Vec<Attribute> {
     type Field = fn(&ProvisioningSettings) -> Option<Value>;
-    let fields: [(&str, Field); 7] = [
+    let fields: [(&str, Field); 8] = [
         ("baseUrl", |settings| settings.base_url.as_ref().map(|url| json!(url.as_str()))),
+        ("scimCompliance", |settings| settings.scim_compliance.map(Value::Bool)),
         ("scope", |settings| settings.scope.map(|scope| json!(scope_name(scope)))),
         ("skipOutOfScopeDeletions", |settings| settings.skip_out_of_scope_deletions.map(Value::Bool)),
         ("notifications.enabled", |settings| settings.notifications_enabled.map(Value::Bool)),

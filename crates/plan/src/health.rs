@@ -70,6 +70,24 @@ pub struct Activity {
     pub error: Option<String>,
 }
 
+/// What the provisioning logs say about the objects that failed lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "state", deny_unknown_fields)]
+pub enum FailureLog {
+    /// Not read: nothing failed, or the job has not run.
+    NotRead,
+    /// Read: the failed entries since the last cycle began, newest first.
+    Read {
+        /// The failed entries.
+        failures: Vec<Activity>,
+    },
+    /// The identity may not read the provisioning logs.
+    Unavailable {
+        /// Why, in words (the permission it lacks).
+        reason: String,
+    },
+}
+
 /// One provisioning cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -100,6 +118,14 @@ pub struct Execution {
     /// The service's error message.
     #[serde(default)]
     pub error_message: Option<String>,
+}
+
+impl Execution {
+    /// Whether objects failed in this cycle (they are retried, and keep failing until
+    /// their cause is fixed).
+    pub fn failed_objects(&self) -> bool {
+        self.state == ExecutionState::EntryLevelErrors || self.escrowed > 0
+    }
 }
 
 /// How a cycle ended.
@@ -170,6 +196,11 @@ pub struct Subject<'a> {
     pub job: Option<&'a JobHealth>,
     /// Test Connection's outcome, when it ran.
     pub connection: Option<&'a Connection>,
+    /// The failed objects, as the provisioning logs name them.
+    pub failures: &'a FailureLog,
+    /// Whether the saved Tenant URL carries Entra's SCIM 2.0 compliance flag (`None`:
+    /// unknown).
+    pub scim_compliance: Option<bool>,
 }
 
 /// Judges one app. An app is unhealthy when any finding is an [`Level::Error`].
@@ -238,11 +269,11 @@ pub fn assess(subject: &Subject<'_>) -> Vec<Finding> {
             ),
         );
     }
-    execution_findings(job, &mut add);
+    execution_findings(subject, job, &mut add);
     findings
 }
 
-fn execution_findings(job: &JobHealth, add: &mut impl FnMut(Level, &str, String)) {
+fn execution_findings(subject: &Subject<'_>, job: &JobHealth, add: &mut impl FnMut(Level, &str, String)) {
     match &job.last_execution {
         Some(last) if last.state == ExecutionState::Failed => {
             let error = match (&last.error_code, &last.error_message) {
@@ -257,14 +288,9 @@ fn execution_findings(job: &JobHealth, add: &mut impl FnMut(Level, &str, String)
             };
             add(Level::Error, "last-cycle-failed", format!("the last provisioning cycle failed ({error}){failures}"));
         }
-        Some(last) if last.state == ExecutionState::EntryLevelErrors || last.escrowed > 0 => add(
-            Level::Warning,
-            "entry-errors",
-            format!(
-                "{} object(s) failed in the last cycle and are retried in later cycles; the provisioning logs say why",
-                last.escrowed
-            ),
-        ),
+        Some(last) if last.failed_objects() => {
+            add(Level::Error, "entry-errors", failing_objects(subject, last.escrowed));
+        }
         None if job.schedule == JobSchedule::Active && job.quarantine.is_none() => add(
             Level::Info,
             "first-cycle-pending",
@@ -280,6 +306,51 @@ fn execution_findings(job: &JobHealth, add: &mut impl FnMut(Level, &str, String)
                 .to_owned(),
         );
     }
+}
+
+/// Most failed objects a finding names one by one.
+const NAMED_FAILURES: usize = 10;
+
+/// The objects that fail, named from the provisioning logs when they could be read, and
+/// what to do about it. A cycle that failed objects leaves them failing in every cycle
+/// after (the service retries them) until the cause is fixed: a leaver who is never
+/// deactivated, a member who is never removed. That is unhealthy, not a warning.
+fn failing_objects(subject: &Subject<'_>, escrowed: i64) -> String {
+    let mut message = format!(
+        "{escrowed} object(s) failed in the last cycle; the provisioning service retries them every cycle, and they keep failing until the cause is fixed"
+    );
+    match subject.failures {
+        FailureLog::Read { failures } if !failures.is_empty() => {
+            message.push(':');
+            for failure in failures.iter().take(NAMED_FAILURES) {
+                let error = failure.error.as_deref().unwrap_or("no detail");
+                message.push_str(&format!("\n  - {} ({}): {error}", failure.subject, failure.action));
+            }
+            if failures.len() > NAMED_FAILURES {
+                message.push_str(&format!("\n  - … and {} more", failures.len() - NAMED_FAILURES));
+            }
+            if subject.scim_compliance != Some(true) && failures.iter().any(is_legacy_form_failure) {
+                message.push_str(&format!(
+                    "\nThese are requests whose form Entra's SCIM 2.0 compliance flag changes (a deactivation sends `active` as the string \"False\", a member removal sends `Remove` with a `value`), and the SCIM app refused them. If it refuses those legacy forms, turn the flag on: write `scimCompliance: true` under `provisioning.credentials` in the spec of `{}`, then `scimform apply` (Test Connection runs first).",
+                    subject.name
+                ));
+            }
+        }
+        FailureLog::Read { .. } | FailureLog::NotRead => {
+            message.push_str("; `scimform status --logs 20` shows the provisioning logs, which name them");
+        }
+        FailureLog::Unavailable { reason } => {
+            message.push_str(&format!("; the provisioning logs would name them, but cannot be read ({reason})"));
+        }
+    }
+    message
+}
+
+/// Whether a failure is of a kind whose request the compliance flag changes, refused as
+/// malformed by the SCIM app (a 400 to a deactivation or an update).
+fn is_legacy_form_failure(failure: &Activity) -> bool {
+    let refused = failure.error.as_deref().is_some_and(|error| error.contains("400"));
+    refused && matches!(failure.action.to_ascii_lowercase().as_str(), "disable" | "update")
 }
 
 fn series(quarantine: &Quarantine) -> String {
@@ -334,7 +405,15 @@ mod tests {
     }
 
     fn subject<'a>(job: &'a JobHealth, connection: Option<&'a Connection>) -> Subject<'a> {
-        Subject { name: "netskope", managed: true, wanted_on: Some(true), job: Some(job), connection }
+        Subject {
+            name: "netskope",
+            managed: true,
+            wanted_on: Some(true),
+            job: Some(job),
+            connection,
+            failures: &FailureLog::NotRead,
+            scim_compliance: Some(false),
+        }
     }
 
     #[test]
@@ -375,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn entry_level_errors_warn_without_making_the_app_unhealthy() {
+    fn failing_objects_make_the_app_unhealthy_and_are_named() {
         let mut job = job();
         if let Some(last) = job.last_execution.as_mut() {
             last.state = ExecutionState::EntryLevelErrors;
@@ -383,6 +462,25 @@ mod tests {
         }
         let findings = assess(&subject(&job, None));
         assert_eq!(findings[0].code, "entry-errors");
-        assert!(!is_unhealthy(&findings));
+        assert!(is_unhealthy(&findings));
+        assert!(findings[0].message.contains("scimform status --logs"), "{}", findings[0].message);
+        let failures = FailureLog::Read {
+            failures: vec![Activity {
+                time: None,
+                action: "update".to_owned(),
+                subject: "Netskope Users".to_owned(),
+                status: "failure".to_owned(),
+                error: Some("SystemForCrossDomainIdentityManagementServiceIncompatible: the SCIM endpoint answered 400: a remove operation carries no value".to_owned()),
+            }],
+        };
+        let named = Subject { failures: &failures, ..subject(&job, None) };
+        let message = &assess(&named)[0].message;
+        assert!(message.contains("Netskope Users (update): System"), "{message}");
+        assert!(message.contains("scimCompliance: true"), "{message}");
+        let flagged = Subject { scim_compliance: Some(true), ..named };
+        assert!(!assess(&flagged)[0].message.contains("scimCompliance"));
+        let unavailable = FailureLog::Unavailable { reason: "403: AuditLog.Read.All is needed".to_owned() };
+        let message = &assess(&Subject { failures: &unavailable, ..subject(&job, None) })[0].message;
+        assert!(message.contains("cannot be read (403: AuditLog.Read.All is needed)"), "{message}");
     }
 }

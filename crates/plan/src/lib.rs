@@ -28,6 +28,6 @@ pub use diff::{
     stack_tag,
 };
 pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SchemaPart, SpecLocation, Step, Warning};
-pub use resolve::{Directory, ResolveError, resolve};
+pub use resolve::{Directory, NON_GALLERY_ROLES, ResolveError, resolve};
 pub use schema::SCHEMA_RESTART;
 pub use state::{DEFAULT_ACCESS, DEFAULT_STACK, Desired, Live};

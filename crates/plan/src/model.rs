@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::state::{AttributeMapping, BaseUrl, FilterGroup, Object, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
-pub const PLAN_FORMAT: u32 = 4;
+pub const PLAN_FORMAT: u32 = 5;
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,6 +177,15 @@ pub enum Step {
         /// App name.
         app: String,
     },
+    /// Check that a new app has every role the plan assigns in it (a gallery template's
+    /// roles are known only once the app exists); before anything else is written to it.
+    #[serde(rename_all = "camelCase")]
+    CheckRoles {
+        /// App name.
+        app: String,
+        /// Role display names.
+        roles: Vec<String>,
+    },
     /// Add and remove tags on the service principal, keeping all others.
     #[serde(rename_all = "camelCase")]
     SetTags {
@@ -251,6 +260,9 @@ pub enum Step {
         app: String,
         /// SCIM base URL.
         base_url: BaseUrl,
+        /// Whether the Tenant URL carries Entra's SCIM 2.0 compliance flag.
+        #[serde(default)]
+        scim_compliance: bool,
         /// Where to read the token.
         token: TokenSource,
     },
@@ -284,6 +296,14 @@ pub enum Step {
         app: String,
         /// What the restart resets.
         reset: Vec<ResetPart>,
+    },
+    /// Read the job until it has left quarantine (a repair's confirmation): apply reports
+    /// a repair only once Graph shows the job out of quarantine, and fails with the
+    /// quarantine's reason when it does not leave it in time.
+    #[serde(rename_all = "camelCase")]
+    ConfirmRecovered {
+        /// App name.
+        app: String,
     },
     /// Replace parts of the job's synchronization schema (read fresh, changed, written
     /// back whole with every other part as it was).
@@ -332,6 +352,7 @@ impl Step {
         match self {
             Step::Instantiate { .. } => "instantiate",
             Step::WaitForReplication { .. } => "waitForReplication",
+            Step::CheckRoles { .. } => "checkRoles",
             Step::SetTags { .. } => "setTags",
             Step::Adopt { .. } => "adopt",
             Step::EnsureSingle { .. } => "ensureSingle",
@@ -345,6 +366,7 @@ impl Step {
             Step::StartJob { .. } => "startJob",
             Step::PauseJob { .. } => "pauseJob",
             Step::RestartJob { .. } => "restartJob",
+            Step::ConfirmRecovered { .. } => "confirmRecovered",
             Step::SetSchema { .. } => "setSchema",
             Step::Assign { .. } => "assign",
             Step::Unassign { .. } => "unassign",
@@ -383,4 +405,16 @@ pub enum ResetPart {
     QuarantineState,
     /// Deletions held by the accidental-deletion guard: they are carried out.
     ForceDeletes,
+}
+
+impl ResetPart {
+    /// In words, for plans.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ResetPart::Watermark => "watermark (a full cycle)",
+            ResetPart::Escrows => "escrows (failed objects retried)",
+            ResetPart::QuarantineState => "quarantine",
+            ResetPart::ForceDeletes => "held deletions carried out",
+        }
+    }
 }

@@ -212,6 +212,10 @@ fn adoption_problem(name: &str, id: &str, template_id: &str, live: &Live, stack:
     None
 }
 
+/// The roles an instance of the non-gallery template gets (`reference/graph/README.md`,
+/// "Assignments"). Apply checks a new app's real roles again before assigning.
+pub const NON_GALLERY_ROLES: [&str; 2] = ["User", "msiam_access"];
+
 /// The role for principals listed without one: the spec's `defaultRole`; else `User` when
 /// the app has it (every non-gallery app does); else default access for an app without
 /// roles; else `msiam_access`, the role every gallery app has.
@@ -257,13 +261,24 @@ impl Resolver<'_> {
             .filter_map(|entry| {
                 let principal = self.principal(entry)?;
                 let role = entry.role.clone().or_else(|| default_role.clone());
-                if let (Some(role), Some(live_app)) = (&role, live_app)
-                    && !live_app.roles.contains(role)
+                let known: Option<Vec<&str>> = match (live_app, &app.template) {
+                    (Some(live_app), _) => Some(live_app.roles.names()),
+                    (None, model::Template::NonGallery) => Some(NON_GALLERY_ROLES.to_vec()),
+                    // A gallery template's roles are known only once the app exists:
+                    // apply checks them first thing (`Step::CheckRoles`).
+                    (None, model::Template::Gallery { .. }) => None,
+                };
+                if let (Some(role), Some(known)) = (&role, &known)
+                    && !known.contains(&role.as_str())
                 {
-                    let known = live_app.roles.names();
+                    let whose = if live_app.is_some() {
+                        format!("app `{}` has", app.name)
+                    } else {
+                        format!("app `{}` is new, and the non-gallery template gives it", app.name)
+                    };
                     self.errors.push(ResolveError {
                         origin: entry.origin.clone(),
-                        message: format!("app `{}` has no role `{role}`; its roles are {}", app.name, quoted(&known)),
+                        message: format!("{whose} no role `{role}`; its roles are {}: name one of them", quoted(known)),
                     });
                     return None;
                 }

@@ -398,6 +398,9 @@ pub struct ProvisioningSettings {
     /// Its threshold.
     #[serde(default)]
     pub deletion_threshold: Option<u32>,
+    /// Entra's SCIM 2.0 compliance flag (on the Tenant URL; `None`: unknown, no URL).
+    #[serde(default)]
+    pub scim_compliance: Option<bool>,
     /// Settings scimform has no field for, kept verbatim so that saving the full set does
     /// not lose them. Values Graph masks cannot be kept and are not here.
     #[serde(default, skip_serializing_if = "Unmanaged::is_empty")]

@@ -9,10 +9,11 @@ use proptest::prelude::*;
 use scimform_plan::state::{
     AccidentalDeletions, BaseUrl, Credentials, Desired, DesiredApp, DesiredAssignment, DesiredAssignments,
     DesiredProvisioning, JobSchedule, JobStatus, Live, LiveApp, LiveAssignment, LiveJob, Notifications, Principal,
-    PrincipalKind, Provisioning, ProvisioningSettings, ProvisioningStatus, Role, Roles, Scope, TokenSource, TokenState,
+    PrincipalKind, Provisioning, ProvisioningSettings, ProvisioningStatus, Quarantine, Role, Roles, Scope, TokenSource,
+    TokenState,
 };
 use scimform_plan::state::{AttributeMapping, Clause, FilterGroup, LiveSchema, Object, ObjectMapping, Operator};
-use scimform_plan::{Action, MANAGED_TAG, Options, name_tag};
+use scimform_plan::{Action, MANAGED_TAG, Options, ResetPart, Step, name_tag};
 use scimform_spec::model::{Mappings, ObjectMappings, Scoping};
 
 const TEMPLATE: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
@@ -48,6 +49,7 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
                 credentials: Credentials {
                     base_url: BaseUrl::parse(base_url).unwrap(),
                     token: TokenSource::Env { variable: "TOKEN".to_owned() },
+                    scim_compliance: if skip == Some(true) { Some(true) } else { None },
                 },
                 scope,
                 skip_out_of_scope_deletions: skip,
@@ -159,6 +161,7 @@ fn live_from(desired: &Desired) -> Live {
         let job = app.provisioning.as_ref().map(|provisioning| {
             let spec = &provisioning.spec;
             settings.base_url = Some(spec.credentials.base_url.clone());
+            settings.scim_compliance = Some(spec.credentials.scim_compliance.unwrap_or(false));
             settings.scope = spec.scope;
             settings.skip_out_of_scope_deletions = spec.skip_out_of_scope_deletions;
             if let Some(notifications) = &spec.notifications {
@@ -275,14 +278,61 @@ proptest! {
             }
             _ => None,
         };
+        // A running job whose mappings change is also restarted: the job's one decision,
+        // a change of its own.
+        let restarted = mutation == 7 && app.job.as_ref().is_some_and(|job| job.is_running());
         let plan = scimform_plan::plan(&desired, &live, &options());
         match expected {
             Some((address, action)) => {
-                prop_assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
+                prop_assert_eq!(plan.changes.len(), 1 + usize::from(restarted), "{:#?}", plan.changes);
                 prop_assert_eq!(&plan.changes[0].address, &address);
                 prop_assert_eq!(plan.changes[0].action, action);
+                if restarted {
+                    prop_assert_eq!(&plan.changes[1].address, &format!("app.{name}.provisioning.job"));
+                }
             }
             None => prop_assert!(plan.changes.is_empty()),
         }
+    }
+
+    /// Whatever else differs, a plan that lifts a quarantine (a restart with the
+    /// quarantine reset, or a start of a quarantined job) first runs Test Connection with
+    /// the spec's credentials and saves them, and then confirms the job left quarantine.
+    #[test]
+    fn every_lifted_quarantine_is_tested_saved_and_confirmed(desired in desired(), which in any::<prop::sample::Index>(), mutation in 0usize..8, paused in any::<bool>()) {
+        let mut live = live_from(&desired);
+        let names: Vec<String> = desired.apps.keys().cloned().collect();
+        let name = which.get(&names).clone();
+        let app = live.apps.get_mut(&name).unwrap();
+        let Some(job) = app.job.as_mut() else { return Ok(()) };
+        job.status = JobStatus::Quarantine;
+        job.quarantine = Some(Quarantine { reason: Some("EncounteredQuarantineException".to_owned()), ..Quarantine::default() });
+        if paused {
+            job.schedule = JobSchedule::Paused;
+        }
+        match mutation {
+            0 => app.settings.scope = Some(if app.settings.scope == Some(Scope::All) { Scope::Assigned } else { Scope::All }),
+            1 => app.settings.base_url = Some(BaseUrl::parse("https://changed.example.com").unwrap()),
+            2 => if let Some(users) = app.schema.as_mut().and_then(|schema| schema.users.as_mut()) {
+                users.attributes.retain(|mapping| mapping.target != "title");
+            },
+            _ => {}
+        }
+        let wanted_on = desired.apps[&name].provisioning.as_ref().unwrap().spec.status == ProvisioningStatus::On;
+        let plan = scimform_plan::plan(&desired, &live, &options());
+        let steps: Vec<&Step> = plan.changes.iter().flat_map(|change| &change.steps).collect();
+        let lifts = steps.iter().position(|step| match step {
+            Step::RestartJob { app, reset } => app == &name && reset.contains(&ResetPart::QuarantineState),
+            Step::StartJob { app } => app == &name,
+            _ => false,
+        });
+        prop_assert_eq!(lifts.is_some(), wanted_on, "{:#?}", plan.changes);
+        let Some(lifts) = lifts else { return Ok(()) };
+        let before = &steps[..lifts];
+        prop_assert!(before.iter().any(|step| matches!(step, Step::TestConnection { app, .. } if app == &name)), "{:#?}", plan.changes);
+        prop_assert!(before.iter().any(|step| matches!(step, Step::SaveSettings { app, .. } if app == &name)), "{:#?}", plan.changes);
+        prop_assert!(steps[lifts..].iter().any(|step| matches!(step, Step::ConfirmRecovered { app } if app == &name)), "{:#?}", plan.changes);
+        let other_restarts = steps.iter().filter(|step| matches!(step, Step::RestartJob { app, .. } | Step::StartJob { app } if app == &name)).count();
+        prop_assert_eq!(other_restarts, 1, "one decision about the job: {:#?}", plan.changes);
     }
 }

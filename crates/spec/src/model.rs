@@ -13,6 +13,10 @@ use crate::diagnostic::Span;
 /// The non-gallery ("custom") application template in Entra ID.
 pub const NON_GALLERY_TEMPLATE_ID: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 
+/// The Tenant URL query flag of Entra's SCIM 2.0 compliance (`credentials.scimCompliance`):
+/// refused inside a spec's `baseUrl`, written and read by apply's wire encoding.
+pub const SCIM_COMPLIANCE_FLAG: &str = "aadOptscim062020";
+
 /// Every app of every spec file given, sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Spec {
@@ -219,6 +223,8 @@ pub struct Credentials {
     pub base_url: BaseUrl,
     /// Where the token is read from at plan time.
     pub token: TokenSource,
+    /// Entra's SCIM 2.0 compliance flag, when the spec states it (`None`: not managed).
+    pub scim_compliance: Option<bool>,
 }
 
 /// Where a secret is read from. The secret itself never appears in a spec, a plan or a

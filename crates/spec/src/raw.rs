@@ -363,6 +363,14 @@ pub struct Credentials {
     /// The SCIM bearer token, by reference only: `{ fromEnv: VARIABLE }` or
     /// `{ fromFile: path }` (relative to the spec file). Never write the token itself here.
     pub token: TokenRef,
+    /// Entra's SCIM 2.0 compliance flag (`aadOptscim062020` on the Tenant URL): the
+    /// provisioning service then sends standard request forms (`active: false` rather
+    /// than the string `"False"`, member removal by filter rather than `Remove` with a
+    /// value, several attribute changes in one pathless `replace`). Turn it on when the
+    /// SCIM app refuses the legacy forms (`scimform status` says when). Left out: whatever
+    /// the app has is kept.
+    #[serde(default)]
+    pub scim_compliance: Option<bool>,
 }
 
 /// Where to read a secret from. Exactly one of the two fields.

@@ -322,7 +322,7 @@ impl Checker<'_> {
         };
         // An invalid URL has been reported; the spec it would be part of is never built.
         let base_url = base_url.unwrap_or_else(|| model::BaseUrl::parse("https://invalid.invalid/").expect("valid"));
-        model::Credentials { base_url, token }
+        model::Credentials { base_url, token, scim_compliance: credentials.scim_compliance }
     }
 
     /// Checks a base URL; returns it parsed when it is acceptable.
@@ -361,6 +361,15 @@ impl Checker<'_> {
             self.error(Code::InvalidUrl, span, "baseUrl has no host", None);
             return;
         };
+        if url.query_pairs().any(|(key, _)| key.eq_ignore_ascii_case(model::SCIM_COMPLIANCE_FLAG)) {
+            self.error(
+                Code::Conflict,
+                span,
+                format!("baseUrl carries Entra's SCIM 2.0 compliance flag (`{}`)", model::SCIM_COMPLIANCE_FLAG),
+                Some("remove it from the URL and write `scimCompliance: true` beside `baseUrl`: scimform adds it to the Tenant URL itself, and plans show it".to_owned()),
+            );
+            return;
+        }
         let loopback = match host {
             url::Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
             url::Host::Ipv4(address) => address.is_loopback(),

@@ -134,9 +134,13 @@ async fn execute(
         scimform_apply::apply(&target.client, plan, &prepared.live, environment, &options, &mut on_event).await;
     watcher.abort();
     progress.finish();
-    let applied = result.map_err(|error| {
-        anyhow::Error::new(error)
-            .context("apply stopped; the changes above were made, the rest were not; run apply again to continue")
+    let applied = result.map_err(|error| match error {
+        // These say themselves what was and was not changed.
+        scimform_apply::ApplyError::Preflight(_)
+        | scimform_apply::ApplyError::RolledBack { .. }
+        | scimform_apply::ApplyError::RollbackFailed { .. } => anyhow::Error::new(error),
+        error => anyhow::Error::new(error)
+            .context("apply stopped; the changes above were made, the rest were not; run apply again to continue"),
     })?;
     if applied.interrupted {
         progress.interrupted(&applied, plan.changes.len());

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use scimform_graph::GraphClient;
 use scimform_plan::Live;
-use scimform_plan::health::{self, JobHealth, Subject};
+use scimform_plan::health::{self, Execution, FailureLog, JobHealth, Subject};
 use scimform_spec::Spec;
 use scimform_spec::model::ProvisioningStatus;
 
@@ -98,9 +98,23 @@ pub(super) async fn assess(
             (Some(job), Some(top)) => scimform_apply::inventory::recent_activity(client, &job.job_id, top).await?,
             _ => Vec::new(),
         };
+        let failures = match job {
+            Some(job) if job.last_execution.as_ref().is_some_and(Execution::failed_objects) => {
+                let since = job.last_execution.as_ref().and_then(|last| last.began.as_deref());
+                scimform_apply::inventory::recent_failures(client, &job.job_id, since).await?
+            }
+            _ => FailureLog::NotRead,
+        };
         let wanted_on = app.provisioning.as_ref().map(|provisioning| provisioning.status == ProvisioningStatus::On);
-        let subject =
-            Subject { name: &app.name, managed: managed.is_some(), wanted_on, job, connection: connection.as_ref() };
+        let subject = Subject {
+            name: &app.name,
+            managed: managed.is_some(),
+            wanted_on,
+            job,
+            connection: connection.as_ref(),
+            failures: &failures,
+            scim_compliance: managed.and_then(|managed| managed.settings.scim_compliance),
+        };
         let mut findings = health::assess(&subject);
         findings.sort_by_key(|finding| std::cmp::Reverse(finding.level));
         apps.push(AppHealth {

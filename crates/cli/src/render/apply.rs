@@ -65,6 +65,12 @@ pub(crate) enum EventView {
         #[serde(rename = "for")]
         waiting_for: String,
     },
+    /// A change of an app this run created failed: the app is being removed again, so
+    /// that a failed create leaves nothing behind (the error that follows says how it went).
+    RollingBack {
+        /// The app's address.
+        address: String,
+    },
     /// A change is done.
     Completed {
         /// Its address.
@@ -169,6 +175,10 @@ impl Progress {
             Event::Waiting { address, what } => {
                 let view = EventView::Waiting { address: address.clone(), waiting_for: what.clone() };
                 (view, format!("{address}: waiting for {what}…"))
+            }
+            Event::RollingBack { address } => {
+                let view = EventView::RollingBack { address: address.clone() };
+                (view, format!("{address}: removing the app this run created, since it could not be completed…"))
             }
             Event::Completed { address, action, elapsed } => {
                 if let Some(bar) = &self.bar {

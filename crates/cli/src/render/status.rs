@@ -372,7 +372,8 @@ pub(crate) fn human(apps: &[AppHealth]) -> String {
         }
         for finding in &app.findings {
             let (style, word) = level_style(finding.level);
-            out.push_str(&format!("  {style}{word}{style:#}: {}\n", finding.message));
+            // A message's later lines (the failing objects, one a line) stay under it.
+            out.push_str(&format!("  {style}{word}{style:#}: {}\n", finding.message.replace('\n', "\n    ")));
         }
         for activity in &app.activity {
             out.push_str(&format!("  {}\n", activity_line(activity)));
@@ -431,7 +432,7 @@ pub(crate) fn markdown_table(apps: &[AppHealth]) -> String {
                 Level::Warning => "⚠️",
                 Level::Info => "ℹ️",
             };
-            out.push_str(&format!("- {icon} {}\n", finding.message.replace('|', "\\|")));
+            out.push_str(&format!("- {icon} {}\n", finding.message.replace('|', "\\|").replace('\n', "\n  ")));
         }
         for activity in &app.activity {
             out.push_str(&format!("- `{}`\n", activity_line(activity)));

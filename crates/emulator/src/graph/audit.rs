@@ -1,6 +1,6 @@
 //! `GET /auditLogs/provisioning`: the provisioning logs the engine writes, one
 //! `provisioningObjectSummary` per object a cycle acted on, newest first
-//! (`shared/scim/ENTRA-SCIM-CLIENT.md` §6).
+//! (`reference/scim/ENTRA-SCIM-CLIENT.md` §6).
 //!
 //! This operation is beyond the cut of `reference/graph/` (the brief's Graph subset); its
 //! shape follows the provisioning facts in `reference/scim/`. Filterable: `jobId`,

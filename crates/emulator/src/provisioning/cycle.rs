@@ -3,7 +3,7 @@
 //! attributes are; [`execute`] then acts as Entra's SCIM client against the job's SCIM
 //! endpoint (no lock held) and returns a [`CycleOutcome`] that `status.rs` writes back.
 //!
-//! The per-object algorithm follows `shared/scim/ENTRA-SCIM-CLIENT.md` §1.3–1.4 and §3:
+//! The per-object algorithm follows `reference/scim/ENTRA-SCIM-CLIENT.md` §1.3–1.4 and §3:
 //! match by the matching attribute's filter query (once; the target id is cached as the
 //! link), create with every non-null mapped attribute, update with a PatchOp of the
 //! changed attributes only (`Add` where the target has no value, `Replace` otherwise),

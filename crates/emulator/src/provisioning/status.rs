@@ -1,4 +1,4 @@
-//! A cycle's outcome written back, as Graph reports it (`shared/scim/ENTRA-SCIM-CLIENT.md`
+//! A cycle's outcome written back, as Graph reports it (`reference/scim/ENTRA-SCIM-CLIENT.md`
 //! §4–§6): the job's `status` (last execution, last successful execution with and without
 //! exports, steady state, successive failures, entry counts, quarantine), the engine
 //! state (links, escrows, next cycle), and one provisioning-log row per object acted on.

@@ -1,5 +1,5 @@
 //! SCIM filters as Entra sends them: `attr eq "value"` clauses joined by `and`
-//! (`shared/scim/ENTRA-SCIM-CLIENT.md` §1.1). Attribute names compare case-insensitively;
+//! (`reference/scim/ENTRA-SCIM-CLIENT.md` §1.1). Attribute names compare case-insensitively;
 //! string values compare case-insensitively for `userName` (RFC 7643 §4.1.1 makes it
 //! `caseExact: false`) and exactly otherwise.
 

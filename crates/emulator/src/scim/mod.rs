@@ -9,7 +9,7 @@
 //! non-empty token otherwise. Base URLs not listed are called as they are.
 //!
 //! What the provider supports is what Entra's provisioning service uses
-//! (`shared/scim/ENTRA-SCIM-CLIENT.md` §1): `filter` with `eq` and `and`, `excludedAttributes=members`,
+//! (`reference/scim/ENTRA-SCIM-CLIENT.md` §1): `filter` with `eq` and `and`, `excludedAttributes=members`,
 //! POST, GET, PATCH with PatchOp (`Add`/`Replace`/`Remove`, case-insensitive, paths
 //! `attr`, `attr.sub`, `attr[type eq "work"].sub`, extension URNs, `members`,
 //! `members[value eq "…"]`, and a pathless `replace` with an object), PUT and DELETE.
@@ -387,9 +387,15 @@ mod tests {
         assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(add)).status, 204);
         let remove_legacy =
             json!({ "Operations": [{ "op": "Remove", "path": "members", "value": [{ "value": "u1" }] }] });
-        call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_legacy));
-        let remove_flagged = json!({ "Operations": [{ "op": "remove", "path": "members[value eq \"u2\"]" }] });
-        call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_flagged));
+        // Entra's legacy form is refused, as a careful server refuses it, and changes nothing.
+        assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_legacy)).status, 400);
+        let group = call(&mut endpoint, "GET", &format!("/Groups/{id}"), &[], None).body.unwrap();
+        assert_eq!(group["members"].as_array().map(Vec::len), Some(2));
+        for member in ["u1", "u2"] {
+            let remove_flagged =
+                json!({ "Operations": [{ "op": "remove", "path": format!("members[value eq \"{member}\"]") }] });
+            assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_flagged)).status, 204);
+        }
         let group = call(&mut endpoint, "GET", &format!("/Groups/{id}"), &[], None).body.unwrap();
         assert_eq!(group["members"], json!([]));
         let listed = call(

@@ -126,14 +126,9 @@ pub(crate) fn set_path(resource: &mut Value, path: &str, value: Value) {
     }
 }
 
-fn remove_path(resource: &mut Value, path: &str, value: Option<&Value>) {
-    if path.eq_ignore_ascii_case("members") {
-        let ids: Vec<String> = member_ids(value);
-        if let Some(members) = resource.get_mut("members").and_then(Value::as_array_mut) {
-            members.retain(|member| !ids.iter().any(|id| member.get("value").and_then(Value::as_str) == Some(id)));
-        }
-        return;
-    }
+/// A `remove` (RFC 7644 §3.5.2.2): the path, with a filter where only some values go; a
+/// multi-valued attribute named without a filter loses all its values.
+fn remove_path(resource: &mut Value, path: &str) {
     let Some(object) = resource.as_object_mut() else { return };
     match parse(path) {
         Some(Path::Filtered { name, key, value: wanted, sub: None }) => {
@@ -182,8 +177,16 @@ fn normalized(path: &str, value: &Value) -> Value {
     }
 }
 
-/// Applies a PatchOp body.
+/// Applies a PatchOp body as a whole: when one operation is refused, none is applied
+/// (RFC 7644 §3.5.2: "the entire PATCH operation MUST be aborted").
 pub(crate) fn apply(resource: &mut Value, body: Option<&Value>) -> Result<(), String> {
+    let mut changed = resource.clone();
+    apply_each(&mut changed, body)?;
+    *resource = changed;
+    Ok(())
+}
+
+fn apply_each(resource: &mut Value, body: Option<&Value>) -> Result<(), String> {
     let operations = body
         .and_then(|body| field(body, "Operations"))
         .and_then(Value::as_array)
@@ -206,7 +209,16 @@ pub(crate) fn apply(resource: &mut Value, body: Option<&Value>) -> Result<(), St
                     set_path(resource, path, normalized(path, value));
                 }
             }
-            ("remove", Some(path)) => remove_path(resource, path, value),
+            // Entra's legacy form (`Remove` of `members` with a `value` listing whom) is not
+            // RFC 7644's: a careful server (scim2-server among them) refuses it, so this one
+            // does too. Entra's SCIM 2.0 compliance flag sends a filter in the path instead.
+            ("remove", Some(_)) if value.is_some() => {
+                return Err(
+                    "a remove operation carries no value; a filter in the path selects what to remove (RFC 7644 §3.5.2.2)"
+                        .to_owned(),
+                );
+            }
+            ("remove", Some(path)) => remove_path(resource, path),
             _ => return Err(format!("unsupported operation `{op}`")),
         }
     }

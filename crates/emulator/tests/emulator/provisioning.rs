@@ -1,6 +1,6 @@
 //! The provisioning engine against the built-in SCIM service provider: a started job's
 //! cycles create, update, disable and group users in the SCIM app as Entra's service
-//! does (`shared/scim/ENTRA-SCIM-CLIENT.md`), and the job's status says what happened.
+//! does (`reference/scim/ENTRA-SCIM-CLIENT.md`), and the job's status says what happened.
 
 use serde_json::{Value, json};
 
