@@ -255,7 +255,9 @@ impl ApplyError {
     /// permission, a bad request, a role, a token, retries spent). Not when the failure
     /// says another run is at work on the same app (a 404 or 409 on what this run made,
     /// an app or job gone): two applies that create one app at once share it, and
-    /// removing it would undo the other's work; running again converges instead.
+    /// removing it would undo the other's work; running again converges instead. An
+    /// object that never showed up (replication) is such a sign too: a concurrent run
+    /// may have removed it.
     fn warrants_rollback(&self) -> bool {
         match self {
             ApplyError::Graph { source, .. } | ApplyError::TestConnection { source, .. } => {
@@ -263,10 +265,10 @@ impl ApplyError {
             }
             ApplyError::Token { .. }
             | ApplyError::TokenChanged { .. }
-            | ApplyError::Replication { .. }
             | ApplyError::Roles { .. }
             | ApplyError::StillQuarantined { .. } => true,
-            ApplyError::Missing { .. }
+            ApplyError::Replication { .. }
+            | ApplyError::Missing { .. }
             | ApplyError::Preflight(_)
             | ApplyError::RolledBack { .. }
             | ApplyError::RollbackFailed { .. } => false,
@@ -314,6 +316,7 @@ pub async fn apply(
         fingerprints: planned_fingerprints(plan),
         deleted_jobs: Vec::new(),
         created: BTreeSet::new(),
+        replicated: BTreeSet::new(),
     };
     let problems = executor.preflight(plan);
     if !problems.is_empty() {
@@ -369,6 +372,8 @@ pub(crate) struct Executor<'a> {
     /// Apps this run created (and kept, when a concurrent run made the same app): a
     /// failed change of one of them removes it again.
     created: BTreeSet<String>,
+    /// Apps this run created and has seen replicated.
+    replicated: BTreeSet<String>,
 }
 
 /// The ids of an app as Graph describes it.
@@ -750,11 +755,18 @@ impl Executor<'_> {
         Ok(())
     }
 
-    async fn wait_for_replication(&self, address: &str, app: &str, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
+    async fn wait_for_replication(
+        &mut self,
+        address: &str,
+        app: &str,
+        on_event: OnEvent<'_>,
+    ) -> Result<(), ApplyError> {
         let id = self.service_principal(address, app)?;
         let client = self.client;
         self.await_replication(address, "the new app to replicate", on_event, || client.get_service_principal(&id))
-            .await
+            .await?;
+        self.replicated.insert(app.to_owned());
+        Ok(())
     }
 
     async fn set_tags(
@@ -833,9 +845,11 @@ impl Executor<'_> {
     ) -> Result<(), ApplyError> {
         let id = self.service_principal(address, app)?;
         let client = self.client;
-        // A job made by an earlier, interrupted run is adopted.
+        // A job made by an earlier, interrupted run is adopted. The app has replicated (a
+        // new one was awaited), so a 404 means it is gone (a concurrent run removed its
+        // twin): fail at once rather than wait for it.
         let existing =
-            self.read(address, "reading the provisioning jobs", Object::Fresh, || client.list_jobs(&id)).await?;
+            self.read(address, "reading the provisioning jobs", Object::Settled, || client.list_jobs(&id)).await?;
         let job_id = match existing.into_iter().find(|job| !self.deleted_jobs.contains(&job.id)) {
             Some(job) => job.id,
             None => self.new_job(address, &id, template_id).await?,
@@ -1121,14 +1135,15 @@ impl Executor<'_> {
         Ok(())
     }
 
-    /// Deletes an app this run created. A 404 here means "not replicated yet" (this run
-    /// made the app), so the delete is repeated until it finds the app or the rollback
-    /// budget is spent; an app that replicates later still carries its pending name or
-    /// marker, and the next plan shows it.
+    /// Deletes an app this run created. Before the app was seen to replicate, a 404 means
+    /// "not replicated yet", so the delete is repeated until it finds the app or the
+    /// rollback budget is spent (an app that replicates later still carries its pending
+    /// name, and the next plan deletes it as a stray); after, a 404 means it is gone.
     async fn remove_created(&mut self, address: &str, app: &str) -> Result<(), ApplyError> {
         let Some(ids) = self.apps.get(app).cloned() else { return Ok(()) };
         let client = self.client;
-        let deadline = Instant::now() + ROLLBACK_BUDGET.min(self.retrier.budget);
+        let budget = if self.replicated.contains(app) { Duration::ZERO } else { ROLLBACK_BUDGET };
+        let deadline = Instant::now() + budget.min(self.retrier.budget);
         loop {
             let outcome = self
                 .run(address, "removing the app this run created", Intent::Delete, Object::Settled, || {

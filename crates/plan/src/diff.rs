@@ -3,9 +3,12 @@
 //! Rules:
 //! - Only what the spec states is compared: a section or field left out is not managed.
 //! - Order: deletions of apps whose spec is gone first; then, app by app in name order,
-//!   the app, its owners, its provisioning settings, its assignments (removals before
-//!   additions), and last its Provision Status, so that a new job starts only when its
-//!   users are assigned (DESIGN.md §5).
+//!   the app, its provisioning settings (for a new app: its job, Test Connection, its
+//!   credentials, then its display name), its schema, its owners, its assignments
+//!   (removals before additions), and last the one decision about its job
+//!   ([`job_decision`]: start, pause, restart or repair), so that a new job starts only
+//!   when its users are assigned (DESIGN.md §5) and a new app's credentials are tested
+//!   before anything else is written to it.
 //! - Secrets are always saved as a full set: managed keys from the spec, unmanaged keys as
 //!   they are, the token by reference.
 
@@ -358,8 +361,12 @@ impl Planner<'_> {
         steps.extend([
             Step::SetTags { app: name.to_owned(), add: marker_tags(name, stack), remove_prefixes: Vec::new() },
             Step::EnsureSingle { app: name.to_owned() },
-            Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() },
         ]);
+        // An app with provisioning keeps its pending name until its credentials have
+        // passed Test Connection and are saved (the provisioning change renames it).
+        if desired.provisioning.is_none() {
+            steps.push(Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() });
+        }
         let attributes = vec![
             attribute("displayName", None, Some(json!(desired.display_name))),
             attribute("templateId", None, Some(json!(desired.template_id))),
@@ -485,6 +492,10 @@ impl Planner<'_> {
                 add: vec![format!("{}{fingerprint}", fingerprint::TAG_PREFIX)],
                 remove_prefixes: vec![fingerprint::TAG_PREFIX.to_owned()],
             });
+        }
+        if live.is_none() {
+            // A new app: its credentials are tested and saved; it takes its name now.
+            steps.push(Step::SetDisplayName { app: name.to_owned(), display_name: desired.display_name.clone() });
         }
         let scope_changed = attributes.iter().any(|attribute| attribute.name == "scope" && attribute.before.is_some());
         let mut restart = BTreeSet::new();
