@@ -648,24 +648,26 @@ assignments:
   groups: [Netskope Users]
 ";
 
+/// The routes a create uses, one step kind or more each.
+const CREATE_ROUTES: [&str; 11] = [
+    "POST /applicationTemplates/{id}/instantiate",
+    "GET /servicePrincipals/{id}",
+    "PATCH /servicePrincipals/{id}",
+    "POST /servicePrincipals/{id}/owners/$ref",
+    "GET /servicePrincipals/{id}/synchronization/jobs",
+    "POST /servicePrincipals/{id}/synchronization/jobs",
+    "POST /servicePrincipals/{id}/synchronization/jobs/{id}/validateCredentials",
+    "PUT /servicePrincipals/{id}/synchronization/secrets",
+    "POST /servicePrincipals/{id}/appRoleAssignedTo",
+    "POST /servicePrincipals/{id}/synchronization/jobs/{id}/start",
+    "POST /$batch",
+];
+
 /// Each step of a create under each kind of fault, apply re-run until it succeeds; then
 /// the tenant matches the spec and a second plan is empty.
 #[test]
 fn convergence_under_faults_at_every_step() {
-    let routes = [
-        "POST /applicationTemplates/{id}/instantiate",
-        "GET /servicePrincipals/{id}",
-        "PATCH /servicePrincipals/{id}",
-        "POST /servicePrincipals/{id}/owners/$ref",
-        "GET /servicePrincipals/{id}/synchronization/jobs",
-        "POST /servicePrincipals/{id}/synchronization/jobs",
-        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/validateCredentials",
-        "PUT /servicePrincipals/{id}/synchronization/secrets",
-        "POST /servicePrincipals/{id}/appRoleAssignedTo",
-        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/start",
-        "POST /$batch",
-        "GET /servicePrincipals",
-    ];
+    let routes = CREATE_ROUTES.iter().copied().chain(["GET /servicePrincipals"]);
     let actions = [
         r#"{ "type": "throttle", "retryAfterSeconds": 1 }"#,
         r#"{ "type": "status", "status": 503 }"#,
@@ -718,20 +720,7 @@ fn convergence_under_faults_at_every_step() {
 /// creates it whole.
 #[test]
 fn a_failed_create_leaves_the_whole_app_or_nothing() {
-    let routes = [
-        "POST /applicationTemplates/{id}/instantiate",
-        "GET /servicePrincipals/{id}",
-        "PATCH /servicePrincipals/{id}",
-        "POST /servicePrincipals/{id}/owners/$ref",
-        "GET /servicePrincipals/{id}/synchronization/jobs",
-        "POST /servicePrincipals/{id}/synchronization/jobs",
-        "GET /servicePrincipals/{id}/synchronization/jobs/{id}",
-        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/validateCredentials",
-        "PUT /servicePrincipals/{id}/synchronization/secrets",
-        "POST /servicePrincipals/{id}/appRoleAssignedTo",
-        "POST /servicePrincipals/{id}/synchronization/jobs/{id}/start",
-        "POST /$batch",
-    ];
+    let routes = CREATE_ROUTES.iter().copied().chain(["GET /servicePrincipals/{id}/synchronization/jobs/{id}"]);
     for route in routes {
         let mut world = World::new();
         world.use_token("whole-or-nothing-token");
