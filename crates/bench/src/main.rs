@@ -7,6 +7,7 @@
 //!   apps: HTTP requests, sequential round trips, wall, CPU, peak RSS.
 //! - `diff`: the planner alone on one app of 100,000 assignments.
 //! - `validate`: `scimform validate` of 100 spec files.
+//! - `hostile`: `scimform validate` of spec trees built to exhaust it (`hostile.rs`).
 //!
 //! It prints a table with the targets and writes the figures as JSON.
 
@@ -15,6 +16,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod diff;
+mod hostile;
 mod measure;
 mod naive;
 mod tenant;
@@ -70,7 +72,7 @@ struct Args {
     #[arg(long, default_value = "target/bench.json")]
     json: PathBuf,
     /// The sections to run.
-    #[arg(long, value_delimiter = ',', default_value = "plan,naive,diff,validate,load,apply")]
+    #[arg(long, value_delimiter = ',', default_value = "plan,naive,diff,validate,hostile,load,apply")]
     sections: Vec<String>,
     /// Extra environment for the scimform child processes (`KEY=VALUE`, repeatable), to
     /// measure its settings (`SCIMFORM_WRITE_RATE`, allocator variables, …).
@@ -126,6 +128,10 @@ fn main() -> anyhow::Result<()> {
     if wanted("validate") {
         eprintln!("validate: {} files…", args.validate_files);
         report["validate"] = validate_section(&scimform, args.validate_files, work.path())?;
+    }
+    if wanted("hostile") {
+        eprintln!("hostile: spec trees that fill the input budget…");
+        report["hostile"] = hostile::section(&scimform, work.path())?;
     }
     if wanted("load") {
         eprintln!("load: a tenant of {} assignments…", args.load_assignments);
@@ -446,9 +452,13 @@ fn table(report: &Value) -> String {
     out
 }
 
+/// A row of the table: the JSON that must be present, the measure, its value, its
+/// target, whether it is met.
+pub(crate) type Row = (&'static str, &'static str, String, &'static str, bool);
+
 /// The table's rows: the JSON that must be present, the measure, its value, its target,
 /// whether it is met.
-fn rows(report: &Value) -> [(&'static str, &'static str, String, &'static str, bool); 17] {
+fn rows(report: &Value) -> Vec<Row> {
     let number = |pointer: &str| report.pointer(pointer).and_then(Value::as_f64).unwrap_or(f64::NAN);
     let plan: Usage =
         serde_json::from_value(report.pointer("/plan/scimform/usage").cloned().unwrap_or_default()).unwrap_or_default();
@@ -538,4 +548,7 @@ fn rows(report: &Value) -> [(&'static str, &'static str, String, &'static str, b
             number("/validate/usage/wallS") <= 0.1,
         ),
     ]
+    .into_iter()
+    .chain(hostile::rows(report))
+    .collect()
 }

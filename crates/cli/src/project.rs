@@ -36,12 +36,16 @@ pub(crate) fn discover(paths: &[PathBuf], stack_flag: Option<&str>) -> (Context,
             continue;
         }
         roots.push(root.clone());
-        let file = Path::new(if root.is_empty() { "." } else { &root }).join(PROJECT_FILE);
-        if !file.is_file() {
+        let directory = Path::new(if root.is_empty() { "." } else { &root });
+        let file = directory.join(PROJECT_FILE);
+        if std::fs::symlink_metadata(&file).is_err() {
             continue;
         }
         let name = crate::sources::display_path(&file);
-        match crate::sources::read_bounded(&file).and_then(|text| parse_project(&name, &text)) {
+        let confined = std::fs::canonicalize(directory)
+            .map_err(|error| Diagnostic::for_file(String::new(), Code::Io, format!("cannot read: {error}")))
+            .and_then(|root| crate::sources::read_confined(&file, &root));
+        match confined.and_then(|text| parse_project(&name, &text)) {
             Ok(found) => match &project {
                 Some((first, known)) if known != &found => problems.push(problem(
                     &name,

@@ -578,3 +578,94 @@ fn hostile_spec_paths_are_refused() {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// A pull request cannot make a report print what lies outside its spec tree: a symlink
+/// to a file (the runner's environment, here a stand-in holding a secret) or to a
+/// directory elsewhere is refused unread in every format and by `plan`; a file in the tree
+/// that is not a spec of ours is located but never quoted; quoted lines have control
+/// characters escaped and are cut to a readable width.
+#[test]
+fn spec_reports_never_print_what_is_outside_the_tree() {
+    const SECRET: &str = "RUNNER_SECRET=hunter2-not-for-pull-requests";
+    let directory = tempfile::tempdir().unwrap();
+    let outside = directory.path().join("runner");
+    std::fs::create_dir_all(outside.join("deep")).unwrap();
+    std::fs::write(outside.join("environ"), format!("PATH=/bin\0{SECRET}\0")).unwrap();
+    std::fs::write(outside.join("deep/leak.yaml"), format!("apiVersion: scimform/v1\nname: {SECRET}\n")).unwrap();
+    let specs = directory.path().join("repo/specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::copy(workspace_root().join("examples/netskope.yaml"), specs.join("netskope.yaml")).unwrap();
+    std::os::unix::fs::symlink(outside.join("environ"), specs.join("env.yaml")).unwrap();
+    std::os::unix::fs::symlink(&outside, specs.join("elsewhere")).unwrap();
+    std::fs::write(specs.join("notes.yml"), format!("{SECRET}: [unclosed\n")).unwrap();
+    let repo = directory.path().join("repo");
+    for args in [
+        &["validate", "specs"][..],
+        &["validate", "specs", "--format", "markdown"],
+        &["validate", "specs", "--format", "json"],
+        &["validate", "specs", "--format", "github"],
+        &["validate", "specs/env.yaml"],
+        &["plan", "specs", "--emulator"],
+    ] {
+        let output = in_tenant(&repo, args);
+        let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {all}");
+        assert!(!all.contains("hunter2"), "{args:?} printed what lies outside the tree or a file not ours: {all}");
+        assert!(all.contains("outside-tree") || all.contains("outside the spec tree"), "{args:?}: {all}");
+    }
+    // A directory symlink that leaves the tree is not walked; the PATH itself may not
+    // lead out either.
+    std::os::unix::fs::symlink("/", repo.join("root")).unwrap();
+    let output = in_tenant(&repo, &["validate", "root", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["files"], serde_json::json!([]), "nothing outside the tree was read");
+    assert_eq!(report["diagnostics"][0]["code"], "outside-tree");
+
+    let quoted = directory.path().join("quoted");
+    std::fs::create_dir_all(&quoted).unwrap();
+    let long = "x".repeat(5_000);
+    std::fs::write(
+        quoted.join("app.yaml"),
+        format!("apiVersion: scimform/v1\nkind: ProvisioningApp\nname: app\ndisplayName: \"a\\u001b[31mb\"\nunknown: {long}\n"),
+    )
+    .unwrap();
+    let output = in_tenant(&quoted, &["validate", "."]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("unknown-field"), "{text}");
+    assert!(!text.contains('\u{1b}'), "a control character reached the terminal: {text}");
+    assert!(text.lines().all(|line| line.chars().count() < 400), "a quoted line was not cut: {text}");
+}
+
+/// Work is bounded however many files a pull request adds: at most 200 diagnostics are
+/// described (the rest counted), and files past the run's total input budget are refused
+/// unread. (Time and memory on the same inputs: the README's "Hostile inputs" bench.)
+#[test]
+fn reports_and_reading_are_bounded() {
+    let directory = tempfile::tempdir().unwrap();
+    let specs = directory.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let mut keys = String::from("apiVersion: scimform/v1\nkind: ProvisioningApp\nname: app\ntemplate: non-gallery\n");
+    for index in 0..50_000 {
+        keys.push_str(&format!("k{index}: 1\n"));
+    }
+    std::fs::write(specs.join("a-keys.yaml"), &keys).unwrap();
+    let padding = format!("# {}\n", "p".repeat(1_000));
+    let filler = padding.repeat(1_000);
+    assert!(filler.len() < 1024 * 1024);
+    for index in 0..40 {
+        std::fs::write(specs.join(format!("b-{index:02}.yaml")), &filler).unwrap();
+    }
+    let output = in_tenant(directory.path(), &["validate", "specs", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 200);
+    assert!(report["errors"].as_u64().unwrap() > 50_000, "every problem is counted");
+    assert!(report["omitted"].as_u64().unwrap() > 49_000);
+    let files = report["files"].as_array().unwrap().len();
+    assert!(files < 36, "files past the budget are not read ({files} were)");
+    assert!(output.stdout.len() < 200_000, "{} bytes of report", output.stdout.len());
+    let human = in_tenant(directory.path(), &["validate", "specs"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("more problems not shown"), "{}", &text[text.len().saturating_sub(500)..]);
+    assert!(text.contains("one run reads"), "the refused files are named");
+}

@@ -147,6 +147,11 @@ codes! {
     ControlCharacter => "control-character",
     /// A directory symlink that leads back into a directory being read.
     SymlinkLoop => "symlink-loop",
+    /// A path that leads out of the spec tree (a symlink to a file or directory elsewhere):
+    /// specs arrive in pull requests, and must not make the pipeline read the machine.
+    OutsideTree => "outside-tree",
+    /// A spec path that is not a regular file (a pipe, socket or device), skipped.
+    NotAFile => "not-a-file",
     /// A secret reference a spec may not use (a pipeline's own credentials, a file
     /// outside the spec tree).
     ForbiddenSecretSource => "forbidden-secret-source",

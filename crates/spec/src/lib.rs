@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
 pub use model::Spec;
 pub use project::{Project, SecretPolicy};
-pub use strict::MAX_SOURCE_BYTES;
+pub use strict::{MAX_DIAGNOSTICS, MAX_SOURCE_BYTES, MAX_TOTAL_BYTES};
 pub use validate::slugify;
 
 /// One spec source: its name (the path as the user wrote it) and its text.
@@ -53,12 +53,32 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// How many documents the sources held (empty documents not counted).
     pub documents: usize,
+    /// Diagnostics found but not kept (past [`MAX_DIAGNOSTICS`]), as (errors, warnings).
+    pub omitted: (usize, usize),
+    /// The sources whose lines a report may quote: those that parsed as YAML and whose
+    /// every document declares a scimform `apiVersion`. Any other file (one a symlink or
+    /// a mistake brought in) is named with its line and column but never quoted, so that a
+    /// report cannot print a file that is not a spec.
+    pub quotable: std::collections::BTreeSet<String>,
 }
 
 impl Loaded {
-    /// How many diagnostics are errors.
+    /// How many diagnostics are errors, those not kept included.
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
+        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count() + self.omitted.0
+    }
+
+    /// How many diagnostics are warnings, those not kept included.
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.iter().filter(|diagnostic| !diagnostic.is_error()).count() + self.omitted.1
+    }
+
+    /// Adds diagnostics found outside loading (files, the project) in front of the
+    /// others, keeping the cap of [`MAX_DIAGNOSTICS`].
+    pub fn prepend(&mut self, mut diagnostics: Vec<Diagnostic>) {
+        diagnostics.append(&mut self.diagnostics);
+        self.diagnostics = diagnostics;
+        strict::cap(&mut self.diagnostics, &mut self.omitted);
     }
 }
 

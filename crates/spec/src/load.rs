@@ -17,6 +17,8 @@ struct Document {
     /// Its problems; a duplicate name is reported at `name_at` among them.
     diagnostics: Vec<Diagnostic>,
     name_at: usize,
+    /// Problems found past the cap (errors, warnings), counted only.
+    omitted: (usize, usize),
 }
 
 /// One source, checked without looking at the other sources.
@@ -24,6 +26,8 @@ struct Checked {
     /// Problems of the whole text (size, tags, syntax).
     diagnostics: Vec<Diagnostic>,
     documents: Vec<Document>,
+    /// Whether the text parsed as YAML documents that each declare our `apiVersion`.
+    ours: bool,
 }
 
 pub(crate) fn load(sources: &[Source], policy: &SecretPolicy) -> Loaded {
@@ -33,10 +37,17 @@ pub(crate) fn load(sources: &[Source], policy: &SecretPolicy) -> Loaded {
     let mut documents = 0;
     // Every name seen, with where it was first written, to find duplicates across files.
     let mut names: BTreeMap<String, model::Origin> = BTreeMap::new();
+    let mut quotable = std::collections::BTreeSet::new();
+    let mut omitted = (0, 0);
     for (source_index, (source, checked)) in sources.iter().zip(checked).enumerate() {
+        if checked.ours {
+            quotable.insert(source.name.clone());
+        }
         let mut source_diagnostics = checked.diagnostics;
         documents += checked.documents.len();
         for mut document in checked.documents {
+            omitted.0 += document.omitted.0;
+            omitted.1 += document.omitted.1;
             if let Some((name, span)) = document.name {
                 if let Some(first) = names.get(&name) {
                     document.app = None;
@@ -49,6 +60,7 @@ pub(crate) fn load(sources: &[Source], policy: &SecretPolicy) -> Loaded {
             source_diagnostics.append(&mut document.diagnostics);
             apps.extend(document.app);
         }
+        strict::cap(&mut source_diagnostics, &mut omitted);
         for mut diagnostic in source_diagnostics {
             diagnostic.file.clone_from(&source.name);
             diagnostics.push((source_index, diagnostic));
@@ -57,10 +69,11 @@ pub(crate) fn load(sources: &[Source], policy: &SecretPolicy) -> Loaded {
     diagnostics.sort_by(|(left_index, left), (right_index, right)| {
         (left_index, left.span.line, left.span.column).cmp(&(right_index, right.span.line, right.span.column))
     });
-    let diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|(_, diagnostic)| diagnostic).collect();
-    let valid = !diagnostics.iter().any(Diagnostic::is_error);
+    let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().map(|(_, diagnostic)| diagnostic).collect();
+    strict::cap(&mut diagnostics, &mut omitted);
+    let valid = omitted.0 == 0 && !diagnostics.iter().any(Diagnostic::is_error);
     apps.sort_by(|left: &model::App, right| left.name.cmp(&right.name));
-    Loaded { spec: valid.then_some(Spec { apps }), diagnostics, documents }
+    Loaded { spec: valid.then_some(Spec { apps }), diagnostics, documents, omitted, quotable }
 }
 
 fn duplicate_name(name: &str, span: Span, first: &model::Origin) -> Diagnostic {
@@ -99,26 +112,51 @@ fn check_all(sources: &[Source], policy: &SecretPolicy) -> Vec<Checked> {
 
 fn check_source(source: &Source, policy: &SecretPolicy) -> Checked {
     if let Some(diagnostic) = strict::too_large(&source.text) {
-        return Checked { diagnostics: vec![diagnostic], documents: Vec::new() };
+        return Checked { diagnostics: vec![diagnostic], documents: Vec::new(), ours: false };
     }
-    let mut checked = Checked { diagnostics: strict::tags(&source.text), documents: Vec::new() };
+    let mut checked = Checked { diagnostics: strict::tags(&source.text), documents: Vec::new(), ours: false };
+    let mut omitted = (0, 0);
+    strict::cap(&mut checked.diagnostics, &mut omitted);
+    let mut kept = checked.diagnostics.len();
     match yaml::parse_documents(&source.text) {
         Err(diagnostic) => checked.diagnostics.push(diagnostic),
         Ok(nodes) => {
+            checked.ours = !nodes.is_empty() && nodes.iter().all(declares_our_api);
             for node in &nodes {
                 let mut diagnostics = Vec::new();
                 strict::values(node, &mut diagnostics);
                 let name_at = diagnostics.len();
-                let app = check_document(&source.name, node, policy, &mut diagnostics);
+                let (app, structural) = check_document(&source.name, node, policy, &mut diagnostics);
                 let name = match node.get("name") {
                     Some(yaml::Node { value: yaml::Value::String(name), span, .. }) => Some((name.clone(), *span)),
                     _ => None,
                 };
-                checked.documents.push(Document { name, app, diagnostics, name_at });
+                // The source's report is capped as it grows, so that a file of 100,000
+                // small broken documents holds no more than the cap in memory.
+                let mut document_omitted = std::mem::take(&mut omitted);
+                document_omitted.0 += structural;
+                let room = crate::MAX_DIAGNOSTICS.saturating_sub(kept);
+                strict::cap_at(&mut diagnostics, room, &mut document_omitted);
+                kept += diagnostics.len();
+                let name_at = name_at.min(diagnostics.len());
+                // A document with an error yields no spec: its app is dropped now, not
+                // held until every source is checked.
+                let failed = document_omitted.0 > 0 || diagnostics.iter().any(Diagnostic::is_error);
+                let app = app.filter(|_| !failed);
+                checked.documents.push(Document { name, app, diagnostics, name_at, omitted: document_omitted });
             }
         }
     }
+    if omitted != (0, 0) {
+        checked.documents.push(Document { name: None, app: None, diagnostics: Vec::new(), name_at: 0, omitted });
+    }
     checked
+}
+
+/// Whether a document is a mapping whose `apiVersion` is one of ours (supported or not).
+fn declares_our_api(node: &yaml::Node) -> bool {
+    matches!(node.get("apiVersion"), Some(yaml::Node { value: yaml::Value::String(version), .. })
+        if version.starts_with("scimform/"))
 }
 
 fn check_document(
@@ -126,8 +164,19 @@ fn check_document(
     node: &yaml::Node,
     policy: &SecretPolicy,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<model::App> {
+) -> (Option<model::App>, usize) {
     let checked = structure::check(node, json_schema());
+    let omitted = checked.omitted;
+    (check_structured(file, node, checked, policy, diagnostics), omitted)
+}
+
+fn check_structured(
+    file: &str,
+    node: &yaml::Node,
+    checked: structure::Checked,
+    policy: &SecretPolicy,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<model::App> {
     let structurally_valid = checked.diagnostics.is_empty();
     diagnostics.extend(checked.diagnostics);
     let document: raw::AppDocument = match checked.repaired.map(serde_json::from_value) {

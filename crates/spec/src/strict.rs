@@ -15,6 +15,39 @@ use crate::yaml::{Node, Value};
 /// hostile one cannot exhaust memory.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 
+/// The most spec text one run reads across all its files: 32 files at the size limit,
+/// some 16,000 apps at a typical 2 KiB each. Past it, files are refused unread, so that
+/// the run's memory and time stay bounded however many files a pull request adds.
+pub const MAX_TOTAL_BYTES: usize = 32 * MAX_SOURCE_BYTES;
+
+/// The most diagnostics one source keeps, and one run reports; the rest are counted
+/// ("N more"). A file with 100,000 unknown keys has one problem worth reading a hundred
+/// times over; printing them all would make the report, not the spec, the attack.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Keeps the first [`MAX_DIAGNOSTICS`] of `diagnostics` and counts the rest into
+/// `omitted` (errors, warnings).
+pub(crate) fn cap(diagnostics: &mut Vec<Diagnostic>, omitted: &mut (usize, usize)) {
+    cap_at(diagnostics, MAX_DIAGNOSTICS, omitted);
+}
+
+/// Keeps the first `room` of `diagnostics` and counts the rest into `omitted`.
+pub(crate) fn cap_at(diagnostics: &mut Vec<Diagnostic>, room: usize, omitted: &mut (usize, usize)) {
+    if diagnostics.len() <= room {
+        return;
+    }
+    for dropped in diagnostics.drain(room..) {
+        if dropped.is_error() {
+            omitted.0 += 1;
+        } else {
+            omitted.1 += 1;
+        }
+    }
+    // The capacity of what was dropped is given back: a source's capped report must not
+    // keep the room of 100,000 diagnostics.
+    diagnostics.shrink_to_fit();
+}
+
 /// A source over the size limit, or `None`.
 pub(crate) fn too_large(text: &str) -> Option<Diagnostic> {
     (text.len() > MAX_SOURCE_BYTES).then(|| {

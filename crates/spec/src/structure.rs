@@ -26,12 +26,15 @@ pub(crate) struct Checked {
     /// problems of a document too, not only its first structural one. `None` when the
     /// document could not be repaired.
     pub(crate) repaired: Option<Json>,
+    /// Problems found past [`crate::MAX_DIAGNOSTICS`], counted but not described (all
+    /// structural problems are errors).
+    pub(crate) omitted: usize,
 }
 
 /// Every structural problem in `document`, checked against `schema` (the root schema with
 /// its `$defs`).
 pub(crate) fn check(document: &Node, schema: &Json) -> Checked {
-    let mut checker = Checker { root: schema, diagnostics: Vec::new() };
+    let mut checker = Checker { root: schema, diagnostics: Vec::new(), omitted: 0 };
     if !matches!(document.value, Value::Mapping(_)) {
         checker.diagnostics.push(
             Diagnostic::error(
@@ -41,10 +44,10 @@ pub(crate) fn check(document: &Node, schema: &Json) -> Checked {
             )
             .with_help("start the document with `apiVersion: scimform/v1` and `kind: ProvisioningApp`"),
         );
-        return Checked { diagnostics: checker.diagnostics, repaired: None };
+        return Checked { diagnostics: checker.diagnostics, repaired: None, omitted: 0 };
     }
     let repaired = checker.check(document, schema, &Path::root());
-    Checked { diagnostics: checker.diagnostics, repaired }
+    Checked { diagnostics: checker.diagnostics, repaired, omitted: checker.omitted }
 }
 
 /// Neutral stand-ins for required fields that are missing or wrong, chosen to pass every
@@ -104,9 +107,24 @@ impl Path {
 struct Checker<'s> {
     root: &'s Json,
     diagnostics: Vec<Diagnostic>,
+    omitted: usize,
 }
 
 impl<'s> Checker<'s> {
+    /// Whether the report is full: past it, problems are counted, not described (a
+    /// document of 100,000 unknown keys costs a count, not 100,000 suggestions).
+    fn full(&self) -> bool {
+        self.diagnostics.len() >= crate::MAX_DIAGNOSTICS
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        if self.full() {
+            self.omitted += 1;
+        } else {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
     fn resolve(&self, mut schema: &'s Json) -> &'s Json {
         // schemars only emits local references of the form `#/$defs/Name`.
         while let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
@@ -152,7 +170,7 @@ impl<'s> Checker<'s> {
                 if let Some(minimum) = schema.get("minimum").and_then(Json::as_i64)
                     && *value < i128::from(minimum)
                 {
-                    self.diagnostics.push(Diagnostic::error(
+                    self.push(Diagnostic::error(
                         Code::OutOfRange,
                         node.span,
                         format!("{} must be at least {minimum}, found {value}", path.describe()),
@@ -210,7 +228,7 @@ impl<'s> Checker<'s> {
             }
             if node.get(required).is_none() && !suggested.contains(&required) {
                 let inside = if path.text.is_empty() { String::new() } else { format!(" in {}", path.describe()) };
-                self.diagnostics.push(
+                self.push(
                     Diagnostic::error(Code::MissingField, node.span, format!("missing field `{required}`{inside}"))
                         .with_help_opt(missing_field_help(&path.key(required))),
                 );
@@ -251,14 +269,18 @@ impl<'s> Checker<'s> {
                 // Try each shape quietly; report the first one's problems if none fits.
                 let mut first_problems = None;
                 for branch in several {
-                    let mut trial = Checker { root: self.root, diagnostics: Vec::new() };
+                    let mut trial = Checker { root: self.root, diagnostics: Vec::new(), omitted: 0 };
                     let value = trial.check(node, branch, path);
                     if trial.diagnostics.is_empty() {
                         return value;
                     }
-                    first_problems.get_or_insert(trial.diagnostics);
+                    first_problems.get_or_insert((trial.diagnostics, trial.omitted));
                 }
-                self.diagnostics.extend(first_problems.unwrap_or_default());
+                let (problems, omitted) = first_problems.unwrap_or_default();
+                for problem in problems {
+                    self.push(problem);
+                }
+                self.omitted += omitted;
                 None
             }
         }
@@ -273,7 +295,7 @@ impl<'s> Checker<'s> {
         let expected = names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
         let field = path.field.as_deref().unwrap_or("value");
         let Value::String(text) = &node.value else {
-            self.diagnostics.push(Diagnostic::error(
+            self.push(Diagnostic::error(
                 Code::WrongType,
                 node.span,
                 format!("{} must be one of {expected}, found {}", path.describe(), node.kind_name()),
@@ -307,7 +329,7 @@ impl<'s> Checker<'s> {
         if let Some(suggestion) = closest(text, names.iter().copied()) {
             help = format!("did you mean `{suggestion}`? ({help})");
         }
-        self.diagnostics.push(Diagnostic::error(code, node.span, message).with_help(help));
+        self.push(Diagnostic::error(code, node.span, message).with_help(help));
         None
     }
 
@@ -318,6 +340,10 @@ impl<'s> Checker<'s> {
         properties: &'s Map<String, Json>,
         path: &Path,
     ) -> Option<&'s str> {
+        if self.full() && !path.is_token() {
+            self.omitted += 1;
+            return None;
+        }
         let inside = if path.text.is_empty() { String::new() } else { format!(" in {}", path.describe()) };
         let message = format!("unknown field `{}`{inside}", key.name);
         if path.is_token() {
@@ -334,12 +360,12 @@ impl<'s> Checker<'s> {
                 known.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
             ),
         };
-        self.diagnostics.push(Diagnostic::error(Code::UnknownField, key.span, message).with_help(help));
+        self.push(Diagnostic::error(Code::UnknownField, key.span, message).with_help(help));
         suggestion
     }
 
     fn inline_secret(&mut self, span: Span) {
-        self.diagnostics.push(
+        self.push(
             Diagnostic::error(
                 Code::InlineSecret,
                 span,
@@ -374,7 +400,7 @@ impl<'s> Checker<'s> {
             diagnostic = diagnostic
                 .with_help("write `true` or `false` (YAML 1.1 spellings such as `yes` and `on` are strings here)");
         }
-        self.diagnostics.push(diagnostic);
+        self.push(diagnostic);
     }
 
     /// The JSON types a schema accepts: from `type`, `const`, or the union over its

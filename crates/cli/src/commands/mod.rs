@@ -61,8 +61,7 @@ pub(crate) fn gather(
     let found = sources::collect(paths);
     let mut loaded = scimform_spec::load_with(&found.sources, &project.policy);
     diagnostics.extend(found.diagnostics);
-    diagnostics.append(&mut loaded.diagnostics);
-    loaded.diagnostics = diagnostics;
+    loaded.prepend(diagnostics);
     (project, found.sources, loaded)
 }
 

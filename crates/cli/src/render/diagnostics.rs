@@ -45,17 +45,32 @@ fn shown<'a>(report: &'a Report<'_>) -> impl Iterator<Item = &'a Diagnostic> {
 }
 
 fn human(report: &Report<'_>) -> String {
-    let texts: HashMap<&str, &str> =
-        report.sources.iter().map(|source| (source.name.as_str(), source.text.as_str())).collect();
+    // Each quotable source's lines, split once: quoting is then linear in the output.
+    let lines: HashMap<&str, Vec<&str>> = report
+        .sources
+        .iter()
+        .filter(|source| report.loaded.quotable.contains(&source.name))
+        .map(|source| (source.name.as_str(), source.text.lines().collect()))
+        .collect();
     let mut out = String::new();
     for diagnostic in shown(report) {
-        human_one(&mut out, diagnostic, texts.get(diagnostic.file.as_str()).copied());
+        let line = lines.get(diagnostic.file.as_str()).and_then(|lines| lines.get(diagnostic.span.line as usize - 1));
+        human_one(&mut out, diagnostic, line.copied());
+    }
+    let (omitted_errors, omitted_warnings) = report.loaded.omitted;
+    let omitted = omitted_errors + if report.quiet { 0 } else { omitted_warnings };
+    if omitted > 0 {
+        out.push_str(&format!(
+            "{WARNING}… and {omitted} more {} not shown{WARNING:#} (scimform reports the first {})\n\n",
+            if omitted == 1 { "problem" } else { "problems" },
+            scimform_spec::MAX_DIAGNOSTICS
+        ));
     }
     if report.quiet {
         return out;
     }
     let errors = report.loaded.error_count();
-    let warnings = report.loaded.diagnostics.len() - errors;
+    let warnings = report.loaded.warning_count();
     let files = report.sources.len();
     if errors == 0 {
         let apps = report.loaded.spec.as_ref().map_or(0, |spec| spec.apps.len());
@@ -76,7 +91,42 @@ fn human(report: &Report<'_>) -> String {
     out
 }
 
-fn human_one(out: &mut String, diagnostic: &Diagnostic, text: Option<&str>) {
+/// The widest part of a source line a report quotes, in characters.
+const QUOTE_WIDTH: usize = 120;
+
+/// `line` as a report may print it: control characters escaped (a terminal must not take
+/// them as commands), and cut to [`QUOTE_WIDTH`] characters around `column` (1-based),
+/// with `…` where it was cut. Returns the text and the column in it.
+fn quotable_line(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.trim_end().chars().collect();
+    let column = column.saturating_sub(1).min(chars.len());
+    let start = if chars.len() <= QUOTE_WIDTH { 0 } else { column.saturating_sub(QUOTE_WIDTH / 3) };
+    let end = (start + QUOTE_WIDTH).min(chars.len());
+    let mut text = String::new();
+    let mut caret = 0;
+    if start > 0 {
+        text.push('…');
+    }
+    for (index, &character) in chars.iter().enumerate().take(end).skip(start) {
+        if index == column {
+            caret = text.chars().count();
+        }
+        if character.is_control() && character != '\t' {
+            text.extend(character.escape_default());
+        } else {
+            text.push(character);
+        }
+    }
+    if column >= end {
+        caret = text.chars().count();
+    }
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, caret)
+}
+
+fn human_one(out: &mut String, diagnostic: &Diagnostic, line: Option<&str>) {
     let style = match diagnostic.severity {
         Severity::Error => ERROR,
         Severity::Warning => WARNING,
@@ -87,7 +137,6 @@ fn human_one(out: &mut String, diagnostic: &Diagnostic, text: Option<&str>) {
         diagnostic.severity, diagnostic.code, diagnostic.message
     ));
     // The layout of rustc's diagnostics, which most readers already know.
-    let line = text.and_then(|text| text.lines().nth(span.line as usize - 1));
     let number = span.line.to_string();
     let gutter = " ".repeat(number.len());
     out.push_str(&format!("{gutter}{ACCENT}-->{ACCENT:#} {}:{}:{}\n", diagnostic.file, span.line, span.column));
@@ -96,10 +145,9 @@ fn human_one(out: &mut String, diagnostic: &Diagnostic, text: Option<&str>) {
         if diagnostic.conceals_secret {
             out.push_str(&format!("{ACCENT}{number} |{ACCENT:#} (not shown: this line holds a secret)\n"));
         } else {
-            let line = line.trim_end();
-            out.push_str(&format!("{ACCENT}{number} |{ACCENT:#} {line}\n"));
-            let start = (span.column as usize).saturating_sub(1);
-            let line_len = line.chars().count();
+            let (text, start) = quotable_line(line, span.column as usize);
+            out.push_str(&format!("{ACCENT}{number} |{ACCENT:#} {text}\n"));
+            let line_len = text.chars().count();
             let width = (span.len as usize).min(line_len.saturating_sub(start)).max(1);
             out.push_str(&format!(
                 "{gutter} {ACCENT}|{ACCENT:#} {}{style}{}{style:#}\n",
@@ -139,8 +187,9 @@ fn json(report: &Report<'_>) -> String {
         "files": report.sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>(),
         "apps": apps,
         "errors": report.loaded.error_count(),
-        "warnings": report.loaded.diagnostics.len() - report.loaded.error_count(),
+        "warnings": report.loaded.warning_count(),
         "diagnostics": diagnostics,
+        "omitted": report.loaded.omitted.0 + report.loaded.omitted.1,
     });
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
     text.push('\n');
@@ -167,6 +216,16 @@ fn github(report: &Report<'_>) -> String {
             diagnostic.span.column,
             escape_property(&format!("scimform {}", diagnostic.code)),
             escape_data(&message),
+        ));
+    }
+    let (errors, warnings) = report.loaded.omitted;
+    let omitted = errors + if report.quiet { 0 } else { warnings };
+    if omitted > 0 {
+        out.push_str(&format!(
+            "::{} title=scimform::and {omitted} more {} not shown (scimform reports the first {})\n",
+            if errors > 0 { "error" } else { "warning" },
+            if omitted == 1 { "problem" } else { "problems" },
+            scimform_spec::MAX_DIAGNOSTICS
         ));
     }
     out
