@@ -123,7 +123,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__apply)
-            opts="-q -v -h -V --plan --auto-approve --prune --replace --allow-deletes --stack --max-deletes --settle-ms --write-rate --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --plan --auto-approve --prune --replace --allow-deletes --stack --max-deletes --settle-ms --write-rate --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +173,10 @@ _scimform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
                     return 0
@@ -211,7 +215,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__doctor)
-            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +241,10 @@ _scimform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
                     return 0
@@ -253,7 +261,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__drift)
-            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +288,10 @@ _scimform() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -537,7 +549,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__import)
-            opts="-q -v -h -V --list --all-unmanaged --name --out --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --list --all-unmanaged --name --out --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +579,10 @@ _scimform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
                     return 0
@@ -583,7 +599,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__plan)
-            opts="-q -v -h -V --out --detailed-exitcode --prune --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --out --detailed-exitcode --prune --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,6 +634,10 @@ _scimform() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -681,7 +701,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__status)
-            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,6 +728,10 @@ _scimform() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -749,7 +773,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__verify)
-            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,6 +796,10 @@ _scimform() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

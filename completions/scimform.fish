@@ -69,6 +69,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand plan" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -96,6 +97,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand apply" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -129,6 +131,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand import" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand import" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -151,6 +154,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand status" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -171,6 +175,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand verify" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand verify" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -191,6 +196,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand drift" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'
@@ -222,6 +228,7 @@ china\t'Azure China (21Vianet)'"
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l graph-url -d 'Graph\'s v1.0 root, to use a proxy or an emulator (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l authority-url -d 'The sign-in authority host (plain http only for loopback)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l concurrency -d 'Requests in flight at once. Reads go 20 to a `$batch`, so 20 in flight is 400 reads, and a plan of a few hundred apps needs one or two waves of them' -r
+complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l timeout -d 'The longest the command may take talking to Graph, such as `90s`, `15m` or `1h` (default 15m; 60m for apply, which stops between changes as the limit nears)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l format -d 'Output format' -r -f -a "human\t'For people: source snippets, colour on a terminal'
 json\t'For programs: one JSON document, versioned'
 github\t'GitHub Actions workflow commands (annotations on the pull request)'

@@ -21,13 +21,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use scimform_graph::models::{NewAppRoleAssignment, ServicePrincipalPatch};
+use scimform_graph::models::{ApplicationPatch, NewAppRoleAssignment, ServicePrincipalPatch};
 use scimform_graph::{GraphClient, Intent, Owned, Secret, literal};
 use scimform_plan::state::{BaseUrl, Live, ProvisioningSettings, Roles, TokenSource};
 use scimform_plan::{Action, Change, Plan, ResetPart, Step, fingerprint};
 
 use crate::retry::{Object, Outcome, Retrier};
-use crate::tokens::{TokenEnvironment, TokenError, read_token};
+use crate::tokens::{TokenEnvironment, TokenError, new_salt, read_token};
 use crate::wire;
 
 /// How apply behaves.
@@ -45,6 +45,9 @@ pub struct ApplyOptions {
     pub settle: Duration,
     /// Tells this run's creations from others' (in the pending display name of new apps).
     pub run_id: String,
+    /// The stack planned for: named in the pending display name of new apps, so that
+    /// another stack's run never takes them for its own strays.
+    pub stack: String,
     /// Writes per second that runs of assignment changes are paced to (sent 20 to a
     /// `$batch`): Graph's write quota per app and tenant is 3,000 per 150 s, 20 a second.
     pub write_rate: f64,
@@ -59,6 +62,7 @@ impl ApplyOptions {
             replication_timeout: Duration::from_secs(120),
             settle: Duration::from_secs(2),
             run_id,
+            stack: scimform_plan::DEFAULT_STACK.to_owned(),
             write_rate: crate::writes::GRAPH_WRITE_RATE,
         }
     }
@@ -160,12 +164,6 @@ pub enum ApplyError {
         #[source]
         source: TokenError,
     },
-    /// The token is not the one the plan was made with.
-    #[error("{address}: the SCIM token changed since the plan was made; make a new plan")]
-    TokenChanged {
-        /// The change.
-        address: String,
-    },
     /// A new app did not become readable in time.
     #[error("{address}: the new app did not replicate within {timeout:?}; run apply again to continue")]
     Replication {
@@ -181,6 +179,20 @@ pub enum ApplyError {
         address: String,
         /// What.
         message: String,
+    },
+    /// The app a change was completing was removed meanwhile: another apply of the same
+    /// specs created it at the same time and kept its own copy (see `ensure_single`), or
+    /// someone deleted it. The Graph error that revealed it (a 403 under
+    /// `Application.ReadWrite.OwnedBy`, or a 404) is logged, not shown: it would blame a
+    /// permission.
+    #[error(
+        "{address}: app `{app}` was removed while this run was completing it (another apply created it at the same time and kept its own copy, or someone deleted it); nothing is wrong with permissions: run apply again to converge"
+    )]
+    LostRace {
+        /// The change.
+        address: String,
+        /// The app.
+        app: String,
     },
     /// A new app lacks a role the plan assigns.
     #[error("{address}: {message}")]
@@ -240,9 +252,9 @@ impl ApplyError {
             ApplyError::Graph { address, .. }
             | ApplyError::TestConnection { address, .. }
             | ApplyError::Token { address, .. }
-            | ApplyError::TokenChanged { address }
             | ApplyError::Replication { address, .. }
             | ApplyError::Missing { address, .. }
+            | ApplyError::LostRace { address, .. }
             | ApplyError::Roles { address, .. }
             | ApplyError::StillQuarantined { address, .. } => Some(address),
             ApplyError::RolledBack { cause, .. } | ApplyError::RollbackFailed { cause, .. } => cause.address(),
@@ -263,12 +275,10 @@ impl ApplyError {
             ApplyError::Graph { source, .. } | ApplyError::TestConnection { source, .. } => {
                 !matches!(source.status(), Some(404 | 409))
             }
-            ApplyError::Token { .. }
-            | ApplyError::TokenChanged { .. }
-            | ApplyError::Roles { .. }
-            | ApplyError::StillQuarantined { .. } => true,
+            ApplyError::Token { .. } | ApplyError::Roles { .. } | ApplyError::StillQuarantined { .. } => true,
             ApplyError::Replication { .. }
             | ApplyError::Missing { .. }
+            | ApplyError::LostRace { .. }
             | ApplyError::Preflight(_)
             | ApplyError::RolledBack { .. }
             | ApplyError::RollbackFailed { .. } => false,
@@ -297,9 +307,10 @@ pub async fn apply(
     let mut executor = Executor {
         client,
         environment,
-        retrier: Retrier { budget: options.replication_timeout },
+        retrier: Retrier { budget: options.replication_timeout, limit: None },
         settle: options.settle,
         run_id: options.run_id.clone(),
+        stack: options.stack.clone(),
         apps: live
             .apps
             .iter()
@@ -313,12 +324,15 @@ pub async fn apply(
                 (name.clone(), ids)
             })
             .collect(),
-        fingerprints: planned_fingerprints(plan),
+        tokens: HashMap::new(),
         deleted_jobs: Vec::new(),
         created: BTreeSet::new(),
         replicated: BTreeSet::new(),
     };
-    let problems = executor.preflight(plan);
+    let mut problems = executor.preflight(plan);
+    if problems.is_empty() {
+        problems = executor.preflight_connections(plan).await;
+    }
     if !problems.is_empty() {
         return Err(ApplyError::Preflight(problems));
     }
@@ -340,21 +354,6 @@ fn app_of_address(address: &str) -> Option<&str> {
     address.strip_prefix("app.")?.split(['.', '[']).next().filter(|name| !name.is_empty())
 }
 
-/// Token fingerprints the plan will write, by app: the token read at apply time must match.
-fn planned_fingerprints(plan: &Plan) -> HashMap<String, String> {
-    plan.changes
-        .iter()
-        .flat_map(|change| &change.steps)
-        .filter_map(|step| match step {
-            Step::SetTags { app, add, .. } => add
-                .iter()
-                .find_map(|tag| tag.strip_prefix(fingerprint::TAG_PREFIX))
-                .map(|print| (app.clone(), print.to_owned())),
-            _ => None,
-        })
-        .collect()
-}
-
 pub(crate) type OnEvent<'e> = &'e mut (dyn FnMut(&Event) + Send);
 
 pub(crate) struct Executor<'a> {
@@ -363,9 +362,11 @@ pub(crate) struct Executor<'a> {
     retrier: Retrier,
     settle: Duration,
     run_id: String,
+    stack: String,
     apps: HashMap<String, AppIds>,
-    /// Token fingerprints the plan will write, by app: the token read now must match.
-    fingerprints: HashMap<String, String>,
+    /// The SCIM tokens, read once before the first write: Test Connection, the saved
+    /// settings and the recorded fingerprint all use the same token.
+    tokens: HashMap<String, Secret>,
     /// Jobs this run deleted (a job being recreated): a listing that still shows one
     /// (replication) must not make the new job step adopt it.
     deleted_jobs: Vec<String>,
@@ -426,21 +427,29 @@ impl Executor<'_> {
         Ok(())
     }
 
-    /// Everything that can be checked before the first write: every token the plan
-    /// reads can be read, and is the token whose fingerprint the plan writes (the one
-    /// reviewed, for a saved plan). Every problem is returned, none is written.
-    fn preflight(&self, plan: &Plan) -> Vec<ApplyError> {
+    /// What can be checked before the first write without a request: every token the plan
+    /// uses can be read (and is kept, so that every step uses the same one). Every
+    /// problem is returned, none is written. (That a saved plan's tokens are still the
+    /// ones it was made with is checked by planning again: a token changed since then
+    /// changes the plan.)
+    fn preflight(&mut self, plan: &Plan) -> Vec<ApplyError> {
         let mut problems = Vec::new();
-        let mut checked = BTreeSet::new();
         for (change, step) in plan.changes.iter().flat_map(|change| change.steps.iter().map(move |step| (change, step)))
         {
-            let (Step::TestConnection { app, token, .. } | Step::SaveSettings { app, token, .. }) = step else {
+            let (Step::TestConnection { app, token, .. }
+            | Step::SaveSettings { app, token, .. }
+            | Step::RecordToken { app, token }) = step
+            else {
                 continue;
             };
-            if checked.insert(app.clone())
-                && let Err(error) = self.token(&change.address, app, token)
-            {
-                problems.push(error);
+            if self.tokens.contains_key(app) {
+                continue;
+            }
+            match read_token(token, self.environment) {
+                Ok(secret) => {
+                    self.tokens.insert(app.clone(), secret);
+                }
+                Err(source) => problems.push(ApplyError::Token { address: change.address.clone(), source }),
             }
         }
         problems
@@ -451,6 +460,11 @@ impl Executor<'_> {
     /// leaves nothing behind.
     async fn roll_back(&mut self, error: ApplyError, on_event: OnEvent<'_>) -> ApplyError {
         let Some(app) = error.address().and_then(app_of_address).map(str::to_owned) else { return error };
+        // A run stopped by its time limit still cleans up after itself.
+        self.client.extend_time_limit(ROLLBACK_BUDGET);
+        if let Some(lost) = self.lost_race(&app, &error).await {
+            return lost;
+        }
         if !self.created.contains(&app) || !error.warrants_rollback() {
             return error;
         }
@@ -464,6 +478,41 @@ impl Executor<'_> {
         }
     }
 
+    /// When a change failed because its app is gone (a 404; a 403, which is how Graph
+    /// answers a write to a deleted object under `Application.ReadWrite.OwnedBy`; an app
+    /// that never showed up) and another app now claims its name, the failure is the race
+    /// it is, not a permission. An app this run made that is gone with no claimant is
+    /// still replicating: that is not a race (the caller removes it again).
+    async fn lost_race(&self, app: &str, error: &ApplyError) -> Option<ApplyError> {
+        let suspicious = match error {
+            ApplyError::Graph { source, .. } | ApplyError::TestConnection { source, .. } => {
+                matches!(source.status(), Some(403 | 404))
+            }
+            ApplyError::Missing { .. } | ApplyError::Replication { .. } => true,
+            _ => false,
+        };
+        if !suspicious {
+            return None;
+        }
+        let own = &self.apps.get(app)?.service_principal_id;
+        match self.client.get_service_principal(own).await {
+            Err(gone) if gone.status() == Some(404) => {}
+            _ => return None,
+        }
+        let filter = format!("tags/any(t:t eq {})", literal(&scimform_plan::name_tag(app)));
+        let claimed = self
+            .client
+            .list_service_principals(Some(&filter))
+            .await
+            .is_ok_and(|found| found.iter().any(|service_principal| &service_principal.id != own));
+        let settled = !self.created.contains(app) || self.replicated.contains(app);
+        if !claimed && !settled {
+            return None;
+        }
+        tracing::debug!(app, error = %crate::error_chain(error), "the app is gone: a concurrent run");
+        Some(ApplyError::LostRace { address: error.address()?.to_owned(), app: app.to_owned() })
+    }
+
     pub(crate) async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
         tracing::debug!(address, step = step.op(), "applying");
         match step {
@@ -472,6 +521,7 @@ impl Executor<'_> {
             }
             Step::WaitForReplication { app } => self.wait_for_replication(address, app, on_event).await,
             Step::SetTags { app, add, remove_prefixes } => self.set_tags(address, app, add, remove_prefixes).await,
+            Step::RecordToken { app, token } => self.record_token(address, app, token).await,
             Step::Adopt { app, service_principal_id, add } => self.adopt(address, app, service_principal_id, add).await,
             Step::EnsureSingle { app } => self.ensure_single(address, app).await,
             Step::DeleteStray { app_id } => self.delete_stray(address, app_id).await,
@@ -500,6 +550,11 @@ impl Executor<'_> {
 
     // --- Helpers ------------------------------------------------------------------------
 
+    /// The retrier, bounded by the client's time limit as it is now (a clean-up moves it).
+    fn retrier(&self) -> Retrier {
+        Retrier { limit: self.client.time_limit(), ..self.retrier }
+    }
+
     pub(crate) fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
         self.apps.get(app).ok_or_else(|| ApplyError::Missing {
             address: address.to_owned(),
@@ -521,15 +576,35 @@ impl Executor<'_> {
         Ok((ids.service_principal_id.clone(), job_id))
     }
 
-    fn token(&self, address: &str, app: &str, source: &TokenSource) -> Result<Secret, ApplyError> {
-        let token = read_token(source, self.environment)
-            .map_err(|source| ApplyError::Token { address: address.to_owned(), source })?;
-        if let Some(expected) = self.fingerprints.get(app)
-            && !fingerprint::matches(token.expose(), expected)
-        {
-            return Err(ApplyError::TokenChanged { address: address.to_owned() });
+    /// Test Connection, before the first write, for every app that exists and whose
+    /// credentials the plan tests: a token the SCIM app refuses (the pipeline holds
+    /// another token than the one reviewed, or a wrong one) stops the run with nothing
+    /// changed, rather than after the changes before it. (A new app's credentials can be
+    /// tested only once it exists; a refusal then removes it again.) The step runs again
+    /// in its place, which costs one request and keeps each change whole on its own.
+    async fn preflight_connections(&self, plan: &Plan) -> Vec<ApplyError> {
+        let mut problems = Vec::new();
+        for change in &plan.changes {
+            for step in &change.steps {
+                if let Step::TestConnection { app, base_url, scim_compliance, token } = step
+                    && self.apps.contains_key(app)
+                    && let Err(error) =
+                        self.test_connection(&change.address, app, base_url, *scim_compliance, token).await
+                {
+                    problems.push(error);
+                }
+            }
         }
-        Ok(token)
+        problems
+    }
+
+    /// The token preflight read for `app` (read now if preflight did not).
+    fn token(&self, address: &str, app: &str, source: &TokenSource) -> Result<Secret, ApplyError> {
+        match self.tokens.get(app) {
+            Some(token) => Ok(token.clone()),
+            None => read_token(source, self.environment)
+                .map_err(|source| ApplyError::Token { address: address.to_owned(), source }),
+        }
     }
 
     /// Runs an operation under the failure policy; "already done" counts as done, and an
@@ -546,7 +621,7 @@ impl Executor<'_> {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
     {
-        self.retrier.run(intent, object, |_| {}, operation).await.map_err(failed(address, what))
+        self.retrier().run(intent, object, |_| {}, operation).await.map_err(failed(address, what))
     }
 
     /// Like [`Executor::run`] for an operation whose answer is not needed. When its
@@ -623,7 +698,7 @@ impl Executor<'_> {
         what: &str,
         on_event: OnEvent<'_>,
         read: F,
-    ) -> Result<(), ApplyError>
+    ) -> Result<T, ApplyError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
@@ -631,8 +706,9 @@ impl Executor<'_> {
         let announce = |_: &scimform_graph::Error| {
             on_event(&Event::Waiting { address: address.to_owned(), what: what.to_owned() });
         };
-        match self.retrier.run(Intent::Read, Object::Fresh, announce, read).await {
-            Ok(_) => Ok(()),
+        match self.retrier().run(Intent::Read, Object::Fresh, announce, read).await {
+            Ok(Outcome::Done(value)) => Ok(value),
+            Ok(Outcome::AlreadyDone | Outcome::Unconfirmed(_)) => unreachable!("reads are neither"),
             Err(error) if error.is_not_found() => {
                 Err(ApplyError::Replication { address: address.to_owned(), timeout: self.retrier.budget })
             }
@@ -656,7 +732,7 @@ impl Executor<'_> {
             return Ok(());
         }
         let client = self.client;
-        let pending = scimform_plan::pending_display_name(app, &self.run_id, display_name);
+        let pending = scimform_plan::pending_display_name(&self.stack, app, &self.run_id, display_name);
         let filter = format!("displayName eq {}", literal(&pending));
         for attempt in 1..=UNCONFIRMED_ATTEMPTS {
             let outcome = self
@@ -737,12 +813,21 @@ impl Executor<'_> {
         let job_id = jobs.into_iter().map(|job| job.id).min();
         self.apps.insert(app.to_owned(), app_ids(service_principal, job_id));
         match self.set_tags(address, app, add, &[]).await {
-            Err(ApplyError::Graph { address, source, .. }) if source.status() == Some(403) => Err(ApplyError::Graph {
-                address,
-                what: "writing the marker tags on the app to adopt (under Application.ReadWrite.OwnedBy a pipeline can change only the apps it owns: have an administrator add the pipeline's service principal to the app's owners, then apply again)".to_owned(),
-                source,
-            }),
-            result => result,
+            Err(ApplyError::Graph { address, source, .. }) if source.status() == Some(403) => {
+                return Err(ApplyError::Graph {
+                    address,
+                    what: "writing the marker tags on the app to adopt (under Application.ReadWrite.OwnedBy a pipeline can change only the apps it owns: have an administrator add the pipeline's service principal to the app's owners, then apply again)".to_owned(),
+                    source,
+                });
+            }
+            result => result?,
+        }
+        // Tags alone do not make an app scimform's (see `ownership`): the identity that
+        // adopts it becomes an owner (under OwnedBy it already is one).
+        let me = client.identity().await.ok().and_then(|identity| identity.object_id);
+        match me {
+            Some(me) => self.add_owner(address, app, &me).await,
+            None => Ok(()),
         }
     }
 
@@ -767,6 +852,16 @@ impl Executor<'_> {
             .await?;
         self.replicated.insert(app.to_owned());
         Ok(())
+    }
+
+    /// Tags the app with the fingerprint of the token saved (a fresh salt each time).
+    async fn record_token(&self, address: &str, app: &str, source: &TokenSource) -> Result<(), ApplyError> {
+        let token = self.token(address, app, source)?;
+        let print = tokio::task::spawn_blocking(move || fingerprint::fingerprint(token.expose(), &new_salt()))
+            .await
+            .expect("fingerprinting does not panic");
+        let tag = format!("{}{print}", fingerprint::TAG_PREFIX);
+        self.set_tags(address, app, &[tag], &[fingerprint::TAG_PREFIX.to_owned()]).await
     }
 
     async fn set_tags(
@@ -802,12 +897,20 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Renames the service principal and its application registration (which otherwise
+    /// keeps the name it was created with, the pending one for a new app).
     async fn set_display_name(&self, address: &str, app: &str, display_name: &str) -> Result<(), ApplyError> {
-        let id = self.service_principal(address, app)?;
+        let ids = self.ids(address, app)?;
+        let (id, app_id) = (ids.service_principal_id.clone(), ids.app_id.clone());
         let patch = ServicePrincipalPatch { display_name: Some(display_name.to_owned()), ..Default::default() };
         let client = self.client;
         self.run(address, "renaming the app", Intent::Update, Object::Settled, || {
             client.patch_service_principal(&id, &patch)
+        })
+        .await?;
+        let patch = ApplicationPatch { display_name: Some(display_name.to_owned()), ..Default::default() };
+        self.run(address, "renaming the app registration", Intent::Update, Object::Settled, || {
+            client.patch_application_by_app_id(&app_id, &patch)
         })
         .await?;
         Ok(())
@@ -855,11 +958,26 @@ impl Executor<'_> {
             None => self.new_job(address, &id, template_id).await?,
         };
         // A new job replicates like a new app: later steps need it readable, and a re-run
-        // that listed jobs before it replicated would make a second one.
-        self.await_replication(address, "the new provisioning job to replicate", on_event, || {
-            client.get_job(&id, &job_id)
-        })
-        .await?;
+        // that listed jobs before it replicated would make a second one. A concurrent run
+        // that made a job for the same app at the same time may have deleted this one,
+        // keeping its own (`single_job`): that one is taken as soon as it shows.
+        let deleted = &self.deleted_jobs;
+        let job_id = self
+            .await_replication(address, "the new provisioning job to replicate", on_event, || async {
+                match client.get_job(&id, &job_id).await {
+                    Ok(_) => Ok(job_id.clone()),
+                    Err(error) if error.is_not_found() => client
+                        .list_jobs(&id)
+                        .await?
+                        .into_iter()
+                        .map(|job| job.id)
+                        .filter(|other| other != &job_id && !deleted.contains(other))
+                        .min()
+                        .ok_or(error),
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
         let job_id = self.single_job(address, &id, job_id).await?;
         if let Some(ids) = self.apps.get_mut(app) {
             ids.job_id = Some(job_id);
@@ -954,7 +1072,7 @@ impl Executor<'_> {
         let credentials = wire::encode_credentials(base_url, scim_compliance, self.token(address, app, token)?);
         let client = self.client;
         let result = self
-            .retrier
+            .retrier()
             .run(
                 Intent::Update,
                 Object::Settled,

@@ -8,6 +8,8 @@
 //! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
 //!   needs I/O before the pure planner runs.
 //! - `inventory`: the tenant's enterprise applications, for `import`.
+//! - `ownership`: whether the identity running scimform owns the managed apps a plan
+//!   changes (marker tags alone can be copied by hand).
 //! - `verify`: provisioning on demand of the specs' `verify` subjects.
 //! - `writes`: runs of assignment changes in paced `$batch`es.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
@@ -17,6 +19,7 @@
 
 mod execute;
 pub mod inventory;
+pub mod ownership;
 mod refresh;
 mod retry;
 mod schema_wire;
@@ -29,7 +32,7 @@ use std::collections::BTreeMap;
 
 use scimform_graph::GraphClient;
 use scimform_plan::health::JobHealth;
-use scimform_plan::state::TokenState;
+use scimform_plan::state::TokenCheck;
 use scimform_plan::{Desired, Directory, Live, ResolveError};
 use scimform_spec::model::{Origin, Spec};
 
@@ -101,7 +104,7 @@ pub async fn prepare(
         }
     }
     let checks = tokens::FingerprintChecks::new();
-    let mut started: BTreeMap<String, tokio::task::JoinHandle<TokenState>> = BTreeMap::new();
+    let mut started: BTreeMap<String, tokio::task::JoinHandle<TokenCheck>> = BTreeMap::new();
     let Refreshed { live, directory, health } = refresh::refresh_with(client, spec, |managed| {
         for (name, tags) in managed {
             if let Some(token) = read.get(name) {

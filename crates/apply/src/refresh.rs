@@ -223,14 +223,7 @@ async fn app_reads(
     }
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let pending: Vec<ServicePrincipal> = results.next("apps left by interrupted creates").await?;
-    let strays = pending
-        .into_iter()
-        .filter(|sp| !sp.tags.iter().any(|tag| tag == MANAGED_TAG))
-        .filter_map(|sp| {
-            let name = pending_app_name(sp.display_name.as_deref()?)?.to_owned();
-            Some(Stray { name, service_principal_id: sp.id, app_id: sp.app_id })
-        })
-        .collect();
+    let strays = strays_among(client, pending).await?;
     let mut lookalikes = Vec::new();
     for _ in &lookalike_requests {
         let found: Vec<ServicePrincipal> = results.next("apps by display name").await?;
@@ -245,6 +238,35 @@ async fn app_reads(
         apps.push(results.app(name, &service_principal.id, Wants::of(spec, name)).await?);
     }
     Ok(AppReads { lookalikes, strays, apps })
+}
+
+/// The unmarked apps among those with the pending marker, each with whether the identity
+/// running scimform owns it (creators own what they make; the planner deletes only those,
+/// and only of its own stack). Owners are read only when there is such an app, which is
+/// rare: an interrupted create, or someone else's app with a look-alike name.
+async fn strays_among(client: &GraphClient, pending: Vec<ServicePrincipal>) -> Result<Vec<Stray>, RefreshError> {
+    let unmarked: Vec<ServicePrincipal> =
+        pending.into_iter().filter(|sp| !sp.tags.iter().any(|tag| tag == MANAGED_TAG)).collect();
+    if unmarked.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Without a known identity (a token without `oid`) nothing counts as owned.
+    let me = client.identity().await.ok().and_then(|identity| identity.object_id);
+    let mut strays = Vec::new();
+    for sp in unmarked {
+        let Some((stack, name)) = sp.display_name.as_deref().and_then(pending_app_name) else { continue };
+        let (stack, name) = (stack.map(str::to_owned), name.to_owned());
+        let owned = match &me {
+            Some(me) => client
+                .list_owner_ids(scimform_graph::Owned::ServicePrincipal(&sp.id))
+                .await
+                .map_err(failed("the owners of an app left by an interrupted create"))?
+                .contains(me),
+            None => false,
+        };
+        strays.push(Stray { name, stack, owned, service_principal_id: sp.id, app_id: sp.app_id });
+    }
+    Ok(strays)
 }
 
 /// Which per-app reads an app needs.

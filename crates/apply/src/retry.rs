@@ -13,7 +13,11 @@
 //! | permission, fatal | fail at once | fail at once | fail at once |
 //!
 //! Sign-in and decode errors are "permission" and "fatal": they fail at once with their
-//! cause, never spend the budget.
+//! cause, never spend the budget. **One retry layer**: what the Graph client already
+//! retried to its bounds, or stopped at the run's time limit ([`Error::retries_spent`]),
+//! is not retried again here (nested, 8 attempts became 120 under an error naming 8); this
+//! layer retries what the client may not (a throttled create, which only the failure
+//! policy knows was not processed) and waits out replication. Its pauses are jittered.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -38,6 +42,8 @@ pub(crate) enum Outcome<T> {
 pub(crate) struct Retrier {
     /// The longest one operation may take, waits included.
     pub(crate) budget: Duration,
+    /// The run's time limit (`--timeout`), past which no wait may end.
+    pub(crate) limit: Option<Instant>,
 }
 
 /// How an operation treats "not found".
@@ -63,12 +69,13 @@ impl Retrier {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let deadline = Instant::now() + self.budget;
+        let deadline = self.limit.map_or(Instant::now() + self.budget, |limit| limit.min(Instant::now() + self.budget));
         let mut pause = Duration::from_millis(100);
         let mut waited = false;
         loop {
             let error = match operation().await {
                 Ok(value) => return Ok(Outcome::Done(value)),
+                Err(error) if error.retries_spent() => return Err(error),
                 Err(error) => error,
             };
             let after = match error.failure(intent) {
@@ -79,7 +86,7 @@ impl Retrier {
                 Failure::Unknown => None,
                 Failure::NotFound | Failure::Permission | Failure::Fatal => return Err(error),
             };
-            let wait = after.unwrap_or(pause);
+            let wait = after.unwrap_or_else(|| scimform_graph::jittered(pause));
             if Instant::now() + wait > deadline {
                 return Err(error);
             }
@@ -122,7 +129,7 @@ mod tests {
     async fn attempt(intent: Intent, object: Object, errors: Vec<Error>) -> (Result<Outcome<()>, Error>, u32) {
         let attempts = AtomicU32::new(0);
         let errors = std::sync::Mutex::new(errors.into_iter());
-        let retrier = Retrier { budget: Duration::from_secs(2) };
+        let retrier = Retrier { budget: Duration::from_secs(2), limit: None };
         let outcome = retrier
             .run(
                 intent,
@@ -180,8 +187,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn what_the_client_retried_to_its_bounds_is_not_retried_again() {
+        let spent = Error::RetriesExhausted {
+            method: "GET".to_owned(),
+            route: "/users".to_owned(),
+            attempts: 8,
+            waited: Duration::from_secs(7),
+            elapsed: Duration::from_secs(9),
+            last: Box::new(api(503)),
+        };
+        let (outcome, attempts) = attempt(Intent::Read, Object::Settled, vec![spent]).await;
+        assert!(matches!(outcome, Err(Error::RetriesExhausted { attempts: 8, .. })));
+        assert_eq!(attempts, 1, "one retry layer");
+    }
+
+    #[tokio::test]
+    async fn no_wait_ends_past_the_time_limit() {
+        let retrier =
+            Retrier { budget: Duration::from_secs(60), limit: Some(Instant::now() + Duration::from_millis(200)) };
+        let started = Instant::now();
+        let outcome: Result<Outcome<()>, Error> =
+            retrier.run(Intent::Read, Object::Fresh, |_| {}, || async { Err(api(404)) }).await;
+        assert!(matches!(outcome, Err(error) if error.is_not_found()));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
     async fn the_budget_bounds_the_waiting() {
-        let retrier = Retrier { budget: Duration::from_millis(300) };
+        let retrier = Retrier { budget: Duration::from_millis(300), limit: None };
         let started = Instant::now();
         let outcome: Result<Outcome<()>, Error> =
             retrier.run(Intent::Read, Object::Fresh, |_| {}, || async { Err(api(404)) }).await;

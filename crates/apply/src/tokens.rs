@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use scimform_graph::Secret;
 use scimform_plan::fingerprint;
-use scimform_plan::state::{TokenSource, TokenState};
+use scimform_plan::state::{MIN_TOKEN_CHARS, TokenCheck, TokenSource, TokenState};
 
 /// The largest token file read; SCIM tokens are a few hundred bytes.
 pub const MAX_TOKEN_FILE_BYTES: u64 = 16 * 1024;
@@ -181,28 +181,27 @@ impl FingerprintChecks {
         }
     }
 
-    /// Whether `token` is the one behind `stored`; a new fingerprint when not.
+    /// Whether `token` is the one behind `stored`, and whether it is short.
     pub(crate) fn start(
         &self,
         token: scimform_graph::Secret,
         stored: Option<String>,
-    ) -> tokio::task::JoinHandle<TokenState> {
+    ) -> tokio::task::JoinHandle<TokenCheck> {
         let (permits, buffers) = (self.permits.clone(), self.buffers.clone());
+        let short = token.expose().chars().count() < MIN_TOKEN_CHARS;
         tokio::spawn(async move {
+            let Some(stored) = stored else { return TokenCheck { state: TokenState::Changed, short } };
             let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
             tokio::task::spawn_blocking(move || {
                 // A permit holder finds a buffer, or makes one: never more than the permits.
                 let mut scratch = buffers.lock().expect("no check panics").pop().unwrap_or_default();
-                let state = match stored {
-                    Some(stored) if fingerprint::matches_in(&mut scratch, token.expose(), &stored) => {
-                        TokenState::Unchanged
-                    }
-                    _ => TokenState::Changed {
-                        fingerprint: fingerprint::fingerprint_in(&mut scratch, token.expose(), &new_salt()),
-                    },
+                let state = if fingerprint::matches_in(&mut scratch, token.expose(), &stored) {
+                    TokenState::Unchanged
+                } else {
+                    TokenState::Changed
                 };
                 buffers.lock().expect("no check panics").push(scratch);
-                state
+                TokenCheck { state, short }
             })
             .await
             .expect("fingerprinting does not panic")

@@ -34,7 +34,7 @@ fn tenant_and_specs(count: usize) -> (Seed, String) {
         });
         specs.push_str(&format!(
             "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: {name}\ndisplayName: App {index}\nowners: [ops-admin@contoso.com]\n\
-             provisioning:\n  status: on\n  credentials:\n    baseUrl: https://scim{index}.example.com\n    token: {{ fromEnv: REFRESH_TOKEN }}\n\
+             provisioning:\n  status: on\n  credentials:\n    baseUrl: https://scim{index}.example.com\n    token: {{ fromEnv: REFRESH_SCIM_TOKEN }}\n\
              assignments:\n  users: [alice@contoso.com]\n  groups: [Engineering, Netskope Users]\n---\n"
         ));
     }
@@ -60,7 +60,7 @@ async fn requests_for(count: usize) -> (u64, u64) {
     let client = GraphClient::new(endpoints, credential, Config { concurrency: 16, ..Config::standard() });
     let loaded = scimform_spec::load(&[scimform_spec::Source { name: "specs.yaml".to_owned(), text: specs }]);
     let spec = loaded.spec.expect("valid specs");
-    let environment = TokenEnvironment::from_pairs([("REFRESH_TOKEN", "refresh-test-token")]);
+    let environment = TokenEnvironment::from_pairs([("REFRESH_SCIM_TOKEN", "refresh-test-token")]);
     let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
     assert_eq!(prepared.live.apps.len(), count);
     let first = prepared.live.apps.values().next().unwrap();

@@ -321,6 +321,30 @@ pub(crate) struct TargetArgs {
     /// reads, and a plan of a few hundred apps needs one or two waves of them.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub(crate) concurrency: usize,
+    /// The longest the command may take talking to Graph, such as `90s`, `15m` or `1h`
+    /// (default 15m; 60m for apply, which stops between changes as the limit nears).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<std::time::Duration>,
+}
+
+/// `90s`, `15m`, `1h` or a number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|character: char| !character.is_ascii_digit()) {
+        Some(index) => text.split_at(index),
+        None => (text, "s"),
+    };
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as `90s`, `15m` or `1h`"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("`{text}` is not a duration such as `90s`, `15m` or `1h`")),
+    };
+    if seconds == 0 {
+        return Err("a time limit must be longer than zero".to_owned());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Microsoft clouds.

@@ -6,19 +6,36 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path`, readable and writable by the owner only.
+///
+/// The bytes go to a new file beside `path` (created exclusively, mode 0600 from the
+/// start), which is then renamed over `path`. So a symlink at `path` is replaced, never
+/// followed: a `plan --out` into a directory a pull request filled cannot overwrite or
+/// chmod a file elsewhere; and a reader never sees half a file.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let temporary = directory.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
-        // An existing file keeps its mode on open: narrow it first.
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&temporary, path)) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(error)
         }
     }
-    options.open(path)?.write_all(bytes)
 }
 
 /// Creates `directory` (owner only on Unix) with a `.gitignore` of `*`, so that what

@@ -1,5 +1,10 @@
 //! The project around the specs: the spec tree's root (each PATH's directory), its project
 //! file (`scimform.yaml` there), the stack, and the secret policy that follows from them.
+//!
+//! The project file is in the pull request's tree, so what it may loosen is bounded: its
+//! `tokens.env` pattern gives way to the pipeline's `SCIMFORM_TOKEN_ENV` when that is set,
+//! and its `tokens.fileDirectories` must stay inside the repository (the nearest directory
+//! above the project file holding `.git`, else the project file's own directory).
 
 use std::path::{Path, PathBuf};
 
@@ -79,8 +84,59 @@ pub(crate) fn discover(paths: &[PathBuf], stack_flag: Option<&str>) -> (Context,
         (None, None) => DEFAULT_STACK.to_owned(),
     };
     let mut file_roots = roots;
-    file_roots.extend(project.file_directories.iter().cloned());
-    (Context { stack, policy: SecretPolicy { file_roots, env_pattern: project.env_pattern } }, problems)
+    for directory in &project.file_directories {
+        match outside_repository(&file, directory) {
+            Some(repository) => problems.push(
+                Diagnostic::for_file(
+                    file.clone(),
+                    Code::ForbiddenSecretSource,
+                    format!(
+                        "`tokens.fileDirectories` names `{directory}`, outside the repository (`{}`); specs may not read token files from the machine",
+                        repository.display()
+                    ),
+                )
+                .with_help("keep token files inside the repository, or take the token from a `*_SCIM_TOKEN` variable"),
+            ),
+            None => file_roots.push(directory.clone()),
+        }
+    }
+    let env_pattern = pipeline_pattern().or(project.env_pattern);
+    (Context { stack, policy: SecretPolicy { file_roots, env_pattern } }, problems)
+}
+
+/// The pipeline's token variable pattern (`SCIMFORM_TOKEN_ENV`), which wins over the
+/// project file's.
+fn pipeline_pattern() -> Option<String> {
+    std::env::var("SCIMFORM_TOKEN_ENV").ok().filter(|pattern| !pattern.trim().is_empty())
+}
+
+/// The repository `directory` (from the project file `project_file`) leaves, or `None`
+/// when it stays inside. Compared by real paths where they exist (a symlink cannot carry
+/// it out), by text otherwise.
+fn outside_repository(project_file: &str, directory: &str) -> Option<PathBuf> {
+    let base =
+        Path::new(project_file).parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base = std::fs::canonicalize(base).ok()?;
+    let repository = base.ancestors().find(|ancestor| ancestor.join(".git").exists()).unwrap_or(&base).to_owned();
+    let wanted = Path::new(directory);
+    let real = std::fs::canonicalize(wanted).unwrap_or_else(|_| {
+        let joined = if wanted.is_absolute() {
+            wanted.to_owned()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(wanted)
+        };
+        joined.components().fold(PathBuf::new(), |mut path, component| {
+            match component {
+                std::path::Component::ParentDir => {
+                    path.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => path.push(other),
+            }
+            path
+        })
+    });
+    (!real.starts_with(&repository)).then_some(repository)
 }
 
 /// The directory a PATH's specs live in: the PATH itself for a directory, else its parent

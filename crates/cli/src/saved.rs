@@ -1,5 +1,8 @@
-//! Saved plans (`plan --out`): the plan, and what it was made from. No secret values: the
-//! token appears only as a reference and as a salted argon2id fingerprint.
+//! Saved plans (`plan --out`): the plan, and what it was made from. No secret and nothing
+//! derived from one: a token appears only as its reference (a variable's name or a file's
+//! path) and as whether it differs from the one saved in the tenant. What a reader of a
+//! plan file learns is the tenant's apps, users and groups the plan touches, the specs'
+//! paths and digest, and those references; not a hash to guess a token from.
 
 use std::path::Path;
 
@@ -9,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 /// Version of the saved-plan file.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// A plan file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,38 +94,71 @@ pub(crate) fn spec_digest(sources: &[Source]) -> String {
     hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The first way two plans' changes differ, in words; `None` when they are the same. The
-/// token fingerprints their steps would write are left out: each plan salts its own, and
-/// apply checks the token against the saved plan's.
+/// The first way two plans' changes differ, in words, naming the change and the field
+/// (`change 2 (`app.x.provisioning`) differs at steps[1].settings.scope: "assigned" in
+/// the file, "all" now`); `None` when they are the same. Plans hold no token fingerprint,
+/// so two plans of the same specs and tenant are equal byte for byte.
 pub(crate) fn first_difference(saved: &scimform_plan::Plan, fresh: &scimform_plan::Plan) -> Option<String> {
-    let normalized = |plan: &scimform_plan::Plan| -> Vec<scimform_plan::Change> {
-        let mut changes = plan.changes.clone();
-        for step in changes.iter_mut().flat_map(|change| change.steps.iter_mut()) {
-            if let scimform_plan::Step::SetTags { add, .. } = step {
-                for tag in add.iter_mut().filter(|tag| tag.starts_with(scimform_plan::fingerprint::TAG_PREFIX)) {
-                    *tag = scimform_plan::fingerprint::TAG_PREFIX.to_owned();
-                }
-            }
-        }
-        changes
-    };
-    let (saved_changes, fresh_changes) = (normalized(saved), normalized(fresh));
-    for (index, (left, right)) in saved_changes.iter().zip(&fresh_changes).enumerate() {
+    for (index, (left, right)) in saved.changes.iter().zip(&fresh.changes).enumerate() {
         if left != right {
+            let (left_json, right_json) =
+                (serde_json::to_value(left).unwrap_or_default(), serde_json::to_value(right).unwrap_or_default());
+            let field = json_difference(&left_json, &right_json, String::new())
+                .map(|(path, was, now)| format!(" at {path}: {} in the file, {} now", shown(&was), shown(&now)))
+                .unwrap_or_default();
             return Some(if left.address == right.address {
-                format!("change {} (`{}`) differs", index + 1, left.address)
+                format!("change {} (`{}`) differs{field}", index + 1, left.address)
             } else {
                 format!("change {} is `{}` in the file but `{}` now", index + 1, left.address, right.address)
             });
         }
     }
-    match saved_changes.len().cmp(&fresh_changes.len()) {
+    match saved.changes.len().cmp(&fresh.changes.len()) {
         std::cmp::Ordering::Equal => None,
         std::cmp::Ordering::Less => {
-            Some(format!("the file lacks change `{}`", fresh_changes[saved_changes.len()].address))
+            Some(format!("the file lacks change `{}`", fresh.changes[saved.changes.len()].address))
         }
         std::cmp::Ordering::Greater => {
-            Some(format!("the file adds change `{}`", saved_changes[fresh_changes.len()].address))
+            Some(format!("the file adds change `{}`", saved.changes[fresh.changes.len()].address))
         }
+    }
+}
+
+/// A JSON value in a refusal: short, one line, and never a token (plans hold none).
+fn shown(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text }
+}
+
+/// The first place two JSON values differ: its path (`steps[1].settings.scope`) and both
+/// values there (`null` where one side lacks it).
+fn json_difference(
+    left: &serde_json::Value,
+    right: &serde_json::Value,
+    path: String,
+) -> Option<(String, serde_json::Value, serde_json::Value)> {
+    use serde_json::Value;
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match (left, right) {
+        _ if left == right => None,
+        (Value::Object(left), Value::Object(right)) => {
+            let keys: std::collections::BTreeSet<&String> = left.keys().chain(right.keys()).collect();
+            keys.into_iter().find_map(|key| {
+                let (was, now) = (left.get(key).unwrap_or(&Value::Null), right.get(key).unwrap_or(&Value::Null));
+                json_difference(was, now, join(key))
+            })
+        }
+        (Value::Array(left), Value::Array(right)) if left.len() == right.len() => {
+            left.iter().zip(right).enumerate().find_map(|(index, (was, now))| {
+                // An attribute or a step is named by its name or kind: `attributes[2:baseUrl]`.
+                let label = ["name", "op"].iter().find_map(|key| was.get(key).and_then(Value::as_str));
+                let item = match label {
+                    Some(label) => format!("{path}[{index}:{label}]"),
+                    None => format!("{path}[{index}]"),
+                };
+                json_difference(was, now, item)
+            })
+        }
+        _ => Some((if path.is_empty() { "the change".to_owned() } else { path }, left.clone(), right.clone())),
     }
 }

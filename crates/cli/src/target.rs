@@ -2,6 +2,7 @@
 //! overrides, credentials from the environment), or the embedded emulator.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use scimform_graph::{Cloud, Config, Credential, Endpoints, Environment, GraphClient};
@@ -37,7 +38,22 @@ fn cloud(argument: CloudArg) -> Cloud {
 }
 
 /// Connects to the target the arguments name. Must run inside the tokio runtime.
+/// The time limit of a command that reads Graph, unless `--timeout` says otherwise: a
+/// plan of hundreds of apps takes seconds; a Graph that hangs should fail a pipeline in
+/// minutes, not after nested retries run on for ten.
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// The time limit of `apply`: creating hundreds of apps under Graph's write quota takes
+/// tens of minutes.
+pub(crate) const APPLY_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// Connects, with the time limit `--timeout` or [`READ_TIMEOUT`] (apply sets its own).
 pub(crate) async fn connect(args: &TargetArgs) -> anyhow::Result<Target> {
+    let target = connect_unlimited(args).await?;
+    target.client.set_time_limit(Some(args.timeout.unwrap_or(READ_TIMEOUT)));
+    Ok(target)
+}
+
+async fn connect_unlimited(args: &TargetArgs) -> anyhow::Result<Target> {
     let config = Config { concurrency: args.concurrency.max(1), ..Config::standard() };
     if args.emulator {
         let seed = scimform_emulator::Seed::from_json(scimform_emulator::DEMO_TENANT)

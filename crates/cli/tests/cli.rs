@@ -598,6 +598,8 @@ fn spec_reports_never_print_what_is_outside_the_tree() {
     std::os::unix::fs::symlink(outside.join("environ"), specs.join("env.yaml")).unwrap();
     std::os::unix::fs::symlink(&outside, specs.join("elsewhere")).unwrap();
     std::fs::write(specs.join("notes.yml"), format!("{SECRET}: [unclosed\n")).unwrap();
+    let fifo = specs.join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success(), "mkfifo is needed");
     let repo = directory.path().join("repo");
     for args in [
         &["validate", "specs"][..],
@@ -613,6 +615,12 @@ fn spec_reports_never_print_what_is_outside_the_tree() {
         assert!(!all.contains("hunter2"), "{args:?} printed what lies outside the tree or a file not ours: {all}");
         assert!(all.contains("outside-tree") || all.contains("outside the spec tree"), "{args:?}: {all}");
     }
+    // A pipe in the tree is skipped with a warning, never opened (it would block).
+    let output = in_tenant(&repo, &["validate", "specs", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|diagnostic| diagnostic["code"].as_str()).collect();
+    assert!(codes.contains(&"not-a-file"), "{codes:?}");
     // A directory symlink that leaves the tree is not walked; the PATH itself may not
     // lead out either.
     std::os::unix::fs::symlink("/", repo.join("root")).unwrap();

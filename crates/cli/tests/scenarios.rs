@@ -241,6 +241,21 @@ impl World {
                 let metadata = std::fs::metadata(self.directory.path().join(file)).unwrap();
                 assert_eq!(format!("{:o}", metadata.permissions().mode() & 0o777), mode, "mode of {file}");
             }
+            // `file-has FILE TEXT` / `file-lacks FILE TEXT`: a file of the working directory
+            // holds (or does not hold) the text.
+            "file-has" | "file-lacks" => {
+                let (file, wanted) = rest.split_once(' ').unwrap();
+                let text = std::fs::read_to_string(self.directory.path().join(file)).unwrap();
+                assert_eq!(text.contains(wanted), command == "file-has", "{file} and {wanted:?}:\n{text}");
+            }
+            // `chmod FILE 644`: sets a file's permission bits.
+            "chmod" => {
+                use std::os::unix::fs::PermissionsExt;
+                let (file, mode) = rest.split_once(' ').unwrap();
+                let mode = u32::from_str_radix(mode, 8).unwrap();
+                std::fs::set_permissions(self.directory.path().join(file), std::fs::Permissions::from_mode(mode))
+                    .unwrap();
+            }
             "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
             "env" => {
                 let (name, value) = rest.split_once('=').unwrap();
@@ -326,10 +341,13 @@ impl World {
                     snapshot["synchronization"][&id]["jobs"].as_object().unwrap().values().next().unwrap().clone();
                 assert_eq!(job["object"]["schedule"]["state"], state);
             }
-            "app-count" => {
+            // `app-count DISPLAY N` / `registration-count DISPLAY N`: service principals
+            // (applications) with that display name.
+            "app-count" | "registration-count" => {
                 let (display, count) = rest.rsplit_once(' ').unwrap();
                 let snapshot = self.snapshot();
-                let found = snapshot["servicePrincipals"]
+                let collection = if command == "app-count" { "servicePrincipals" } else { "applications" };
+                let found = snapshot[collection]
                     .as_object()
                     .unwrap()
                     .values()
@@ -342,6 +360,14 @@ impl World {
             "snapshot-unchanged" => {
                 let marked = self.marked.take().expect("snapshot-mark first");
                 assert!(marked == self.snapshot(), "the tenant changed:\n{}", self.transcript);
+            }
+            "tags-prefixed" => {
+                let (app, prefix) = rest.split_once(' ').unwrap();
+                let tags = self.app_service_principal(app)["tags"].clone();
+                assert!(
+                    tags.as_array().unwrap().iter().any(|tag| tag.as_str().is_some_and(|tag| tag.starts_with(prefix))),
+                    "{tags}"
+                );
             }
             "tags-include" => {
                 let (app, tag) = rest.split_once(' ').unwrap();
@@ -754,10 +780,19 @@ fn a_failed_create_leaves_the_whole_app_or_nothing() {
     }
 }
 
-/// Ctrl-C during apply finishes the step in flight, stops, says what was done; the next
-/// apply finishes the job.
+/// Ctrl-C (SIGINT) or SIGTERM (CI cancellation, systemd, Kubernetes) during apply
+/// finishes the step in flight, stops, says what was done; the next apply finishes the job.
 #[test]
 fn interrupt_stops_between_steps_and_apply_resumes() {
+    interrupted_by("-INT");
+}
+
+#[test]
+fn sigterm_stops_between_steps_like_ctrl_c() {
+    interrupted_by("-TERM");
+}
+
+fn interrupted_by(signal: &str) {
     let mut world = World::new();
     world.use_token("interrupt-token-6f0");
     world.only_spec("netskope.yaml", NETSKOPE);
@@ -779,7 +814,7 @@ fn interrupt_stops_between_steps_and_apply_resumes() {
             break;
         }
     }
-    let signalled = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let signalled = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(signalled.success());
     for line in lines {
         text.push_str(&line.unwrap());
@@ -927,8 +962,15 @@ fn concurrent_applies_converge() {
             [world.spawn(&["apply", "specs", "--auto-approve"]), world.spawn(&["apply", "specs", "--auto-approve"])];
         for racer in racers {
             let output = racer.wait_with_output().unwrap();
-            world.transcript.push_str(&String::from_utf8_lossy(&output.stdout));
-            world.transcript.push_str(&String::from_utf8_lossy(&output.stderr));
+            let text =
+                format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            world.transcript.push_str(&text);
+            // A run that loses the race says so; it never blames a permission.
+            assert!(
+                output.status.success() || text.contains("run apply again to converge"),
+                "round {round}: a racer failed without saying it lost a race:\n{text}"
+            );
+            assert!(!text.contains("ReadWrite.OwnedBy"), "round {round}: a race blamed a permission:\n{text}");
         }
         let claimants = world.claimants(&name);
         assert_eq!(claimants.len(), 1, "round {round}: {claimants:?}\n{}", world.transcript);

@@ -180,6 +180,13 @@ impl GraphClient {
             .map(no_content)
     }
 
+    /// `PATCH /applications(appId='{appId}')`.
+    pub async fn patch_application_by_app_id(&self, app_id: &str, patch: &ApplicationPatch) -> Result<(), Error> {
+        let body = serde_json::to_value(patch).expect("patches serialize");
+        let path = format!("/applications(appId={})", literal(app_id));
+        self.send(&Request::new("PATCH", path, Some(body), Retry::Idempotent)).await.map(no_content)
+    }
+
     /// `DELETE /applications(appId='…')` (its service principal goes too).
     pub async fn delete_application_by_app_id(&self, app_id: &str) -> Result<(), Error> {
         let path = format!("/applications(appId={})", literal(app_id));

@@ -159,6 +159,15 @@ struct Inner {
     config: Config,
     requests: AtomicU64,
     ids: AtomicU64,
+    /// The run's time limit: when it ends, and how long it is (for messages).
+    deadline: std::sync::Mutex<Option<Deadline>>,
+}
+
+/// A time limit: no attempt starts or waits past `at`.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    limit: Duration,
 }
 
 impl GraphClient {
@@ -179,8 +188,45 @@ impl GraphClient {
                 config,
                 requests: AtomicU64::new(0),
                 ids: AtomicU64::new(0),
+                deadline: std::sync::Mutex::new(None),
             }),
         }
+    }
+
+    /// Sets the run's time limit, `limit` from now (`None`: none). Past it no request is
+    /// sent, no attempt runs on, and no wait (a backoff, a `Retry-After`) is begun that
+    /// would end after it: the request fails with [`Error::Deadline`]. Within it, a
+    /// `Retry-After` is honoured however long (not only within `max_total_wait`).
+    pub fn set_time_limit(&self, limit: Option<Duration>) {
+        let deadline = limit.map(|limit| Deadline { at: Instant::now() + limit, limit });
+        *self.inner.deadline.lock().expect("no holder panics") = deadline;
+    }
+
+    /// Moves the time limit `extra` further on (for the clean-up of a run that reached
+    /// it: removing an app it half made must not be cut short by the limit that stopped
+    /// it). No effect without a limit.
+    pub fn extend_time_limit(&self, extra: Duration) {
+        if let Some(deadline) = self.inner.deadline.lock().expect("no holder panics").as_mut() {
+            deadline.at = deadline.at.max(Instant::now()) + extra;
+        }
+    }
+
+    /// When the time limit ends, if there is one.
+    pub fn time_limit(&self) -> Option<Instant> {
+        self.deadline().map(|deadline| deadline.at)
+    }
+
+    fn deadline(&self) -> Option<Deadline> {
+        *self.inner.deadline.lock().expect("no holder panics")
+    }
+
+    fn past_deadline(&self, request: &Request, route: &str, wait: Duration) -> Option<Error> {
+        let deadline = self.deadline()?;
+        (Instant::now() + wait >= deadline.at).then(|| Error::Deadline {
+            method: request.method.to_owned(),
+            route: route.to_owned(),
+            limit: deadline.limit,
+        })
     }
 
     /// Who the client is signed in as, read from the access token's claims (an app-only
@@ -206,6 +252,8 @@ impl GraphClient {
         let route = route_template(&request.path);
         let waited = AtomicU64::new(0);
         let attempts = AtomicU64::new(0);
+        let started = Instant::now();
+        let limited = self.deadline().is_some();
         let backoff = ExponentialBuilder::default()
             .with_min_delay(config.min_backoff)
             .with_max_delay(config.max_backoff)
@@ -219,8 +267,17 @@ impl GraphClient {
         .when(|error: &Error| retryable(request.retry, error))
         .adjust(|error: &Error, delay: Option<Duration>| {
             let delay = delay.map(|backoff| retry_after(request.retry, error).unwrap_or(backoff))?;
-            let total = waited.fetch_add(delay.as_millis() as u64, Ordering::Relaxed) + delay.as_millis() as u64;
-            (total <= config.max_total_wait.as_millis() as u64).then_some(delay)
+            // Under a time limit, waits are bounded by it (a long `Retry-After` is
+            // honoured when it ends in time); without one, by `max_total_wait`.
+            if self.past_deadline(request, &route, delay).is_some() {
+                return None;
+            }
+            let total = waited.load(Ordering::Relaxed) + delay.as_millis() as u64;
+            if !limited && total > config.max_total_wait.as_millis() as u64 {
+                return None;
+            }
+            waited.store(total, Ordering::Relaxed);
+            Some(delay)
         })
         .notify(|error: &Error, delay: Duration| {
             tracing::debug!(method = request.method, route = %route, ?delay, %error, "retrying");
@@ -228,12 +285,23 @@ impl GraphClient {
         .await;
         let attempts = attempts.load(Ordering::Relaxed) as u32;
         outcome.map_err(|error| {
+            if matches!(error, Error::Deadline { .. }) {
+                return error;
+            }
+            let next_wait = retry_after(request.retry, &error).unwrap_or(config.min_backoff);
+            if retryable(request.retry, &error)
+                && let Some(deadline) = self.past_deadline(request, &route, next_wait)
+            {
+                tracing::debug!(attempts, %error, "stopped at the time limit");
+                return deadline;
+            }
             if attempts > 1 && retryable(request.retry, &error) {
                 Error::RetriesExhausted {
                     method: request.method.to_owned(),
                     route: route.clone(),
                     attempts,
                     waited: Duration::from_millis(waited.load(Ordering::Relaxed)),
+                    elapsed: started.elapsed(),
                     last: Box::new(error),
                 }
             } else {
@@ -245,6 +313,13 @@ impl GraphClient {
     async fn attempt(&self, request: &Request, route: &str) -> Result<Response, Error> {
         let inner = &self.inner;
         let _permit = inner.limit.acquire().await.expect("the semaphore is never closed");
+        if let Some(error) = self.past_deadline(request, route, Duration::ZERO) {
+            return Err(error);
+        }
+        // An attempt ends by the time limit at the latest.
+        let timeout = self.deadline().map_or(inner.config.timeout, |deadline| {
+            inner.config.timeout.min(deadline.at.saturating_duration_since(Instant::now()))
+        });
         let token = inner.tokens.token().await.map_err(Error::Auth)?;
         let url = self.url(&request.path)?;
         let client_request_id = self.new_request_id();
@@ -254,7 +329,7 @@ impl GraphClient {
             .bearer_auth(token.expose())
             .header("client-request-id", &client_request_id)
             .header("return-client-request-id", "true")
-            .timeout(inner.config.timeout);
+            .timeout(timeout);
         if request.eventual {
             builder = builder.header("ConsistencyLevel", "eventual");
         }
@@ -410,8 +485,10 @@ impl GraphClient {
             if again.is_empty() {
                 break;
             }
-            let wait = wait.min(config.max_backoff.max(Duration::from_secs(1)) * 4);
-            if waited + wait > config.max_total_wait {
+            // Jittered, so that runs throttled together do not come back together.
+            let wait = jittered(wait.min(config.max_backoff.max(Duration::from_secs(1)) * 4));
+            let over_limit = self.deadline().is_some_and(|deadline| Instant::now() + wait >= deadline.at);
+            if over_limit || (self.deadline().is_none() && waited + wait > config.max_total_wait) {
                 break;
             }
             waited += wait;
@@ -591,6 +668,17 @@ fn parse_http_date(text: &str) -> Option<u64> {
 /// host dropped. The templates come from the Graph reference, as the emulator's do.
 pub(crate) fn route_template(path: &str) -> String {
     scimform_graph_reference::route_template(path)
+}
+
+/// `wait` stretched by a random 0–50 %: the spread that keeps clients throttled at the
+/// same moment from retrying at the same moment. The process's randomly keyed hasher is
+/// randomness enough for this.
+pub fn jittered(wait: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    let fraction = (hasher.finish() % 1000) as f64 / 2000.0;
+    wait.mul_f64(1.0 + fraction)
 }
 
 #[cfg(test)]

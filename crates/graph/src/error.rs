@@ -52,7 +52,11 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// Retrying did not help within the bounds.
-    #[error("{method} {route}: gave up after {attempts} attempts and {waited:?} of waiting")]
+    #[error(
+        "{method} {route}: gave up after {attempts} attempts in {:.1} s ({:.1} s of it waiting between them)",
+        elapsed.as_secs_f64(),
+        waited.as_secs_f64()
+    )]
     RetriesExhausted {
         /// HTTP method.
         method: String,
@@ -62,9 +66,24 @@ pub enum Error {
         attempts: u32,
         /// Time spent waiting between them.
         waited: Duration,
+        /// Time from the first attempt to giving up, attempts included.
+        elapsed: Duration,
         /// The last failure.
         #[source]
         last: Box<Error>,
+    },
+    /// The run's time limit (`--timeout`) was reached: the request was not sent, or its
+    /// attempt was cut short, or the wait Graph asked for would end after the limit.
+    #[error(
+        "{method} {route}: stopped at the run's time limit ({limit:.0?} after the run began); raise --timeout, or run again later"
+    )]
+    Deadline {
+        /// HTTP method.
+        method: String,
+        /// Route template.
+        route: String,
+        /// The time limit, from the run's start.
+        limit: Duration,
     },
     /// A body Graph sent does not have the shape we expect.
     #[error("{method} {route}: unexpected response body")]
@@ -182,7 +201,21 @@ impl Error {
             Error::RetriesExhausted { last, .. } => last.failure(intent),
             Error::Batch { source, .. } => source.failure(intent),
             Error::Auth(_) => Failure::Permission,
-            Error::Decode { .. } | Error::ForeignNextLink { .. } | Error::MissingBatchResponse { .. } => Failure::Fatal,
+            Error::Decode { .. }
+            | Error::ForeignNextLink { .. }
+            | Error::MissingBatchResponse { .. }
+            | Error::Deadline { .. } => Failure::Fatal,
+        }
+    }
+
+    /// Whether the client already retried this failure as far as its bounds allow (or
+    /// the time limit stopped it): the caller must not retry it again, or retries nest
+    /// (8 attempts, each repeated for minutes, under an error that names only 8).
+    pub fn retries_spent(&self) -> bool {
+        match self {
+            Error::RetriesExhausted { .. } | Error::Deadline { .. } => true,
+            Error::Batch { source, .. } => source.retries_spent(),
+            _ => false,
         }
     }
 

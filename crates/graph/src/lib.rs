@@ -33,7 +33,7 @@ pub use api::{
 };
 pub use api::{reads, writes};
 pub use auth::{AuthError, Credential, Environment, Identity};
-pub use client::{BatchItem, Config, GraphClient, MAX_BATCH, MAX_PAGE, Request, Response, Retry};
+pub use client::{BatchItem, Config, GraphClient, MAX_BATCH, MAX_PAGE, Request, Response, Retry, jittered};
 pub use cloud::{Cloud, EndpointError, Endpoints, checked_url};
 pub use error::{Delivery, Error, Failure, Intent};
 pub use secret::Secret;

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, LiveJob,
-    Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray, TokenState,
+    MIN_TOKEN_CHARS, Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray,
+    TokenState,
 };
 use crate::{fingerprint, schema};
 
@@ -31,17 +32,24 @@ pub const NAME_TAG_PREFIX: &str = "scimform:name=";
 /// interrupted create leaves an app recognisably scimform's (see [`pending_display_name`]).
 pub const PENDING_PREFIX: &str = "scimform-pending ";
 
-/// The display name an app is created with: `scimform-pending <name> <run>: <display
-/// name>` (cut to Entra's 256 characters). `run` tells one apply's creations from
-/// another's. The plan renames the app once it is marked.
-pub fn pending_display_name(name: &str, run: &str, display_name: &str) -> String {
-    let text = format!("{PENDING_PREFIX}{name} {run}: {display_name}");
+/// The display name an app is created with: `scimform-pending <stack>/<name> <run>:
+/// <display name>` (cut to Entra's 256 characters). `run` (random) tells one apply's
+/// creations from another's; the stack tells whose it is. The plan renames the app once
+/// it is marked and its credentials pass.
+pub fn pending_display_name(stack: &str, name: &str, run: &str, display_name: &str) -> String {
+    let text = format!("{PENDING_PREFIX}{stack}/{name} {run}: {display_name}");
     text.chars().take(256).collect()
 }
 
-/// The app name in a pending display name, when it is one.
-pub fn pending_app_name(display_name: &str) -> Option<&str> {
-    display_name.strip_prefix(PENDING_PREFIX)?.split(' ').next().filter(|name| !name.is_empty())
+/// The stack and app name in a pending display name, when it is one: `(Some(stack),
+/// name)`, or `(None, name)` for a name without a stack (written by hand, or by a
+/// scimform before stacks were part of it).
+pub fn pending_app_name(display_name: &str) -> Option<(Option<&str>, &str)> {
+    let word = display_name.strip_prefix(PENDING_PREFIX)?.split(' ').next().filter(|word| !word.is_empty())?;
+    Some(match word.split_once('/') {
+        Some((stack, name)) if !stack.is_empty() && !name.is_empty() => (Some(stack), name),
+        _ => (None, word),
+    })
 }
 
 /// Prefix of the tag that names the app's stack (absent on apps made before stacks: they
@@ -239,12 +247,47 @@ impl Planner<'_> {
         self.changes.push(Change { address, action, reason: reason.into(), attributes, depends_on, steps });
     }
 
+    fn warn_short_token(&mut self, address: &str, provisioning: &DesiredProvisioning) {
+        if provisioning.short_token {
+            self.warn(
+                address,
+                "short-token",
+                format!(
+                    "the SCIM token is shorter than {MIN_TOKEN_CHARS} characters: anyone who can read the tenant's service principals can guess it from its fingerprint; issue a long random token in the SCIM app"
+                ),
+            );
+        }
+    }
+
     fn warn(&mut self, address: &str, code: &str, message: String) {
         self.warnings.push(Warning { address: address.to_owned(), code: code.to_owned(), message, location: None });
     }
 
+    /// An app with the pending marker: deleted only when it is this stack's and the
+    /// pipeline's identity owns it (it made it: creators own what they make); another
+    /// stack's is left alone (its own run removes it); anything else is reported.
     fn stray(&mut self, stray: &Stray) {
         let address = format!("{}.stray[\"{}\"]", app_address(&stray.name), stray.service_principal_id);
+        match stray.stack.as_deref() {
+            Some(stack) if stack != self.options.stack => return,
+            Some(_) if stray.owned => {}
+            _ => {
+                let why = if stray.stack.is_none() {
+                    "its name does not say which stack made it"
+                } else {
+                    "the pipeline's identity does not own it, so this run did not make it"
+                };
+                self.warn(
+                    &address,
+                    "pending-not-ours",
+                    format!(
+                        "service principal {} carries scimform's pending marker but {why}; it is left alone: rename or delete it by hand if nothing is creating it",
+                        stray.service_principal_id
+                    ),
+                );
+                return;
+            }
+        }
         let attributes = vec![attribute("servicePrincipalId", Some(json!(stray.service_principal_id)), None)];
         let steps = vec![Step::DeleteStray { app_id: stray.app_id.clone() }];
         let reason = "an interrupted create left it unmarked (its name carries scimform's pending marker)";
@@ -446,7 +489,8 @@ impl Planner<'_> {
         let wanted = wanted_settings(provisioning, current);
         let shown_current = if recreate { &empty } else { current };
         let mut attributes = setting_differences(shown_current, &wanted);
-        let fingerprint_changed = matches!(provisioning.token_state, TokenState::Changed { .. });
+        let fingerprint_changed = provisioning.token_state == TokenState::Changed;
+        self.warn_short_token(&address, provisioning);
         let resave = self.options.replaces(name, ReplacePart::Token);
         let token_changed = job.is_none() || fingerprint_changed || resave;
         if token_changed {
@@ -486,12 +530,8 @@ impl Planner<'_> {
             settings: wanted,
             token: spec.credentials.token.clone(),
         });
-        if let TokenState::Changed { fingerprint } = &provisioning.token_state {
-            steps.push(Step::SetTags {
-                app: name.to_owned(),
-                add: vec![format!("{}{fingerprint}", fingerprint::TAG_PREFIX)],
-                remove_prefixes: vec![fingerprint::TAG_PREFIX.to_owned()],
-            });
+        if fingerprint_changed {
+            steps.push(Step::RecordToken { app: name.to_owned(), token: spec.credentials.token.clone() });
         }
         if live.is_none() {
             // A new app: its credentials are tested and saved; it takes its name now.

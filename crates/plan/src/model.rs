@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::state::{AttributeMapping, BaseUrl, FilterGroup, Object, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
-pub const PLAN_FORMAT: u32 = 5;
+pub const PLAN_FORMAT: u32 = 6;
 
 /// A plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +196,15 @@ pub enum Step {
         /// Prefixes of tags to drop first (for replacing `scimform:token=…`).
         remove_prefixes: Vec<String>,
     },
+    /// Record the fingerprint of the token just saved (`scimform:token=…`, replacing the
+    /// old one): apply computes it from the token it saved, with a fresh salt.
+    #[serde(rename_all = "camelCase")]
+    RecordToken {
+        /// App name.
+        app: String,
+        /// Where the token comes from.
+        token: TokenSource,
+    },
     /// Take over an existing app: write the marker tags on its service principal (keeping
     /// its other tags); later steps find it by `app`.
     #[serde(rename_all = "camelCase")]
@@ -354,6 +363,7 @@ impl Step {
             Step::WaitForReplication { .. } => "waitForReplication",
             Step::CheckRoles { .. } => "checkRoles",
             Step::SetTags { .. } => "setTags",
+            Step::RecordToken { .. } => "recordToken",
             Step::Adopt { .. } => "adopt",
             Step::EnsureSingle { .. } => "ensureSingle",
             Step::DeleteStray { .. } => "deleteStray",

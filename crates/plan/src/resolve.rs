@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::{
     Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp, Principal,
-    PrincipalKind, TokenState,
+    PrincipalKind, TokenCheck, TokenState,
 };
 use scimform_spec::model::{self, PrincipalRef, Spec, fold_name};
 
@@ -91,7 +91,7 @@ pub fn resolve(
     spec: &Spec,
     directory: &Directory,
     live: &Live,
-    tokens: &BTreeMap<String, TokenState>,
+    tokens: &BTreeMap<String, TokenCheck>,
     stack: &str,
 ) -> Result<Desired, Vec<ResolveError>> {
     let mut errors = Vec::new();
@@ -146,7 +146,8 @@ pub fn resolve(
         let provisioning = app.provisioning.as_ref().map(|provisioning| DesiredProvisioning {
             spec: provisioning.clone(),
             // No entry means the caller could not compare: treat the token as changed, so it is saved.
-            token_state: tokens.get(&app.name).cloned().unwrap_or(TokenState::Changed { fingerprint: String::new() }),
+            token_state: tokens.get(&app.name).map_or(TokenState::Changed, |check| check.state),
+            short_token: tokens.get(&app.name).is_some_and(|check| check.short),
         });
         apps.insert(
             app.name.clone(),

@@ -66,6 +66,12 @@ pub struct Adoption {
 pub struct Stray {
     /// The app name its pending marker names.
     pub name: String,
+    /// The stack its pending marker names (`None`: it names none).
+    #[serde(default)]
+    pub stack: Option<String>,
+    /// Whether the identity running scimform owns it (it made it).
+    #[serde(default)]
+    pub owned: bool,
     /// Its service principal.
     pub service_principal_id: String,
     /// Its application (client) id.
@@ -496,19 +502,41 @@ pub struct DesiredProvisioning {
     pub spec: Provisioning,
     /// Whether the spec's token is the one behind the live fingerprint.
     pub token_state: TokenState,
+    /// Whether the token is shorter than [`MIN_TOKEN_CHARS`]: guessable from the
+    /// fingerprint any tenant reader can see, so the plan warns.
+    #[serde(default)]
+    pub short_token: bool,
+}
+
+/// The fewest characters a SCIM token should have. SCIM apps issue long random bearer
+/// tokens (Netskope's are 32 hex digits and more); its argon2id fingerprint is readable by
+/// anyone who can read the tenant's service principals, and a short token can be guessed
+/// from it (a 3-digit one in seconds), so plans warn about it. At 16 characters even hex
+/// digits make 64 bits, some 10^8 core-years at argon2id's ~6 ms a guess; tokens shorter
+/// than that are the ones people type.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// What the caller (who can read tokens) found about an app's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCheck {
+    /// The token against the live fingerprint.
+    pub state: TokenState,
+    /// Whether it is shorter than [`MIN_TOKEN_CHARS`].
+    pub short: bool,
 }
 
 /// The spec's token against the live fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// No fingerprint of the token is part of a plan: apply makes the new one from the token
+/// it saves, with a fresh salt. A plan file (a pipeline artifact that pull-request authors
+/// can often download) thus holds nothing to brute-force a token from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum TokenState {
     /// The same token is saved: nothing to do.
     Unchanged,
-    /// A different token, or none known: save it, with this new fingerprint.
-    Changed {
-        /// The fingerprint to store after saving.
-        fingerprint: String,
-    },
+    /// A different token, or none known: save it, and record its fingerprint.
+    Changed,
 }
 
 /// Assignments as the spec wants them.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use scimform_plan::state::TokenState;
+use scimform_plan::state::{TokenCheck, TokenState};
 use scimform_plan::{Directory, Live, Options};
 
 fn data() -> PathBuf {
@@ -30,15 +30,12 @@ fn run(case: &Path) -> String {
     let live: Live = read_json(&case.join("live.json"));
     let directory: Directory = read_json(&data().join("directory.json"));
     let token_words: BTreeMap<String, String> = read_json(&case.join("tokens.json"));
-    let tokens: BTreeMap<String, TokenState> = token_words
+    // `unchanged` or `changed`, with `-short` for a token under the minimum length.
+    let tokens: BTreeMap<String, TokenCheck> = token_words
         .into_iter()
         .map(|(app, word)| {
-            let state = if word == "unchanged" {
-                TokenState::Unchanged
-            } else {
-                TokenState::Changed { fingerprint: "v1$new-salt$new-hash".to_owned() }
-            };
-            (app, state)
+            let state = if word.starts_with("unchanged") { TokenState::Unchanged } else { TokenState::Changed };
+            (app, TokenCheck { state, short: word.ends_with("-short") })
         })
         .collect();
     let options: BTreeMap<String, serde_json::Value> = read_json(&case.join("options.json"));

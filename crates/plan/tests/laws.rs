@@ -61,6 +61,7 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
                 verify: None,
             },
             token_state: TokenState::Unchanged,
+            short_token: false,
         })
 }
 

@@ -2,10 +2,12 @@
 //! must follow about where secrets come from.
 //!
 //! Specs are untrusted input: they arrive in pull requests from people who should not see
-//! the pipeline's own credentials. So a spec's token reference may not name the
-//! variables that sign scimform in or that CI systems hold ([`FORBIDDEN_VARIABLES`]), nor
-//! a file outside the spec tree; the project file may narrow variables further to a
-//! pattern, and may allow more directories for token files.
+//! the pipeline's own credentials. So a spec's token reference is held to an allow-list:
+//! `fromEnv` names must match a pattern ([`DEFAULT_ENV_PATTERN`] unless the project file or
+//! the pipeline says otherwise; the pipeline's setting wins, since the project file is in
+//! the pull request's tree), and never name the variables that sign scimform in or that CI
+//! systems hold ([`FORBIDDEN_VARIABLES`], whatever the pattern); `fromFile` paths stay in
+//! the spec tree unless the project allows more directories (inside the repository).
 //!
 //! ```yaml
 //! stack: payroll                  # the ownership scope `--prune` acts within
@@ -25,8 +27,14 @@ pub const PROJECT_FILE: &str = "scimform.yaml";
 /// The stack of apps whose markers carry none (made before stacks existed).
 pub const DEFAULT_STACK: &str = "default";
 
-/// Variables a spec may never read a token from: scimform's own sign-in, and what CI
-/// systems and clouds keep their credentials in. A prefix ends with `_`.
+/// The pattern `fromEnv` names must match when neither the pipeline nor the project file
+/// sets one: a SCIM token's variable says what it holds.
+pub const DEFAULT_ENV_PATTERN: &str = "*_SCIM_TOKEN";
+
+/// Variables a spec may never read a token from, whatever the pattern allows: scimform's
+/// own sign-in, and what CI systems, clouds and package registries keep their credentials
+/// in (compared without case; a prefix ends with `_`). Azure Pipelines' `AzureCLI` task
+/// exposes the federated `idToken` and `servicePrincipalKey` as plain variables.
 pub const FORBIDDEN_VARIABLES: &[&str] = &[
     "AZURE_",
     "ARM_",
@@ -46,6 +54,18 @@ pub const FORBIDDEN_VARIABLES: &[&str] = &[
     "SCIMFORM_",
     "GH_TOKEN",
     "ACCESS_TOKEN",
+    "IDTOKEN",
+    "SERVICEPRINCIPALKEY",
+    "SERVICEPRINCIPALID",
+    "TENANTID",
+    "NPM_",
+    "NODE_AUTH_TOKEN",
+    "DOCKER_",
+    "TF_",
+    "HOMEBREW_",
+    "CARGO_REGISTRY_",
+    "PYPI_",
+    "TWINE_",
 ];
 
 /// The project file, checked.
@@ -120,11 +140,16 @@ pub struct SecretPolicy {
     /// directories), as paths like the spec file names. Empty: each spec file's own
     /// directory tree.
     pub file_roots: Vec<String>,
-    /// The pattern `fromEnv` names must match.
+    /// The pattern `fromEnv` names must match; `None`: [`DEFAULT_ENV_PATTERN`].
     pub env_pattern: Option<String>,
 }
 
 impl SecretPolicy {
+    /// The pattern in force.
+    pub fn pattern(&self) -> &str {
+        self.env_pattern.as_deref().unwrap_or(DEFAULT_ENV_PATTERN)
+    }
+
     /// Why a `fromEnv` name is not allowed, or `None`.
     pub(crate) fn refuse_variable(&self, name: &str) -> Option<(String, String)> {
         let upper = name.to_ascii_uppercase();
@@ -138,11 +163,13 @@ impl SecretPolicy {
                 "put the SCIM token in a variable of its own, such as `NETSKOPE_SCIM_TOKEN`".to_owned(),
             ));
         }
-        let pattern = self.env_pattern.as_deref()?;
+        let pattern = self.pattern();
         (!matches_pattern(pattern, name)).then(|| {
             (
-                format!("`{name}` does not match the project's token variable pattern `{pattern}`"),
-                format!("name the variable to match `{pattern}` (see `tokens.env` in {PROJECT_FILE})"),
+                format!("`{name}` does not match the token variable pattern `{pattern}`"),
+                format!(
+                    "name the variable to match `{pattern}`, such as `NETSKOPE_SCIM_TOKEN` (the pattern is `tokens.env` in {PROJECT_FILE}, or the pipeline's SCIMFORM_TOKEN_ENV, which wins)"
+                ),
             )
         })
     }
@@ -192,17 +219,21 @@ pub fn matches_pattern(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// The normal components of a path, `.` dropped and `..` applied; `None` when `..` climbs
-/// above the start.
+/// The components of a path, `.` dropped and `..` applied; a `..` that climbs above the
+/// start is kept (`../specs/t` stays so); `None` when `..` climbs above the root.
 fn normalized(path: &str) -> Option<Vec<String>> {
     use std::path::Component;
     let mut parts: Vec<String> = Vec::new();
     for component in std::path::Path::new(path).components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                parts.pop()?;
-            }
+            Component::ParentDir => match parts.last().map(String::as_str) {
+                None | Some("..") => parts.push("..".to_owned()),
+                Some("/") => return None,
+                Some(_) => {
+                    parts.pop();
+                }
+            },
             Component::RootDir => parts.push("/".to_owned()),
             Component::Prefix(prefix) => parts.push(prefix.as_os_str().to_string_lossy().into_owned()),
             Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
@@ -212,10 +243,15 @@ fn normalized(path: &str) -> Option<Vec<String>> {
 }
 
 /// Whether `path` stays inside `root`, by the text of both (symlinks are checked when the
-/// file is read).
-fn lexically_inside(path: &str, root: &str) -> bool {
+/// file is read): it starts with the root, and what follows climbs no higher and is not
+/// absolute (`/etc/hostname` is not inside the current directory `""`).
+pub fn lexically_inside(path: &str, root: &str) -> bool {
     match (normalized(path), normalized(root)) {
-        (Some(path), Some(root)) => path.len() > root.len() && path.starts_with(&root),
+        (Some(path), Some(root)) => {
+            path.len() > root.len()
+                && path.starts_with(&root)
+                && path[root.len()..].iter().all(|part| part != ".." && part != "/")
+        }
         _ => false,
     }
 }
@@ -250,6 +286,15 @@ mod tests {
         assert!(policy.refuse_variable("NETSKOPE_SCIM_TOKEN").is_none());
         let narrow = SecretPolicy { env_pattern: Some("*_SCIM_TOKEN".to_owned()), ..SecretPolicy::default() };
         assert!(narrow.refuse_variable("DATABASE_PASSWORD").is_some());
+        // The allow-list holds by default; the deny-list holds whatever the pattern.
+        for refused in ["DATABASE_PASSWORD", "idToken", "servicePrincipalKey", "NPM_TOKEN", "SCIM_TOKEN"] {
+            assert!(policy.refuse_variable(refused).is_some(), "{refused}");
+        }
+        let wide = SecretPolicy { env_pattern: Some("*".to_owned()), ..SecretPolicy::default() };
+        assert!(wide.refuse_variable("DATABASE_PASSWORD").is_none());
+        for refused in ["idToken", "servicePrincipalKey", "NPM_TOKEN", "AZURE_CLIENT_SECRET", "TF_VAR_x"] {
+            assert!(wide.refuse_variable(refused).is_some(), "{refused}");
+        }
     }
 
     #[test]
@@ -263,5 +308,14 @@ mod tests {
         assert!(own.refuse_file("t", "dir/t", "dir/a.yaml").is_none());
         assert!(own.refuse_file("../t", "dir/../t", "dir/a.yaml").is_some());
         assert!(own.refuse_file("/etc/passwd", "/etc/passwd", "dir/a.yaml").is_some());
+        // A spec given as a bare file name: its tree is the current directory.
+        let here = SecretPolicy { file_roots: vec![String::new()], env_pattern: None };
+        assert!(here.refuse_file("/etc/hostname", "/etc/hostname", "a.yaml").is_some());
+        assert!(here.refuse_file("../t", "../t", "a.yaml").is_some());
+        assert!(here.refuse_file("t", "t", "a.yaml").is_none());
+        // A tree above the current directory (`validate ../specs`).
+        let above = SecretPolicy { file_roots: vec!["../specs".to_owned()], env_pattern: None };
+        assert!(above.refuse_file("token", "../specs/token", "../specs/a.yaml").is_none());
+        assert!(above.refuse_file("../t", "../specs/../t", "../specs/a.yaml").is_some());
     }
 }

@@ -63,10 +63,10 @@ fn placeholder(path: &str) -> Option<Json> {
         "provisioning.status" => serde_json::json!("off"),
         "provisioning.credentials" => serde_json::json!({
             "baseUrl": "https://placeholder.invalid",
-            "token": { "fromEnv": "PLACEHOLDER" },
+            "token": { "fromEnv": "PLACEHOLDER_SCIM_TOKEN" },
         }),
         "provisioning.credentials.baseUrl" => serde_json::json!("https://placeholder.invalid"),
-        "provisioning.credentials.token" => serde_json::json!({ "fromEnv": "PLACEHOLDER" }),
+        "provisioning.credentials.token" => serde_json::json!({ "fromEnv": "PLACEHOLDER_SCIM_TOKEN" }),
         _ => return None,
     };
     Some(value)

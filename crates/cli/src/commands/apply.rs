@@ -54,13 +54,17 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let target = target::connect(&args.target).await?;
+        let limit = args.target.timeout.unwrap_or(target::APPLY_TIMEOUT);
+        target.client.set_time_limit(Some(limit));
         let environment = super::token_environment(&loaded);
         let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
         let outcome = match super::report_prepare(global, prepared)? {
             Some(prepared) => {
                 super::check_targets(&options, &prepared.desired)?;
                 let plan = the_plan(&prepared, saved, &options)?;
-                match execute(args, &target, &prepared, &plan, &environment, &mut progress).await {
+                super::check_ownership(global, &target.client, &plan, &prepared.live).await?;
+                let stack = options.stack.as_str();
+                match execute(args, &target, &prepared, (&plan, stack), &environment, &mut progress).await {
                     Ok(ExitStatus::Success) => super::verify::after_apply(global, &target.client, &loaded.spec).await,
                     other => other,
                 }
@@ -95,7 +99,7 @@ async fn execute(
     args: &ApplyArgs,
     target: &target::Target,
     prepared: &Prepared,
-    plan: &Plan,
+    (plan, stack): (&Plan, &str),
     environment: &TokenEnvironment,
     progress: &mut Progress,
 ) -> anyhow::Result<ExitStatus> {
@@ -116,18 +120,31 @@ async fn execute(
         return Ok(ExitStatus::Failure);
     }
     let cancel = Arc::new(AtomicBool::new(false));
+    // Stop between changes a little before the time limit, so that the change in flight
+    // (and, if it fails, the removal of an app it half made) ends within it.
+    let limit = args.target.timeout.unwrap_or(target::APPLY_TIMEOUT);
+    let stop_at = tokio::time::Instant::now() + limit - (limit / 10).min(Duration::from_secs(120));
     let watcher = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.store(true, Ordering::SeqCst);
+            tokio::select! {
+                () = stop_requested() => {}
+                () = tokio::time::sleep_until(stop_at) => {
+                    tracing::warn!("the time limit (--timeout) is near: stopping after the change in flight");
+                }
             }
+            cancel.store(true, Ordering::SeqCst);
         })
     };
     let settle = args.settle_ms.unwrap_or(if args.target.emulator { 200 } else { 2000 });
     let write_rate = args.write_rate.filter(|rate| *rate > 0.0).unwrap_or(scimform_apply::GRAPH_WRITE_RATE);
-    let options =
-        ApplyOptions { cancel, settle: Duration::from_millis(settle), write_rate, ..ApplyOptions::standard() };
+    let options = ApplyOptions {
+        cancel,
+        settle: Duration::from_millis(settle),
+        write_rate,
+        stack: stack.to_owned(),
+        ..ApplyOptions::standard()
+    };
     progress.start(plan.changes.len());
     let mut on_event = |event: &Event| progress.event(event);
     let result =
@@ -148,4 +165,30 @@ async fn execute(
     }
     progress.complete(&applied);
     Ok(ExitStatus::Success)
+}
+
+/// Resolves when the user or the system asks apply to stop: Ctrl-C (SIGINT), or SIGTERM,
+/// which is what CI cancellation, systemd and Kubernetes send. Either way apply finishes
+/// the step in flight and reports what was done; a second signal is not waited for here
+/// (the process's default action, ending it, applies once this task is gone).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -176,3 +176,29 @@ pub(crate) fn report_prepare(
     render::errors::report(global.format, &problems);
     Ok(None)
 }
+
+/// Refuses a plan that changes a managed app the identity running scimform does not own
+/// (its marker tags may have been copied by hand), naming every such app and the fix;
+/// nothing is changed. A check that cannot be made (a read-only identity) is noted.
+pub(crate) async fn check_ownership(
+    global: &GlobalArgs,
+    client: &scimform_graph::GraphClient,
+    plan: &scimform_plan::Plan,
+    live: &scimform_plan::Live,
+) -> anyhow::Result<()> {
+    use scimform_apply::ownership::{Ownership, unowned_changes};
+    match unowned_changes(client, plan, live).await? {
+        Ownership::Checked(unowned) if unowned.is_empty() => Ok(()),
+        Ownership::Checked(unowned) => {
+            let list: Vec<String> = unowned.iter().map(|app| format!("  {app}")).collect();
+            anyhow::bail!(
+                "refusing to change apps scimform cannot prove are its own; nothing was changed:\n{}\nIf scimform should manage such an app, have an administrator add the pipeline's service principal to its owners and plan again; if not, remove its `scimform:` tags",
+                list.join("\n")
+            )
+        }
+        Ownership::NotChecked(reason) => {
+            render::note(global, &format!("Ownership of the apps this plan changes was not checked: {reason}."));
+            Ok(())
+        }
+    }
+}

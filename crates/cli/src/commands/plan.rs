@@ -19,10 +19,16 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         render::note(global, &format!("Reading the live state from {}…", target.description));
         let environment = super::token_environment(&loaded);
         let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
-        target.close().await;
-        let Some(prepared) = super::report_prepare(global, prepared)? else { return anyhow::Ok(None) };
+        let Some(prepared) = super::report_prepare(global, prepared)? else {
+            target.close().await;
+            return anyhow::Ok(None);
+        };
         super::check_targets(&options, &prepared.desired)?;
-        Ok(Some(scimform_plan::plan(&prepared.desired, &prepared.live, &options)))
+        let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+        let owned = super::check_ownership(global, &target.client, &plan, &prepared.live).await;
+        target.close().await;
+        owned?;
+        Ok(Some(plan))
     })?;
     let Some(plan) = plan else { return Ok(ExitStatus::Failure) };
     render::plan::print(global.format, &plan, global.quiet)?;

@@ -428,7 +428,7 @@ mod tests {
             assignments: Vec::new(),
             schema: Some(LiveSchema { users: Some(users.clone()), groups: Some(groups) }),
         };
-        let (text, _) = spec_text(&app, "custom", "CUSTOM_TOKEN", "schema.json");
+        let (text, _) = spec_text(&app, "custom", "CUSTOM_SCIM_TOKEN", "schema.json");
         assert!(
             text.contains("displayName: { source: \"Join(\\\" \\\", [givenName], [surname])\", flow: onCreate }"),
             "{text}"

@@ -119,3 +119,40 @@ async fn concurrency_is_bounded() {
     assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
     bed.emulator.shutdown().await;
 }
+
+/// A hanging Graph: the attempt is cut at the time limit, and the error says so (not
+/// "gave up after N attempts" with minutes more of retries).
+#[tokio::test]
+async fn the_time_limit_cuts_a_hanging_request() {
+    let bed = Bed::start().await;
+    bed.faults(json!({ "rules": [{ "route": "GET /users", "action": { "type": "latency", "ms": 5000 } }] })).await;
+    let client = bed.client();
+    client.set_time_limit(Some(Duration::from_millis(800)));
+    let started = Instant::now();
+    let error = client.list_users(None).await.unwrap_err();
+    assert!(matches!(error, Error::Deadline { .. }), "{error:?}");
+    assert!(error.to_string().contains("time limit"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    bed.emulator.shutdown().await;
+}
+
+/// A `Retry-After` longer than the time left is not begun: the request fails at once,
+/// saying why; one that ends in time is waited out, beyond `max_total_wait`.
+#[tokio::test]
+async fn a_retry_after_is_waited_out_only_within_the_time_limit() {
+    let bed = Bed::start().await;
+    let throttle = json!({ "rules": [{ "route": "GET /users", "first": 1, "action": { "type": "throttle", "retryAfterSeconds": 30 } }] });
+    bed.faults(throttle).await;
+    let client = bed.client();
+    client.set_time_limit(Some(Duration::from_secs(5)));
+    let started = Instant::now();
+    let error = client.list_users(None).await.unwrap_err();
+    assert!(matches!(error, Error::Deadline { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    bed.faults(json!({ "rules": [{ "route": "GET /users", "first": 1, "action": { "type": "throttle", "retryAfterSeconds": 2 } }] })).await;
+    let config = Config { max_total_wait: Duration::from_millis(100), ..crate::support::fast_config() };
+    let client = bed.client_with(bed.secret_credential(crate::support::CLIENT, crate::support::CLIENT_SECRET), config);
+    client.set_time_limit(Some(Duration::from_secs(30)));
+    assert_eq!(client.list_users(None).await.unwrap().len(), 7, "a wait that ends in time is honoured");
+    bed.emulator.shutdown().await;
+}
