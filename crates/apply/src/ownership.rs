@@ -6,7 +6,7 @@
 //! `Application.ReadWrite.OwnedBy` an administrator does, which is the point).
 //!
 //! Only apps the plan changes are checked (a plan with no changes costs nothing more), at
-//! two or three reads each. A read-only identity (one without an `Application.ReadWrite`
+//! two or three reads each, all apps at once within the client's concurrency. A read-only identity (one without an `Application.ReadWrite`
 //! permission, as pull-request plans use) owns nothing it plans for; for it the check is
 //! skipped and said so, and `apply`, which runs as the writer, makes it.
 
@@ -50,14 +50,13 @@ impl std::fmt::Display for Unowned {
 
 /// The managed apps `plan` changes that the identity running scimform does not own.
 pub async fn unowned_changes(client: &GraphClient, plan: &Plan, live: &Live) -> Result<Ownership, RefreshError> {
-    let mut changed: Vec<&str> = plan
+    let changed: std::collections::BTreeSet<&str> = plan
         .changes
         .iter()
         .filter(|change| !change.address.contains(".stray["))
         .filter_map(|change| change.address.strip_prefix("app.")?.split(['.', '[']).next())
         .filter(|name| live.apps.contains_key(*name))
         .collect();
-    changed.dedup();
     if changed.is_empty() {
         return Ok(Ownership::Checked(Vec::new()));
     }
@@ -74,16 +73,16 @@ pub async fn unowned_changes(client: &GraphClient, plan: &Plan, live: &Live) -> 
             "the identity may not change apps (read-only); apply checks that it owns the apps it changes".to_owned(),
         ));
     }
-    let mut unowned = Vec::new();
-    for name in changed {
+    let me = me.as_str();
+    let checks = changed.into_iter().map(|name| async move {
         let app = &live.apps[name];
-        if !crate::inventory::owned_by(client, app, &me).await? {
-            unowned.push(Unowned {
-                app: name.to_owned(),
-                display_name: app.display_name.clone(),
-                service_principal_id: app.service_principal_id.clone(),
-            });
-        }
-    }
-    Ok(Ownership::Checked(unowned))
+        let owned = crate::inventory::owned_by(client, app, me).await?;
+        Ok::<_, RefreshError>((!owned).then(|| Unowned {
+            app: name.to_owned(),
+            display_name: app.display_name.clone(),
+            service_principal_id: app.service_principal_id.clone(),
+        }))
+    });
+    let found = futures::future::try_join_all(checks).await?;
+    Ok(Ownership::Checked(found.into_iter().flatten().collect()))
 }
