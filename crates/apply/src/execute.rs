@@ -186,7 +186,7 @@ pub enum ApplyError {
     /// `Application.ReadWrite.OwnedBy`, or a 404) is logged, not shown: it would blame a
     /// permission.
     #[error(
-        "{address}: app `{app}` was removed while this run was completing it (another apply created it at the same time and kept its own copy, or someone deleted it); nothing is wrong with permissions: run apply again to converge"
+        "{address}: app `{app}` or its provisioning job was removed while this run was completing it (another apply created it at the same time and kept its own copy, or someone deleted it); nothing is wrong with permissions: run apply again to converge"
     )]
     LostRace {
         /// The change.
@@ -494,10 +494,13 @@ impl Executor<'_> {
         if !suspicious {
             return None;
         }
-        let own = &self.apps.get(app)?.service_principal_id;
+        let ids = self.apps.get(app)?;
+        let own = &ids.service_principal_id;
         match self.client.get_service_principal(own).await {
             Err(gone) if gone.status() == Some(404) => {}
-            _ => return None,
+            // The app is there: its job may be what another run removed, keeping its own.
+            Ok(_) => return self.lost_job_race(app, ids, error).await,
+            Err(_) => return None,
         }
         let filter = format!("tags/any(t:t eq {})", literal(&scimform_plan::name_tag(app)));
         let claimed = self
@@ -511,6 +514,18 @@ impl Executor<'_> {
         }
         tracing::debug!(app, error = %crate::error_chain(error), "the app is gone: a concurrent run");
         Some(ApplyError::LostRace { address: error.address()?.to_owned(), app: app.to_owned() })
+    }
+
+    /// [`Executor::lost_race`] for a job: the job this run was completing is gone and
+    /// another job of the app is there.
+    async fn lost_job_race(&self, app: &str, ids: &AppIds, error: &ApplyError) -> Option<ApplyError> {
+        let job = ids.job_id.as_ref()?;
+        let jobs = self.client.list_jobs(&ids.service_principal_id).await.ok()?;
+        let replaced = !jobs.iter().any(|listed| &listed.id == job) && !jobs.is_empty();
+        replaced.then(|| ApplyError::LostRace {
+            address: error.address().unwrap_or_default().to_owned(),
+            app: app.to_owned(),
+        })
     }
 
     pub(crate) async fn step(&mut self, address: &str, step: &Step, on_event: OnEvent<'_>) -> Result<(), ApplyError> {
