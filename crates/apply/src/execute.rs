@@ -591,23 +591,29 @@ impl Executor<'_> {
         Ok((ids.service_principal_id.clone(), job_id))
     }
 
-    /// Test Connection, before the first write, for every app that exists and whose
-    /// credentials the plan tests: a token the SCIM app refuses (the pipeline holds
-    /// another token than the one reviewed, or a wrong one) stops the run with nothing
-    /// changed, rather than after the changes before it. (A new app's credentials can be
-    /// tested only once it exists; a refusal then removes it again.) The step runs again
-    /// in its place, which costs one request and keeps each change whole on its own.
+    /// Test Connection, before the first write, for every app whose job exists (and is
+    /// kept) and whose credentials the plan tests: a token the SCIM app refuses (the
+    /// pipeline holds another token than the one reviewed, or a wrong one) stops the run
+    /// with nothing changed, rather than after the changes before it. (A job made by the
+    /// plan can be tested only once it exists; for a new app a refusal then removes it
+    /// again.) The step runs again in its place, which costs one request and keeps each
+    /// change whole on its own.
     async fn preflight_connections(&self, plan: &Plan) -> Vec<ApplyError> {
+        let steps = || plan.changes.iter().flat_map(|change| change.steps.iter().map(move |step| (change, step)));
+        let recreated: BTreeSet<&str> = steps()
+            .filter_map(|(_, step)| match step {
+                Step::DeleteJob { app } => Some(app.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut problems = Vec::new();
-        for change in &plan.changes {
-            for step in &change.steps {
-                if let Step::TestConnection { app, base_url, scim_compliance, token } = step
-                    && self.apps.contains_key(app)
-                    && let Err(error) =
-                        self.test_connection(&change.address, app, base_url, *scim_compliance, token).await
-                {
-                    problems.push(error);
-                }
+        for (change, step) in steps() {
+            if let Step::TestConnection { app, base_url, scim_compliance, token } = step
+                && self.apps.get(app).is_some_and(|ids| ids.job_id.is_some())
+                && !recreated.contains(app.as_str())
+                && let Err(error) = self.test_connection(&change.address, app, base_url, *scim_compliance, token).await
+            {
+                problems.push(error);
             }
         }
         problems
