@@ -676,7 +676,9 @@ pub(crate) fn route_template(path: &str) -> String {
 pub fn jittered(wait: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    // Each `RandomState` is keyed anew (std keys them randomly per thread and steps the
+    // key on every `new`), so hashing the clock gives a fresh value each call.
+    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos()));
     let fraction = (hasher.finish() % 1000) as f64 / 2000.0;
     wait.mul_f64(1.0 + fraction)
 }
