@@ -93,7 +93,9 @@ pub struct FaultRule {
     /// Fire on these occurrences of matching requests (1-based).
     #[serde(default)]
     pub nth: Option<Vec<u64>>,
-    /// Fire with this probability (0.0–1.0), drawn from the seeded generator.
+    /// Fire with this probability (0.0–1.0). The draw is a function of the seed, the rule,
+    /// the route and how many requests of that route came before: requests to other
+    /// routes running at the same time do not change which requests fire.
     #[serde(default)]
     pub probability: Option<f64>,
 }
@@ -160,11 +162,21 @@ impl Outcome {
     }
 }
 
+/// The key of the `occurrence`-th request of `route` under `seed` (FNV-1a of the route).
+fn route_key(seed: u64, route: &str, occurrence: u64) -> u64 {
+    let hash = route
+        .bytes()
+        .fold(0xCBF2_9CE4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3));
+    hash ^ seed.rotate_left(17) ^ occurrence.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// The rules in force and their counters.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Faults {
     pub(crate) config: FaultConfig,
     matched: Vec<u64>,
+    /// Requests seen per route (`METHOD /template`), for the probability draws.
+    per_route: BTreeMap<String, u64>,
     rng: Option<Rng>,
     /// Quotas by (client, write).
     buckets: BTreeMap<(String, bool), Bucket>,
@@ -173,6 +185,7 @@ pub(crate) struct Faults {
 impl Faults {
     pub(crate) fn set(&mut self, config: FaultConfig) {
         self.matched = vec![0; config.rules.len()];
+        self.per_route.clear();
         self.rng = Some(Rng::new(config.seed));
         self.buckets.clear();
         self.config = config;
@@ -200,6 +213,9 @@ impl Faults {
     pub(crate) fn decide(&mut self, route: &str) -> Decision {
         let mut decision = Decision::default();
         let rng = self.rng.get_or_insert_with(|| Rng::new(0));
+        let seen = self.per_route.entry(route.to_owned()).or_default();
+        *seen += 1;
+        let route_draw = route_key(self.config.seed, route, *seen);
         for (index, rule) in self.config.rules.iter().enumerate() {
             if !rule.route.as_deref().is_none_or(|pattern| glob(pattern, route)) {
                 continue;
@@ -210,7 +226,11 @@ impl Faults {
                 (Some(every), _, _, _) => *every > 0 && occurrence.is_multiple_of(*every),
                 (_, Some(first), _, _) => occurrence <= *first,
                 (_, _, Some(nth), _) => nth.contains(&occurrence),
-                (_, _, _, Some(probability)) => (rng.below(1_000_000) as f64) < probability * 1_000_000.0,
+                (_, _, _, Some(probability)) => {
+                    let draw =
+                        Rng::new(route_draw ^ (index as u64).wrapping_mul(0xA24B_AED4_963E_E407)).below(1_000_000);
+                    (draw as f64) < probability * 1_000_000.0
+                }
                 _ => true,
             };
             if !fires {
@@ -422,5 +442,31 @@ mod tests {
         let fired = first.iter().filter(|decision| decision.outcome.is_some()).count();
         assert!((5..=25).contains(&fired), "{fired} of 50 fired at p=0.3");
         assert!(first.iter().all(|decision| (10..=50).contains(&decision.delay_ms)));
+    }
+
+    #[test]
+    fn probability_draws_do_not_depend_on_other_routes_interleaved() {
+        let config = FaultConfig {
+            seed: 11,
+            replication_lag_ms: 0,
+            rules: vec![rule(serde_json::json!({ "probability": 0.5, "action": { "type": "status", "status": 503 } }))],
+            throttling: None,
+        };
+        let fired_on_users = |other_between: usize| {
+            let mut faults = Faults::default();
+            faults.set(config.clone());
+            (0..40)
+                .map(|_| {
+                    for _ in 0..other_between {
+                        faults.decide("POST /$batch");
+                    }
+                    faults.decide("GET /users").outcome.is_some()
+                })
+                .collect::<Vec<_>>()
+        };
+        let alone = fired_on_users(0);
+        assert_eq!(alone, fired_on_users(1));
+        assert_eq!(alone, fired_on_users(3));
+        assert!(alone.iter().any(|fired| *fired) && alone.iter().any(|fired| !*fired));
     }
 }

@@ -83,17 +83,25 @@ fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn diff_cases() {
+/// One test per case (`cargo test -p scimform-plan --test cases -- --list`), run in parallel.
+fn main() -> std::process::ExitCode {
+    let arguments = libtest_mimic::Arguments::from_args();
     let mut cases: Vec<PathBuf> =
         std::fs::read_dir(data()).unwrap().map(|entry| entry.unwrap().path()).filter(|path| path.is_dir()).collect();
     cases.sort();
-    assert!(cases.len() >= 20);
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let output = run(&case);
-        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
-            insta::assert_snapshot!(name, output);
-        });
-    }
+    assert!(cases.len() >= 20, "the planner cases are missing from {}", data().display());
+    let trials = cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            libtest_mimic::Trial::test(name.clone(), move || {
+                let output = run(&case);
+                insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+                    insta::assert_snapshot!(name, output);
+                });
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&arguments, trials).exit_code()
 }

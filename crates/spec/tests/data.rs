@@ -69,41 +69,33 @@ fn snapshot(name: &str, text: &str) {
     });
 }
 
-#[test]
-fn ok_cases_load_without_errors() {
-    let cases = cases("ok");
-    assert!(!cases.is_empty());
-    for (name, sources) in cases {
-        let loaded = scimform_spec::load(&sources);
-        assert_eq!(loaded.error_count(), 0, "ok/{name} has errors:\n{}", render(&loaded));
-        let spec = loaded.spec.as_ref().expect("a spec without errors is built");
-        snapshot(&format!("ok__{name}"), &format!("{}\n{spec:#?}\n", render(&loaded)));
-    }
+/// A case under `ok/`: loads without errors, the same way twice, and builds a spec.
+fn ok_case(name: &str, sources: &[Source]) {
+    let loaded = scimform_spec::load(sources);
+    assert_eq!(loaded.error_count(), 0, "ok/{name} has errors:\n{}", render(&loaded));
+    assert_eq!(render(&loaded), render(&scimform_spec::load(sources)), "ok/{name}: loading is deterministic");
+    let spec = loaded.spec.as_ref().expect("a spec without errors is built");
+    snapshot(&format!("ok__{name}"), &format!("{}\n{spec:#?}\n", render(&loaded)));
 }
 
-#[test]
-fn err_cases_fail_with_located_diagnostics() {
-    let cases = cases("err");
-    for (name, sources) in &cases {
-        let loaded = scimform_spec::load(sources);
-        assert!(loaded.error_count() > 0, "err/{name} loaded without errors");
-        assert!(loaded.spec.is_none(), "err/{name} built a spec");
-        for diagnostic in &loaded.diagnostics {
-            let source =
-                sources.iter().find(|source| source.name == diagnostic.file).expect("diagnostic names a source");
-            let lines = source.text.lines().count() as u32;
-            assert!(
-                (1..=lines.max(1)).contains(&diagnostic.span.line) && diagnostic.span.column >= 1,
-                "err/{name}: {diagnostic:?} points outside its file"
-            );
-        }
-        snapshot(&format!("err__{name}"), &render(&loaded));
+/// A case under `err/`: fails, the same way twice, every diagnostic inside its file.
+fn err_case(name: &str, sources: &[Source]) {
+    let loaded = scimform_spec::load(sources);
+    assert!(loaded.error_count() > 0, "err/{name} loaded without errors");
+    assert!(loaded.spec.is_none(), "err/{name} built a spec");
+    assert_eq!(render(&loaded), render(&scimform_spec::load(sources)), "err/{name}: loading is deterministic");
+    for diagnostic in &loaded.diagnostics {
+        let source = sources.iter().find(|source| source.name == diagnostic.file).expect("diagnostic names a source");
+        let lines = source.text.lines().count() as u32;
+        assert!(
+            (1..=lines.max(1)).contains(&diagnostic.span.line) && diagnostic.span.column >= 1,
+            "err/{name}: {diagnostic:?} points outside its file"
+        );
     }
-    assert!(cases.len() >= 30, "the issue asks for at least 30 distinct bad-input cases");
+    snapshot(&format!("err__{name}"), &render(&loaded));
 }
 
 /// A token written inline must never be repeated by a diagnostic: CI logs are not secret.
-#[test]
 fn inline_secrets_are_not_echoed() {
     const TOKENS: [&str; 2] = ["inline-token-must-never-be-echoed-7f3a", "hunter2-base-url-secret"];
     let mut checked = 0;
@@ -125,10 +117,27 @@ fn inline_secrets_are_not_echoed() {
     assert_eq!(checked, 3);
 }
 
-/// Loading is a pure function of its sources: same input, same output, in any run.
-#[test]
-fn loading_is_deterministic() {
-    for (_, sources) in cases("err").into_iter().chain(cases("ok")) {
-        assert_eq!(render(&scimform_spec::load(&sources)), render(&scimform_spec::load(&sources)));
+/// One test per case (`cargo test -p scimform-spec --test data -- --list`), run in parallel.
+fn main() -> std::process::ExitCode {
+    let arguments = libtest_mimic::Arguments::from_args();
+    let (ok, err) = (cases("ok"), cases("err"));
+    assert!(!ok.is_empty());
+    assert!(err.len() >= 30, "the spec language keeps at least 30 distinct bad-input cases");
+    let mut trials = vec![libtest_mimic::Trial::test("inline_secrets_are_not_echoed", || {
+        inline_secrets_are_not_echoed();
+        Ok(())
+    })];
+    for (name, sources) in ok {
+        trials.push(libtest_mimic::Trial::test(format!("ok::{name}"), move || {
+            ok_case(&name, &sources);
+            Ok(())
+        }));
     }
+    for (name, sources) in err {
+        trials.push(libtest_mimic::Trial::test(format!("err::{name}"), move || {
+            err_case(&name, &sources);
+            Ok(())
+        }));
+    }
+    libtest_mimic::run(&arguments, trials).exit_code()
 }
