@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use scimform_graph::models::{ApplicationPatch, NewAppRoleAssignment, ServicePrincipalPatch};
-use scimform_graph::{GraphClient, Intent, Owned, Secret, literal};
+use scimform_graph::{GraphClient, Intent, MAX_BATCH, Owned, Request, Secret, literal, writes};
 use scimform_plan::state::{BaseUrl, Live, ProvisioningSettings, Roles, TokenSource};
 use scimform_plan::{Action, Change, Plan, ResetPart, Step, fingerprint};
 
@@ -1306,5 +1306,57 @@ impl Executor<'_> {
         .await?;
         self.apps.remove(app);
         Ok(())
+    }
+}
+
+impl Executor<'_> {
+    /// Executes a run of assignment changes in paced batches, reporting each change.
+    pub(crate) async fn write_run(
+        &mut self,
+        run: &[Change],
+        pacer: &mut crate::writes::Pacer,
+        cancel: &AtomicBool,
+        on_event: OnEvent<'_>,
+        applied: &mut Applied,
+    ) -> Result<(), ApplyError> {
+        for chunk in run.chunks(MAX_BATCH) {
+            if cancel.load(Ordering::SeqCst) {
+                applied.interrupted = true;
+                return Ok(());
+            }
+            let requests: Vec<Option<Request>> = chunk.iter().map(|change| self.write_request(change)).collect();
+            pacer.take(requests.iter().flatten().count()).await;
+            let started = Instant::now();
+            let outcomes = crate::writes::send_chunk(self.client, chunk, &requests).await;
+            for (change, done) in chunk.iter().zip(outcomes) {
+                on_event(&Event::Started { address: change.address.clone(), action: change.action });
+                if !done {
+                    // The single-write path: its failure policy and its errors.
+                    self.step(&change.address, &change.steps[0], on_event).await?;
+                }
+                completed(change, started, on_event, applied);
+            }
+        }
+        Ok(())
+    }
+
+    /// The request of a one-step assignment change; `None` when it cannot be built (an
+    /// unknown app or role: the single-write path reports it).
+    fn write_request(&self, change: &Change) -> Option<Request> {
+        match &change.steps[0] {
+            Step::Assign { app, principal_id, role } => {
+                let ids = self.ids(&change.address, app).ok()?;
+                Some(writes::create_assignment(&NewAppRoleAssignment {
+                    principal_id: principal_id.clone(),
+                    resource_id: ids.service_principal_id.clone(),
+                    app_role_id: ids.roles.id_of(role.as_deref())?,
+                }))
+            }
+            Step::Unassign { app, assignment_id } => {
+                let ids = self.ids(&change.address, app).ok()?;
+                Some(writes::delete_assignment(&ids.service_principal_id, assignment_id))
+            }
+            _ => None,
+        }
     }
 }

@@ -13,6 +13,12 @@
 //! - `verify`: provisioning on demand of the specs' `verify` subjects.
 //! - `writes`: runs of assignment changes in paced `$batch`es.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
+//! - `retry`: the retry policy of a step; `verified`: what on-demand provisioning did.
+//!
+//! The modules stand in floors, lowest first (checked by the tidy test
+//! `modules_stand_in_floors_without_circles`):
+//!
+//! Floors: retry, tokens, verified, writes → wire, schema_wire → refresh → inventory, verify, execute → ownership
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
 #![allow(clippy::result_large_err)]
@@ -24,6 +30,7 @@ mod refresh;
 mod retry;
 mod schema_wire;
 mod tokens;
+mod verified;
 pub mod verify;
 mod wire;
 mod writes;

@@ -214,8 +214,8 @@ fn decode_execution(execution: &SynchronizationTaskExecution) -> Execution {
 
 /// provisionOnDemand's answer (a `stringKeyStringValuePair` whose `key` is the result and
 /// whose `value` the details, both JSON text), into `verified`.
-pub(crate) fn decode_on_demand(answer: &Value, verified: &mut crate::verify::Verified) {
-    use crate::verify::Outcome;
+pub(crate) fn decode_on_demand(answer: &Value, verified: &mut crate::verified::Verified) {
+    use crate::verified::Outcome;
     let text = |field: &str| -> Value {
         answer[field].as_str().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(Value::Null)
     };
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn on_demand_answers_decode_to_outcomes() {
-        use crate::verify::{Outcome, Verified};
+        use crate::verified::{Outcome, Verified};
         let answer = |result: &str, action: &str, code: &str| {
             let key =
                 json!({ "result": result, "details": { "errorCode": code, "errorMessage": "the SCIM app said no" } });

@@ -12,14 +12,10 @@
 //! unknown, a delete already done). Nothing is decided here: the same steps run, in the
 //! plan's order, batched.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use scimform_graph::models::NewAppRoleAssignment;
-use scimform_graph::{MAX_BATCH, Request, writes};
+use scimform_graph::{GraphClient, MAX_BATCH, Request};
 use scimform_plan::{Change, Step};
-
-use crate::execute::{Applied, ApplyError, Event, Executor, OnEvent};
 
 /// Graph's write quota per app and tenant: 3,000 writes per 150 s.
 pub const GRAPH_WRITE_RATE: f64 = 3000.0 / 150.0;
@@ -55,7 +51,7 @@ impl Pacer {
     }
 
     /// Waits until `writes` may go out, and takes them.
-    async fn take(&mut self, writes: usize) {
+    pub(crate) async fn take(&mut self, writes: usize) {
         let wait = self.reserve(writes, Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
@@ -63,63 +59,25 @@ impl Pacer {
     }
 }
 
-impl Executor<'_> {
-    /// Executes a run of assignment changes in paced batches, reporting each change.
-    pub(crate) async fn write_run(
-        &mut self,
-        run: &[Change],
-        pacer: &mut Pacer,
-        cancel: &AtomicBool,
-        on_event: OnEvent<'_>,
-        applied: &mut Applied,
-    ) -> Result<(), ApplyError> {
-        for chunk in run.chunks(MAX_BATCH) {
-            if cancel.load(Ordering::SeqCst) {
-                applied.interrupted = true;
-                return Ok(());
+/// Sends the buildable writes of a chunk as one `$batch` and says, per change, whether
+/// Graph did it (an assignment created, or one to delete already gone). A change whose
+/// request could not be built, or whose item failed, is not done: the caller takes it
+/// through the single-write path.
+pub(crate) async fn send_chunk(client: &GraphClient, chunk: &[Change], requests: &[Option<Request>]) -> Vec<bool> {
+    let sendable: Vec<Request> = requests.iter().flatten().cloned().collect();
+    let mut answers = client.batch(&sendable).await.into_iter();
+    chunk
+        .iter()
+        .zip(requests)
+        .map(|(change, request)| {
+            let answer = request.as_ref().and_then(|_| answers.next());
+            match (&change.steps[0], answer) {
+                (_, Some(Ok(response))) => response.status < 300,
+                (Step::Unassign { .. }, Some(Err(error))) => error.is_not_found(),
+                _ => false,
             }
-            let requests: Vec<Option<Request>> = chunk.iter().map(|change| self.write_request(change)).collect();
-            let sendable: Vec<Request> = requests.iter().flatten().cloned().collect();
-            pacer.take(sendable.len()).await;
-            let started = Instant::now();
-            let mut answers = self.client.batch(&sendable).await.into_iter();
-            for (change, request) in chunk.iter().zip(&requests) {
-                on_event(&Event::Started { address: change.address.clone(), action: change.action });
-                let answer = request.as_ref().and_then(|_| answers.next());
-                let done = match (&change.steps[0], answer) {
-                    (_, Some(Ok(response))) => response.status < 300,
-                    (Step::Unassign { .. }, Some(Err(error))) => error.is_not_found(),
-                    _ => false,
-                };
-                if !done {
-                    // The single-write path: its failure policy and its errors.
-                    self.step(&change.address, &change.steps[0], on_event).await?;
-                }
-                crate::execute::completed(change, started, on_event, applied);
-            }
-        }
-        Ok(())
-    }
-
-    /// The request of a one-step assignment change; `None` when it cannot be built (an
-    /// unknown app or role: the single-write path reports it).
-    fn write_request(&self, change: &Change) -> Option<Request> {
-        match &change.steps[0] {
-            Step::Assign { app, principal_id, role } => {
-                let ids = self.ids(&change.address, app).ok()?;
-                Some(writes::create_assignment(&NewAppRoleAssignment {
-                    principal_id: principal_id.clone(),
-                    resource_id: ids.service_principal_id.clone(),
-                    app_role_id: ids.roles.id_of(role.as_deref())?,
-                }))
-            }
-            Step::Unassign { app, assignment_id } => {
-                let ids = self.ids(&change.address, app).ok()?;
-                Some(writes::delete_assignment(&ids.service_principal_id, assignment_id))
-            }
-            _ => None,
-        }
-    }
+        })
+        .collect()
 }
 
 #[cfg(test)]

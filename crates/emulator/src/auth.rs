@@ -121,7 +121,7 @@ impl Tokens {
         })?;
         match (form.get("client_secret"), form.get("client_assertion"), form.get("client_assertion_type")) {
             (Some(secret), None, _) => {
-                if !client.secret.as_deref().is_some_and(|stored| crate::world::secret_matches(stored, secret)) {
+                if !client.secret.as_deref().is_some_and(|stored| crate::util::secret_matches(stored, secret)) {
                     return Err(oauth_error(
                         401,
                         "invalid_client",

@@ -10,17 +10,34 @@
 //! dropped connections, replication lag) are injected through an admin API under
 //! `/_admin`, deterministically.
 //!
-//! Layout: `tenant` holds the objects and Graph's rules about them; `graph/` maps
-//! requests onto it; `odata` parses query options; `auth` issues and checks tokens;
-//! `faults` decides faults and keeps the request log; `server` is the HTTP layer.
+//! Layout, in floors (a module names modules on its floor or below, never above; the
+//! tidy test `modules_stand_in_floors_without_circles` checks it):
+//!
+//! Floors: util, error → faults, scim, mappings, engine_state → tenant → auth, odata, seed → world → provisioning → graph → server
+//!
+//! - `util`: ids, timestamps, secret digests; `error`: Graph's error envelope.
+//! - `faults`: fault rules and the request log; `scim`: the built-in SCIM service provider
+//!   (its endpoints are tenant state); `mappings`: the synchronization schema (defaults,
+//!   PUT validation, object mappings); `engine_state`: what the provisioning service
+//!   remembers of a job between cycles.
+//! - `tenant`: the objects and Graph's rules about them.
+//! - `auth`: tokens issued and checked; `odata`: query options; `seed`: tenants as JSON.
+//! - `world`: a tenant with its faults, tokens and settings, and `Shared`, the world behind
+//!   its lock.
+//! - `provisioning`: Entra's provisioning service played (cycles, status, on-demand).
+//! - `graph`: requests mapped onto the world (`common` the request and reply, `mod.rs`
+//!   the router and permissions, one module per resource family, `batch`).
+//! - `server`: HTTP: bodies, headers, faults, dropped connections, the admin API.
 //!
 //! Architecture invariant: the emulator models Graph, not scimform. It depends on no
 //! scimform crate, and nothing in it knows what the reconciler expects.
 
 mod auth;
+mod engine_state;
 mod error;
 mod faults;
 mod graph;
+mod mappings;
 mod odata;
 mod provisioning;
 mod scim;
@@ -201,7 +218,7 @@ pub async fn start(options: Options) -> Result<Running, Error> {
     world
         .persist()
         .map_err(|source| Error::StateFile { path: world.state_file.clone().unwrap_or_default(), source })?;
-    let shared = Arc::new(server::Shared {
+    let shared = Arc::new(world::Shared {
         world: Mutex::new(world),
         http: reqwest::Client::builder().build().unwrap_or_default(),
     });

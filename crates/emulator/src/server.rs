@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,23 +23,10 @@ use crate::auth::Caller;
 use crate::faults::{FaultConfig, LoggedRequest};
 use crate::graph::{self, GraphRequest, Reply};
 use crate::seed::Seed;
-use crate::world::World;
+use crate::world::{Shared, World};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 16 * 1024 * 1024;
-
-pub(crate) struct Shared {
-    pub(crate) world: Mutex<World>,
-    pub(crate) http: reqwest::Client,
-}
-
-impl Shared {
-    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
-        // A panic while holding the lock leaves a tenant that may be half-updated; the
-        // emulator is a test tool, so keep serving what is there.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// Marks a response whose connection must be dropped instead.
 #[derive(Debug, Clone, Copy)]

@@ -196,7 +196,7 @@ pub(crate) struct Job {
     pub(crate) schema: Value,
     /// What the provisioning service remembers between cycles.
     #[serde(default)]
-    pub(crate) engine: crate::provisioning::EngineState,
+    pub(crate) engine: crate::engine_state::EngineState,
 }
 
 /// The synchronization container of a service principal.
@@ -289,7 +289,7 @@ impl Tenant {
     /// token when `None`), or routed to `target`. Its users and groups are kept.
     pub(crate) fn set_scim_endpoint(&mut self, base_url: &str, token: Option<&str>, target: Option<&str>) {
         let endpoint = self.scim_endpoints.entry(crate::scim::normalize(base_url)).or_default();
-        endpoint.token = token.map(crate::world::digest);
+        endpoint.token = token.map(crate::util::digest);
         endpoint.target = target.map(|target| target.trim_end_matches('/').to_owned());
     }
 
@@ -298,7 +298,7 @@ impl Tenant {
     pub(crate) fn scim_refusal(&self, base_url: &str, token: &str) -> Option<String> {
         let endpoint = self.scim_endpoints.get(&crate::scim::normalize(base_url))?;
         let accepted = endpoint.token.as_ref().filter(|_| endpoint.target.is_none())?;
-        (crate::world::digest(token) != *accepted)
+        (crate::util::digest(token) != *accepted)
             .then(|| "the SCIM endpoint answered 401 Unauthorized: the bearer token is not valid".to_owned())
     }
 
@@ -688,7 +688,7 @@ impl Tenant {
             ],
         });
         let object = object.as_object().cloned().unwrap_or_default();
-        let schema = crate::provisioning::mappings::default_schema(&job_id, &rule_id);
+        let schema = crate::mappings::default_schema(&job_id, &rule_id);
         synchronization.jobs.insert(job_id, Job { object: object.clone(), schema, engine: Default::default() });
         Ok(object)
     }
@@ -708,4 +708,32 @@ fn base64_id(rng: &mut Rng) -> String {
 fn assignment_key(assignment: &Object) -> (String, String, String) {
     let field = |name: &str| assignment.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
     (field("resourceId"), field("principalId"), field("appRoleId"))
+}
+
+/// Hours until the service retries a quarantined job, by the quarantine's place in its
+/// series: 6, 12 and 24 hours after the first failure, then every 24 hours.
+const RETRY_HOURS: [u64; 3] = [6, 12, 24];
+
+impl Job {
+    /// Puts the job in quarantine (Graph's status code `Quarantine`), continuing the series
+    /// of a quarantine imposed again.
+    pub(crate) fn quarantine(&mut self, reason: &str, code: &str, message: &str) {
+        let now_seconds = crate::util::now_seconds();
+        let now = crate::util::format_timestamp(now_seconds);
+        // A quarantine imposed again continues its series.
+        let previous = &self.object["status"]["quarantine"];
+        let series_began = previous.get("seriesBegan").cloned().unwrap_or_else(|| json!(now));
+        let series_count = previous.get("seriesCount").and_then(Value::as_i64).unwrap_or(0) + 1;
+        let hours = RETRY_HOURS[usize::try_from(series_count - 1).unwrap_or(0).min(RETRY_HOURS.len() - 1)];
+        let next_attempt = crate::util::format_timestamp(now_seconds + hours * 3600);
+        self.object["status"]["code"] = json!("Quarantine");
+        self.object["status"]["quarantine"] = json!({
+            "currentBegan": now,
+            "nextAttempt": next_attempt,
+            "reason": reason,
+            "seriesBegan": series_began,
+            "seriesCount": series_count,
+            "error": { "code": code, "message": message, "tenantActionable": true },
+        });
+    }
 }

@@ -1,6 +1,9 @@
-//! Small helpers: a deterministic id generator and Graph's timestamp format.
+//! Small helpers: a deterministic id generator, Graph's timestamp format, and secret
+//! digests (a restarted emulator knows only the digests of the secrets it was given).
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use sha2::Digest;
 
 /// A seeded pseudo-random generator (splitmix64). Every id the emulator makes comes from
 /// here, so a run with the same seed and the same requests makes the same ids: snapshots
@@ -126,6 +129,22 @@ pub(crate) fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// `sha256:<hex>` of a secret; a value that is a digest already stays as it is.
+pub(crate) fn digest(text: &str) -> String {
+    if text.starts_with(DIGEST_PREFIX) {
+        return text.to_owned();
+    }
+    let hex: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{DIGEST_PREFIX}{hex}")
+}
+
+pub(crate) const DIGEST_PREFIX: &str = "sha256:";
+
+/// Whether a secret someone presents is the one stored (as it is, or as its digest).
+pub(crate) fn secret_matches(stored: &str, presented: &str) -> bool {
+    stored == presented || stored == digest(presented)
 }
 
 #[cfg(test)]

@@ -4,16 +4,16 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sha2::Digest;
 
 use crate::auth::Tokens;
 use crate::faults::{Faults, RequestLog};
 use crate::seed::Seed;
 use crate::tenant::Tenant;
-use crate::util::Rng;
+use crate::util::{Rng, digest};
 
 pub(crate) struct World {
     pub(crate) tenant: Tenant,
@@ -130,22 +130,6 @@ enum Redact {
     Sensitive,
 }
 
-/// `sha256:<hex>` of a secret; a value that is a digest already stays as it is.
-pub(crate) fn digest(text: &str) -> String {
-    if text.starts_with(DIGEST_PREFIX) {
-        return text.to_owned();
-    }
-    let hex: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{DIGEST_PREFIX}{hex}")
-}
-
-pub(crate) const DIGEST_PREFIX: &str = "sha256:";
-
-/// Whether a secret someone presents is the one stored (as it is, or as its digest).
-pub(crate) fn secret_matches(stored: &str, presented: &str) -> bool {
-    stored == presented || stored == digest(presented)
-}
-
 /// Writes a file readable and writable by its owner only.
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -157,4 +141,19 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         options.mode(0o600);
     }
     options.open(path)?.write_all(bytes)
+}
+
+/// The world as the server's handlers and the provisioning engine share it: behind a
+/// lock, with the HTTP client that cycles and Test Connection use.
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock leaves a tenant that may be half-updated; the
+        // emulator is a test tool, so keep serving what is there.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }

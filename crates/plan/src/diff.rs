@@ -7,8 +7,8 @@
 //!   credentials, then its display name), its schema, its owners, its assignments
 //!   (removals before additions), and last the one decision about its job
 //!   ([`job_decision`]: start, pause, restart or repair), so that a new job starts only
-//!   when its users are assigned (DESIGN.md §5) and a new app's credentials are tested
-//!   before anything else is written to it.
+//!   when its users are assigned (its first cycle would otherwise find nobody in scope)
+//!   and a new app's credentials are tested before anything else is written to it.
 //! - Secrets are always saved as a full set: managed keys from the spec, unmanaged keys as
 //!   they are, the token by reference.
 
@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::markers::marker_tags;
 use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, LiveJob,
@@ -24,37 +25,6 @@ use crate::state::{
 };
 use crate::{fingerprint, schema};
 
-/// Tag on every service principal scimform manages.
-pub const MANAGED_TAG: &str = "scimform:managed";
-/// Prefix of the tag that names the app.
-pub const NAME_TAG_PREFIX: &str = "scimform:name=";
-/// How the display name of an app being created starts until it is marked as ours: an
-/// interrupted create leaves an app recognisably scimform's (see [`pending_display_name`]).
-pub const PENDING_PREFIX: &str = "scimform-pending ";
-
-/// The display name an app is created with: `scimform-pending <stack>/<name> <run>:
-/// <display name>` (cut to Entra's 256 characters). `run` (random) tells one apply's
-/// creations from another's; the stack tells whose it is. The plan renames the app once
-/// it is marked and its credentials pass.
-pub fn pending_display_name(stack: &str, name: &str, run: &str, display_name: &str) -> String {
-    let text = format!("{PENDING_PREFIX}{stack}/{name} {run}: {display_name}");
-    text.chars().take(256).collect()
-}
-
-/// The stack and app name in a pending display name, when it is one: `(Some(stack),
-/// name)`, or `(None, name)` for a name without a stack (written by hand, or by a
-/// scimform before stacks were part of it).
-pub fn pending_app_name(display_name: &str) -> Option<(Option<&str>, &str)> {
-    let word = display_name.strip_prefix(PENDING_PREFIX)?.split(' ').next().filter(|word| !word.is_empty())?;
-    Some(match word.split_once('/') {
-        Some((stack, name)) if !stack.is_empty() && !name.is_empty() => (Some(stack), name),
-        _ => (None, word),
-    })
-}
-
-/// Prefix of the tag that names the app's stack (absent on apps made before stacks: they
-/// belong to [`DEFAULT_STACK`]).
-pub const STACK_TAG_PREFIX: &str = "scimform:stack=";
 /// What a restart resets after a scope change (Entra ID needs a restart to apply it).
 /// A quarantine is lifted only by a repair ([`JobDecision::Repair`]), after Test Connection.
 pub const SCOPE_RESTART: [ResetPart; 2] = [ResetPart::Watermark, ResetPart::Escrows];
@@ -174,21 +144,6 @@ pub fn parse_app_address(address: &str) -> Result<String, String> {
         return Err(format!("`{address}` is not an app address; give `app.NAME`"));
     }
     Ok(name.to_owned())
-}
-
-/// The stack marker tag.
-pub fn stack_tag(stack: &str) -> String {
-    format!("{STACK_TAG_PREFIX}{stack}")
-}
-
-/// The tags that mark an app as managed by `stack` under `name`.
-pub fn marker_tags(name: &str, stack: &str) -> Vec<String> {
-    vec![MANAGED_TAG.to_owned(), name_tag(name), stack_tag(stack)]
-}
-
-/// The marker tag of an app.
-pub fn name_tag(name: &str) -> String {
-    format!("{NAME_TAG_PREFIX}{name}")
 }
 
 /// Plans the changes that take `live` to `desired`. Pure, total and deterministic.

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::state::SpecLocation;
 use crate::state::{AttributeMapping, BaseUrl, FilterGroup, Object, ProvisioningSettings, TokenSource};
 
 /// Version of the saved plan format; apply refuses other versions.
@@ -144,16 +145,6 @@ pub struct Warning {
     /// Where the spec of the app it concerns starts (none for an app without a spec).
     #[serde(default)]
     pub location: Option<SpecLocation>,
-}
-
-/// A place in a spec file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SpecLocation {
-    /// The spec file.
-    pub file: String,
-    /// The line (1-based).
-    pub line: u32,
 }
 
 /// One executable step. Apps are named by their spec name; apply finds their ids in the

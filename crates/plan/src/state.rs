@@ -159,11 +159,11 @@ impl LiveApp {
 
 /// `(name, stack)` when these service principal tags mark an app as scimform's.
 pub fn marker_of(tags: &[String]) -> Option<(&str, &str)> {
-    if !tags.iter().any(|tag| tag == crate::diff::MANAGED_TAG) {
+    if !tags.iter().any(|tag| tag == crate::markers::MANAGED_TAG) {
         return None;
     }
-    let name = tags.iter().find_map(|tag| tag.strip_prefix(crate::diff::NAME_TAG_PREFIX))?;
-    let stack = tags.iter().find_map(|tag| tag.strip_prefix(crate::diff::STACK_TAG_PREFIX));
+    let name = tags.iter().find_map(|tag| tag.strip_prefix(crate::markers::NAME_TAG_PREFIX))?;
+    let stack = tags.iter().find_map(|tag| tag.strip_prefix(crate::markers::STACK_TAG_PREFIX));
     Some((name, stack.unwrap_or(DEFAULT_STACK)))
 }
 
@@ -491,7 +491,7 @@ pub struct DesiredApp {
     pub adopt: Option<String>,
     /// Where its spec starts (for locating warnings).
     #[serde(default)]
-    pub location: Option<crate::model::SpecLocation>,
+    pub location: Option<SpecLocation>,
 }
 
 /// Provisioning as the spec wants it.
@@ -557,4 +557,14 @@ pub struct DesiredAssignment {
     pub principal: Principal,
     /// The role by display name; `None` for default access (an app without roles).
     pub role: Option<String>,
+}
+
+/// A place in a spec file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpecLocation {
+    /// The spec file.
+    pub file: String,
+    /// The line (1-based).
+    pub line: u32,
 }

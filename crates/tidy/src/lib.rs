@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod modules;
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/tidy is two levels down").to_path_buf()
@@ -11,8 +13,13 @@ pub fn workspace_root() -> PathBuf {
 
 /// Every file below `dir` (relative to the workspace root), sorted, skipping `target`.
 pub fn files_below(dir: &str) -> Vec<PathBuf> {
+    files_below_abs(&workspace_root().join(dir))
+}
+
+/// Every file below the directory `dir`, sorted, skipping `target`.
+pub fn files_below_abs(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut pending = vec![workspace_root().join(dir)];
+    let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&current) else { continue };
         for entry in entries.flatten() {

@@ -1,6 +1,7 @@
 //! The repository's tidy rules. Each failure names the file and what to do.
 
-use scimform_tidy::{crate_sources, files_below, long_functions, relative};
+use scimform_tidy::modules::{ModuleGraph, declared_floors};
+use scimform_tidy::{crate_sources, files_below, long_functions, relative, workspace_root};
 
 /// Graph's provisioning vocabulary: setting names and the job's status strings. They
 /// belong to `crates/apply/src/wire.rs`; the planner speaks scimform.
@@ -98,4 +99,104 @@ fn the_sources_are_found() {
     let sources = crate_sources();
     assert!(sources.len() > 40, "found only {} sources: is the workspace root right?", sources.len());
     assert!(sources.iter().any(|path| path.ends_with("crates/plan/src/diff.rs")));
+}
+
+/// The crates whose modules stand in floors: no module names one above it, and no files
+/// name each other in a circle.
+const FLOORED_CRATES: &[&str] = &["emulator", "plan", "apply"];
+
+#[test]
+fn modules_stand_in_floors_without_circles() {
+    let mut offences = Vec::new();
+    for name in FLOORED_CRATES {
+        let src = workspace_root().join("crates").join(name).join("src");
+        let graph = ModuleGraph::read(&src);
+        for circle in graph.circles() {
+            offences.push(format!("crates/{name}: these modules name each other in a circle: {}", circle.join(", ")));
+        }
+        let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        let Some(floors) = declared_floors(&lib) else {
+            offences.push(format!("crates/{name}/src/lib.rs: declare the floors of its modules (`//! Floors: a → b`)"));
+            continue;
+        };
+        for (from, to, low, high) in graph.upward_edges(&floors) {
+            if low == usize::MAX {
+                offences.push(format!("crates/{name}: module `{from}` stands on no declared floor; add it to lib.rs"));
+            } else {
+                offences.push(format!(
+                    "{}: `{from}` (floor {low}) names `{to}` (floor {high}), which stands above it",
+                    graph.files[&from]
+                ));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+/// The top-level directories whose paths documents name as repository paths.
+const REPOSITORY_DIRS: &[&str] =
+    &["crates/", "reference/", "examples/", "schemas/", "ci-examples/", "completions/", "man/", ".ci/"];
+
+/// The repository paths a text names in backticks: those under a repository directory, and
+/// Rust file names.
+fn named_repository_paths(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|quoted| !quoted.contains([' ', '{', '*', '<', '…', '$']) && !quoted.contains("://"))
+        .map(|quoted| quoted.split(':').next().unwrap_or(quoted).trim_end_matches(['.', ',']))
+        .filter(|path| REPOSITORY_DIRS.iter().any(|dir| path.starts_with(dir)) || path.ends_with(".rs"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn documents_name_paths_that_exist() {
+    let root = workspace_root();
+    let every_file: Vec<String> =
+        files_below(".").iter().map(|path| relative(path)).filter(|path| !path.starts_with(".git/")).collect();
+    let exists = |path: &str| {
+        let bare = path.trim_end_matches('/');
+        root.join(bare).exists()
+            || every_file.iter().any(|file| file == bare || file.ends_with(&format!("/{bare}")))
+            || every_file.iter().any(|file| file.contains(&format!("/{bare}/")))
+    };
+    let mut documents: Vec<(String, String)> = ["README.md", "ARCHITECTURE.md"]
+        .iter()
+        .map(|name| (name.to_string(), std::fs::read_to_string(root.join(name)).unwrap()))
+        .collect();
+    for path in crate_sources() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header: String = text.lines().take_while(|line| line.starts_with("//!")).collect::<Vec<_>>().join("\n");
+        documents.push((relative(&path), header));
+    }
+    let mut offences = Vec::new();
+    for (name, text) in &documents {
+        for path in named_repository_paths(text) {
+            if !exists(&path) {
+                offences.push(format!("{name}: names `{path}`, which is not in the repository"));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+#[test]
+fn the_code_map_names_every_module() {
+    let architecture = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();
+    let mut missing = Vec::new();
+    for path in crate_sources() {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let named = match file.as_str() {
+            "lib.rs" | "main.rs" => continue,
+            "mod.rs" => format!("{}/", path.parent().unwrap().file_name().unwrap().to_string_lossy()),
+            _ => file.clone(),
+        };
+        let stem = named.trim_end_matches(".rs").trim_end_matches('/');
+        let quoted = [format!("`{named}"), format!("/{named}`"), format!("`{stem}`")];
+        if !quoted.iter().any(|text| architecture.contains(text.as_str())) {
+            missing.push(format!("{}: ARCHITECTURE.md's code map does not name it", relative(&path)));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }

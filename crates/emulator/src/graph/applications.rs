@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use super::{
+use super::common::{
     GraphRequest, Reply, created, entity, id_of, is_guid, json_object, list, patch, reference_id, required_string,
     with_context,
 };

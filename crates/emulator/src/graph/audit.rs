@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::{GraphRequest, Reply, list};
+use super::common::{GraphRequest, Reply, list};
 use crate::error::GraphError;
 use crate::odata::Filterable;
 use crate::world::World;

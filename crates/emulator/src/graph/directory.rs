@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{GraphRequest, Reply, entity, list};
+use super::common::{GraphRequest, Reply, entity, list};
 use crate::error::GraphError;
 use crate::odata::Filterable;
 use crate::world::World;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::applications::service_principal;
-use super::{GraphRequest, Reply, created, list, with_context};
+use super::common::{GraphRequest, Reply, created, list, with_context};
 use crate::error::GraphError;
 use crate::tenant::{Job, Object, SECRET_KEYS, SENSITIVE_SECRET_KEYS, Synchronization};
 use crate::world::World;
@@ -56,7 +56,7 @@ pub(super) fn route(
             if !container(world, sp_id)?.templates.iter().any(|template| template.id == *template_id) {
                 return Err(GraphError::not_found(template_id));
             }
-            let mut schema = crate::provisioning::mappings::default_schema(template_id, "template");
+            let mut schema = crate::mappings::default_schema(template_id, "template");
             schema["@odata.context"] = json!(format!("{}/$metadata#synchronizationSchema", world.graph_root()));
             Ok(Reply::json(200, schema))
         }
@@ -165,8 +165,7 @@ fn start_job(world: &mut World, sp_id: &str, job_id: &str) -> Result<Reply, Grap
         job.object["status"]["code"] = json!(running_code(job));
         job.engine.next_cycle_at = None;
     } else {
-        quarantine(
-            job,
+        job.quarantine(
             "EncounteredQuarantineException",
             "CredentialsMissing",
             "Please enter the admin credentials and test the connection.",
@@ -245,7 +244,7 @@ fn set_schema(
     }
     let job = job_mut(world, sp_id, job_id)?;
     if method == "PUT" {
-        crate::provisioning::mappings::validate(&body, &job.schema).map_err(GraphError::bad_request)?;
+        crate::mappings::validate(&body, &job.schema).map_err(GraphError::bad_request)?;
         let id = job.schema.get("id").cloned().unwrap_or(Value::Null);
         let directories = job.schema.get("directories").cloned();
         job.schema = body;
@@ -374,30 +373,6 @@ fn is_http_url(text: &str) -> bool {
     (scheme == "https" || scheme == "http") && !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ')
 }
 
-/// Hours until the service retries a quarantined job, by the quarantine's place in its
-/// series: 6, 12 and 24 hours after the first failure, then every 24 hours.
-const RETRY_HOURS: [u64; 3] = [6, 12, 24];
-
-pub(crate) fn quarantine(job: &mut Job, reason: &str, code: &str, message: &str) {
-    let now_seconds = crate::util::now_seconds();
-    let now = crate::util::format_timestamp(now_seconds);
-    // A quarantine imposed again continues its series.
-    let previous = &job.object["status"]["quarantine"];
-    let series_began = previous.get("seriesBegan").cloned().unwrap_or_else(|| json!(now));
-    let series_count = previous.get("seriesCount").and_then(Value::as_i64).unwrap_or(0) + 1;
-    let hours = RETRY_HOURS[usize::try_from(series_count - 1).unwrap_or(0).min(RETRY_HOURS.len() - 1)];
-    let next_attempt = crate::util::format_timestamp(now_seconds + hours * 3600);
-    job.object["status"]["code"] = json!("Quarantine");
-    job.object["status"]["quarantine"] = json!({
-        "currentBegan": now,
-        "nextAttempt": next_attempt,
-        "reason": reason,
-        "seriesBegan": series_began,
-        "seriesCount": series_count,
-        "error": { "code": code, "message": message, "tenantActionable": true },
-    });
-}
-
 const CREDENTIALS_UNAVAILABLE: &str = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
 
 /// The credentials a Test Connection checks: the body's, or the saved ones.
@@ -507,7 +482,7 @@ fn provision_on_demand(
         "value": "",
     });
     let mut reply = Reply::json(200, body);
-    reply.deferred = Some(super::OnDemand {
+    reply.deferred = Some(crate::provisioning::OnDemand {
         sp_id: sp_id.to_owned(),
         job_id: job_id.to_owned(),
         subject: object_id.to_owned(),

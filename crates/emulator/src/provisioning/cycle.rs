@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::mappings::{self, ObjectMapping};
-use super::{EngineState, Link};
+use crate::engine_state::{EngineState, Link};
+use crate::mappings::{self, ObjectMapping};
 use crate::scim::{get_path, set_path};
 use crate::world::World;
 

@@ -1,9 +1,6 @@
 //! Entra's provisioning service, played: a job that runs runs cycles against its SCIM
 //! endpoint, and reports them as Graph does.
 //!
-//! - `mappings`: the synchronization schema (the `scim` template's default mappings, PUT
-//!   validation) and its object mappings;
-//! - `expression`: the attribute-mapping expression language;
 //! - `cycle`: one cycle: gather (under the lock), execute (SCIM over HTTP, no lock);
 //! - `status`: writing a cycle's outcome back: job status, links, escrows, quarantine,
 //!   provisioning logs;
@@ -15,81 +12,24 @@
 //! one now and waits for it).
 
 pub(crate) mod cycle;
-pub(crate) mod mappings;
 pub(crate) mod status;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::server::Shared;
+use crate::world::Shared;
 
-/// A job's engine state: what the service remembers between cycles. Kept with the job in
-/// the state file; not part of what Graph shows.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct EngineState {
-    /// Source object id → the target object it was matched or created as.
-    #[serde(default)]
-    pub(crate) links: BTreeMap<String, Link>,
-    /// Source objects whose last export failed, with the number of failures.
-    #[serde(default)]
-    pub(crate) escrows: BTreeMap<String, u32>,
-    /// Whether the next cycle is an initial one (every object re-evaluated against the
-    /// target).
-    #[serde(default = "yes")]
-    pub(crate) initial: bool,
-    /// When the next cycle is due (Unix seconds; `None`: at once).
-    #[serde(default)]
-    pub(crate) next_cycle_at: Option<u64>,
-    /// Carry out held deletions in the next cycle (`restart` with `ForceDeletes`).
-    #[serde(default)]
-    pub(crate) force_deletes: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for EngineState {
-    fn default() -> Self {
-        EngineState {
-            links: BTreeMap::new(),
-            escrows: BTreeMap::new(),
-            initial: true,
-            next_cycle_at: None,
-            force_deletes: false,
-        }
-    }
-}
-
-impl EngineState {
-    /// After `start`, a schema change or a restart: an initial cycle, now.
-    pub(crate) fn restart(&mut self) {
-        self.initial = true;
-        self.next_cycle_at = None;
-    }
-}
-
-/// A source object's counterpart in the SCIM app (the "object connection").
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Link {
-    #[serde(default)]
-    pub(crate) group: bool,
-    pub(crate) target_id: String,
-    /// The attribute values last exported, by target path.
-    #[serde(default)]
-    pub(crate) exported: Map<String, Value>,
-    /// Whether the target user is active (disabled users are no longer managed).
-    #[serde(default)]
-    pub(crate) active: bool,
-    /// Groups: the target ids of the members exported.
-    #[serde(default)]
-    pub(crate) members: Vec<String>,
+/// A provision-on-demand request, checked, to run outside the lock.
+#[derive(Debug, Clone)]
+pub(crate) struct OnDemand {
+    pub(crate) sp_id: String,
+    pub(crate) job_id: String,
+    /// The subject's object id.
+    pub(crate) subject: String,
+    /// `User` or `Group`.
+    pub(crate) type_name: String,
 }
 
 /// When and whether cycles run by themselves.
@@ -209,7 +149,7 @@ pub(crate) async fn scheduler(shared: Arc<Shared>, mut shutdown: tokio::sync::wa
 /// Provision on demand: a cycle for one subject (a user, or a group and its members),
 /// answered in Graph's shape: a `stringKeyStringValuePair` whose `key` is the result and
 /// whose `value` is the details, both JSON text (`ENTRA-SCIM-CLIENT.md` §7).
-pub(crate) async fn on_demand(shared: &Arc<Shared>, request: &crate::graph::OnDemand) -> Value {
+pub(crate) async fn on_demand(shared: &Arc<Shared>, request: &OnDemand) -> Value {
     let mut subjects = vec![request.subject.clone()];
     if request.type_name == "Group" {
         subjects.extend(shared.world().tenant.members.get(&request.subject).cloned().unwrap_or_default());

@@ -90,14 +90,14 @@ pub(crate) fn commit(world: &mut World, input: &CycleInput, outcome: &CycleOutco
         json!([{ "key": "User", "value": users }, { "key": "Group", "value": groups }]);
     if let Some(fatal) = &outcome.fatal {
         let (code, message) = fatal_error(fatal);
-        crate::graph::synchronization::quarantine(job, "EncounteredQuarantineException", code, &message);
+        job.quarantine("EncounteredQuarantineException", code, &message);
     } else if outcome.held > 0 {
         let threshold = input.threshold.unwrap_or_default();
         let message = format!(
             "{} deletions exceed the accidental-deletion threshold of {threshold}; they are held",
             outcome.held
         );
-        crate::graph::synchronization::quarantine(job, "TooManyDeletes", "TooManyDeletes", &message);
+        job.quarantine("TooManyDeletes", "TooManyDeletes", &message);
     } else {
         job.object["status"]["quarantine"] = Value::Null;
         job.object["status"]["code"] = json!("Active");

@@ -95,7 +95,7 @@ pub(crate) fn normalize(base_url: &str) -> String {
 
 /// The path segment a played endpoint is served under: a short digest of its base URL.
 pub(crate) fn key_of(base_url: &str) -> String {
-    crate::world::digest(&normalize(base_url)).trim_start_matches(crate::world::DIGEST_PREFIX)[..16].to_owned()
+    crate::util::digest(&normalize(base_url)).trim_start_matches(crate::util::DIGEST_PREFIX)[..16].to_owned()
 }
 
 /// A SCIM response: status and body.
@@ -128,7 +128,7 @@ pub(crate) fn handle(
     let Some(token) = bearer.filter(|token| !token.is_empty()) else {
         return error(401, "A bearer token is required.");
     };
-    if endpoint.token.as_ref().is_some_and(|accepted| crate::world::digest(token) != *accepted) {
+    if endpoint.token.as_ref().is_some_and(|accepted| crate::util::digest(token) != *accepted) {
         return error(401, "The bearer token is not valid.");
     }
     endpoint.reindex();
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_wrong_token_gets_401() {
-        let mut endpoint = Endpoint { token: Some(crate::world::digest("right")), ..Endpoint::default() };
+        let mut endpoint = Endpoint { token: Some(crate::util::digest("right")), ..Endpoint::default() };
         assert_eq!(handle(&mut endpoint, "GET", "/Users", &[], Some("wrong"), None).status, 401);
         assert_eq!(handle(&mut endpoint, "GET", "/Users", &[], Some("right"), None).status, 200);
         assert_eq!(handle(&mut endpoint, "GET", "/Users", &[], None, None).status, 401);
