@@ -567,7 +567,7 @@ impl Executor<'_> {
 
     /// The retrier, bounded by the client's time limit as it is now (a clean-up moves it).
     fn retrier(&self) -> Retrier {
-        Retrier { limit: self.client.time_limit(), ..self.retrier }
+        Retrier { limit: self.client.time_limit().map(tokio::time::Instant::from_std), ..self.retrier }
     }
 
     pub(crate) fn ids(&self, address: &str, app: &str) -> Result<&AppIds, ApplyError> {
@@ -662,15 +662,37 @@ impl Executor<'_> {
         C: Fn() -> CFut,
         CFut: std::future::Future<Output = Result<bool, scimform_graph::Error>>,
     {
+        let find = || async { Ok(confirm().await?.then_some(())) };
+        self.create_confirmed(address, what, intent, operation, find).await.map(|_| ())
+    }
+
+    /// The one create-and-confirm: runs `create` under the failure policy; when its
+    /// outcome is unknown (its answer lost, or its connection dropped before it was
+    /// processed), asks `find` until the settle time is over, and when nothing appeared,
+    /// creates again, at most `UNCONFIRMED_ATTEMPTS` times. `None`: the retry layer found
+    /// it already done (a duplicate owner or assignment; never a create of a new object).
+    async fn create_confirmed<T, F, Fut, C, CFut>(
+        &self,
+        address: &str,
+        what: &str,
+        intent: Intent,
+        create: F,
+        find: C,
+    ) -> Result<Option<T>, ApplyError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, scimform_graph::Error>>,
+        C: Fn() -> CFut,
+        CFut: std::future::Future<Output = Result<Option<T>, scimform_graph::Error>>,
+    {
         for attempt in 1..=UNCONFIRMED_ATTEMPTS {
-            let error = match self.run(address, what, intent, Object::Settled, &operation).await? {
-                Outcome::Done(()) | Outcome::AlreadyDone => return Ok(()),
+            let error = match self.run(address, what, intent, Object::Settled, &create).await? {
+                Outcome::Done(value) => return Ok(Some(value)),
+                Outcome::AlreadyDone => return Ok(None),
                 Outcome::Unconfirmed(error) => error,
             };
-            let confirming = format!("confirming {what}");
-            let found = self.settled(address, &confirming, || async { Ok(confirm().await?.then_some(())) }).await?;
-            if found.is_some() {
-                return Ok(());
+            if let Some(found) = self.settled(address, &format!("confirming {what}"), &find).await? {
+                return Ok(Some(found));
             }
             if attempt == UNCONFIRMED_ATTEMPTS {
                 return Err(failed(address, what)(error));
@@ -755,36 +777,17 @@ impl Executor<'_> {
         let client = self.client;
         let pending = scimform_plan::pending_display_name(&self.stack, app, &self.run_id, display_name);
         let filter = format!("displayName eq {}", literal(&pending));
-        for attempt in 1..=UNCONFIRMED_ATTEMPTS {
-            let outcome = self
-                .run(address, "creating the app", Intent::Create, Object::Settled, || {
-                    client.instantiate(template_id, &pending)
-                })
-                .await?;
-            let error = match outcome {
-                Outcome::Done(created) => {
-                    self.apps.insert(app.to_owned(), app_ids(created.service_principal, None));
-                    self.created.insert(app.to_owned());
-                    return Ok(());
-                }
-                Outcome::AlreadyDone => unreachable!("creates are never already done"),
-                Outcome::Unconfirmed(error) => error,
-            };
-            let found = self
-                .settled(address, "looking for the app after an unknown outcome", || async {
-                    Ok(client.list_service_principals(Some(&filter)).await?.into_iter().min_by(|a, b| a.id.cmp(&b.id)))
-                })
-                .await?;
-            if let Some(service_principal) = found {
-                self.apps.insert(app.to_owned(), app_ids(service_principal, None));
-                self.created.insert(app.to_owned());
-                return Ok(());
-            }
-            if attempt == UNCONFIRMED_ATTEMPTS {
-                return Err(failed(address, "creating the app")(error));
-            }
-        }
-        unreachable!("the last attempt returns")
+        let create =
+            || async { client.instantiate(template_id, &pending).await.map(|created| created.service_principal) };
+        // Found again by its pending name, which only this run writes.
+        let find = || async {
+            Ok(client.list_service_principals(Some(&filter)).await?.into_iter().min_by(|a, b| a.id.cmp(&b.id)))
+        };
+        let made = self.create_confirmed(address, "creating the app", Intent::Create, create, find).await?;
+        let service_principal = made.expect("creates are never already done");
+        self.apps.insert(app.to_owned(), app_ids(service_principal, None));
+        self.created.insert(app.to_owned());
+        Ok(())
     }
 
     /// After marking a new app: when other managed apps claim its name (an apply running
@@ -1034,34 +1037,11 @@ impl Executor<'_> {
             Some(template) => template.to_owned(),
             None => self.default_job_template(address, id).await?,
         };
-        // A create whose outcome is unknown (its answer lost, or its connection dropped
-        // before it was processed) is confirmed by looking for the job until the settle
-        // time is over; when none appeared, it is made again.
-        for attempt in 1..=UNCONFIRMED_ATTEMPTS {
-            let outcome = self
-                .run(address, "creating the provisioning job", Intent::Create, Object::Settled, || {
-                    client.create_job(id, &template)
-                })
-                .await?;
-            let error = match outcome {
-                Outcome::Done(job) => return Ok(job.id),
-                Outcome::AlreadyDone => unreachable!("creates are never already done"),
-                Outcome::Unconfirmed(error) => error,
-            };
-            let found = self
-                .settled(address, "confirming the provisioning job", || async {
-                    Ok(client.list_jobs(id).await?.into_iter().next().map(|job| job.id))
-                })
-                .await?;
-            if let Some(job) = found {
-                return Ok(job);
-            }
-            if attempt == UNCONFIRMED_ATTEMPTS {
-                return Err(failed(address, "creating the provisioning job")(error));
-            }
-            tracing::debug!(address, attempt, "no job after an unknown outcome: creating it again");
-        }
-        unreachable!("the last attempt returns")
+        let create = || async { client.create_job(id, &template).await.map(|job| job.id) };
+        let find = || async { Ok(client.list_jobs(id).await?.into_iter().next().map(|job| job.id)) };
+        let made =
+            self.create_confirmed(address, "creating the provisioning job", Intent::Create, create, find).await?;
+        Ok(made.expect("creates are never already done"))
     }
 
     async fn default_job_template(&self, address: &str, id: &str) -> Result<String, ApplyError> {

@@ -6,12 +6,10 @@
 //! `WindowsAzureActiveDirectoryIntegratedApp` (what the portal lists under Enterprise
 //! applications). Listing costs one paged query plus one job read per app, batched 20 to
 //! a request; reading chosen apps costs four reads each, batched, plus the directory
-//! look-ups of their owners and assigned principals. Also the one health check that needs
-//! a call of its own: Test Connection with the saved credentials.
+//! look-ups of their owners and assigned principals.
 
 use scimform_graph::models::{ServicePrincipal, SynchronizationJob};
 use scimform_graph::{GraphClient, Request, literal, reads};
-use scimform_plan::health::Connection;
 use scimform_plan::state::{LiveApp, LiveJob, marker_of};
 
 use crate::refresh::{RefreshError, Results, failed, read_apps};
@@ -57,20 +55,6 @@ pub async fn read(client: &GraphClient, apps: &[Inventoried]) -> Result<Vec<Live
     read_apps(client, service_principals).await
 }
 
-/// Test Connection with the credentials saved on the app (`useSavedCredentials`): how a
-/// token broken outside scimform shows, since Graph never reads a token back.
-pub async fn test_saved_connection(
-    client: &GraphClient,
-    service_principal_id: &str,
-    job_id: &str,
-) -> Result<Connection, RefreshError> {
-    match client.validate_saved_credentials(service_principal_id, job_id).await {
-        Ok(()) => Ok(Connection::Passed),
-        Err(scimform_graph::Error::Api { status: 400, code, message, .. }) => Ok(Connection::Failed { code, message }),
-        Err(error) => Err(failed("the result of Test Connection")(error)),
-    }
-}
-
 /// Whether `owner` (a service principal's object id) owns the app: its service principal
 /// or its application, either of which lets `Application.ReadWrite.OwnedBy` change it.
 pub async fn owned_by(client: &GraphClient, app: &LiveApp, owner: &str) -> Result<bool, RefreshError> {
@@ -91,57 +75,4 @@ pub async fn owned_by(client: &GraphClient, app: &LiveApp, owner: &str) -> Resul
         .await
         .map_err(failed(format!("the owners of the application of `{}`", app.display_name)))?;
     Ok(owns(application_owners))
-}
-
-/// Provisioning-log rows read to find the objects that failed in the last cycle.
-const FAILURE_ROWS: usize = 100;
-
-/// The objects that failed since `since` (the last cycle's start; `None`: any), one entry
-/// per object and action, newest first; or, when the identity may not read the
-/// provisioning logs (`AuditLog.Read.All`), why not: health is judged without them.
-pub async fn recent_failures(
-    client: &GraphClient,
-    job_id: &str,
-    since: Option<&str>,
-) -> Result<scimform_plan::health::FailureLog, RefreshError> {
-    use scimform_plan::health::FailureLog;
-    match recent_activity(client, job_id, FAILURE_ROWS).await {
-        Ok(rows) => {
-            let mut seen = std::collections::BTreeSet::new();
-            let failures = rows
-                .into_iter()
-                .filter(|row| row.status.eq_ignore_ascii_case("failure"))
-                .filter(|row| match (since, row.time.as_deref()) {
-                    (Some(since), Some(time)) => time >= since,
-                    _ => true,
-                })
-                .filter(|row| seen.insert((row.subject.clone(), row.action.clone())))
-                .collect();
-            Ok(FailureLog::Read { failures })
-        }
-        Err(error) if matches!(error.source.status(), Some(401 | 403)) => Ok(FailureLog::Unavailable {
-            reason: format!(
-                "Graph answered {}; reading them needs AuditLog.Read.All",
-                error.source.status().unwrap_or_default()
-            ),
-        }),
-        Err(error) => Err(error),
-    }
-}
-
-/// The last `top` things the provisioning service did for a job, newest first (the
-/// provisioning logs; needs `AuditLog.Read.All`).
-pub async fn recent_activity(
-    client: &GraphClient,
-    job_id: &str,
-    top: usize,
-) -> Result<Vec<scimform_plan::health::Activity>, RefreshError> {
-    let request = reads::provisioning_logs(job_id, top);
-    let response = client.send(&request).await.map_err(failed("the provisioning logs"))?;
-    let status = response.status;
-    let mut body = response.into_value().unwrap_or_default();
-    let rows: Vec<scimform_graph::models::ProvisioningObjectSummary> =
-        scimform_graph::parse(&request, scimform_graph::Response::json(status, Some(body["value"].take())))
-            .map_err(failed("the provisioning logs"))?;
-    Ok(rows.into_iter().map(wire::decode_activity).collect())
 }

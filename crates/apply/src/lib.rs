@@ -8,6 +8,8 @@
 //! - [`prepare`]: refresh, read tokens, fingerprint them, resolve names: everything that
 //!   needs I/O before the pure planner runs.
 //! - `inventory`: the tenant's enterprise applications, for `import`.
+//! - `health`: the health reads of `status` and `drift` beside refresh (Test Connection
+//!   with the saved credentials, provisioning logs), batched.
 //! - `ownership`: whether the identity running scimform owns the managed apps a plan
 //!   changes (marker tags alone can be copied by hand).
 //! - `verify`: provisioning on demand of the specs' `verify` subjects.
@@ -18,12 +20,13 @@
 //! The modules stand in floors, lowest first (checked by the tidy test
 //! `modules_stand_in_floors_without_circles`):
 //!
-//! Floors: retry, tokens, verified, writes → wire, schema_wire → refresh → inventory, verify, execute → ownership
+//! Floors: retry, tokens, verified, writes → wire, schema_wire → refresh → inventory, health, verify, execute → ownership
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
 #![allow(clippy::result_large_err)]
 
 mod execute;
+pub mod health;
 pub mod inventory;
 pub mod ownership;
 mod refresh;

@@ -9,16 +9,16 @@
 //! - An attribute mapping whose decoded form is unchanged is kept verbatim too (with the
 //!   properties scimform does not model: `flowBehavior`, `exportMissingReferences`,
 //!   `source.parameters`); a new or changed one is written whole.
-//! - Sources decode to one expression text: `Attribute` → `[name]`, `Constant` → `"name"`,
-//!   `Function` → its expression, canonical. Flow types other than `ObjectAddOnly` decode
-//!   as `Always` (the portal offers only those two).
-//! - Scoping clauses whose operator scimform does not know are left out of the decoded
-//!   form (and so are dropped if the spec replaces that filter).
+//! - Decoding is `scimform_mapping::graph_json`'s, the one decoder of object mappings
+//!   (also of the template's reference data). Scoping clauses whose operator scimform
+//!   does not know are left out of the decoded form (and so are dropped if the spec
+//!   replaces that filter), with a warning in the log.
 
 use scimform_mapping::expression::{self, Expr};
 use scimform_mapping::functions;
+use scimform_mapping::graph_json::decode_attribute;
 use scimform_plan::SchemaPart;
-use scimform_plan::state::{AttributeMapping, Clause, FilterGroup, Flow, LiveSchema, Object, ObjectMapping, Operator};
+use scimform_plan::state::{AttributeMapping, FilterGroup, Flow, LiveSchema, Object, ObjectMapping};
 use serde_json::{Value, json};
 
 /// The users and groups mappings of a schema as Graph returns it.
@@ -49,55 +49,11 @@ fn object_mapping(schema: &Value, object: Object) -> Option<&Value> {
 }
 
 fn decode_object(mapping: &Value) -> ObjectMapping {
-    let mut attributes: Vec<AttributeMapping> =
-        mapping["attributeMappings"].as_array().into_iter().flatten().map(decode_attribute).collect();
-    attributes.sort();
-    let groups = mapping["scope"]["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|group| FilterGroup {
-            clauses: group["clauses"].as_array().into_iter().flatten().filter_map(decode_clause).collect(),
-        })
-        .collect();
-    ObjectMapping {
-        enabled: mapping["enabled"].as_bool().unwrap_or(true),
-        attributes,
-        scope: scimform_mapping::canonical_scope(groups),
+    let decoded = scimform_mapping::graph_json::decode_object(mapping);
+    for operator in &decoded.unknown_operators {
+        tracing::warn!(operator, "a scoping clause with an operator scimform does not know is ignored");
     }
-}
-
-fn decode_attribute(attribute: &Value) -> AttributeMapping {
-    let source = &attribute["source"];
-    let name = source["name"].as_str().unwrap_or_default();
-    let text = match source["type"].as_str() {
-        Some("Attribute") => format!("[{name}]"),
-        Some("Constant") => expression::quote(name),
-        _ => expression::canonical(source["expression"].as_str().unwrap_or_default()),
-    };
-    AttributeMapping {
-        target: attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned(),
-        source: text,
-        flow: if attribute["flowType"] == "ObjectAddOnly" { Flow::OnCreate } else { Flow::Always },
-        default: attribute["defaultValue"].as_str().filter(|value| !value.is_empty()).map(str::to_owned),
-        matching: attribute["matchingPriority"]
-            .as_u64()
-            .filter(|priority| *priority > 0)
-            .and_then(|priority| u32::try_from(priority).ok()),
-    }
-}
-
-fn decode_clause(clause: &Value) -> Option<Clause> {
-    let operator_name = clause["operatorName"].as_str().unwrap_or_default();
-    let Some(operator) = Operator::parse(operator_name) else {
-        tracing::warn!(operator = operator_name, "a scoping clause with an operator scimform does not know is ignored");
-        return None;
-    };
-    Some(Clause {
-        attribute: clause["sourceOperandName"].as_str().unwrap_or_default().to_owned(),
-        operator,
-        value: clause["targetOperand"]["values"][0].as_str().map(str::to_owned).filter(|_| operator.takes_value()),
-    })
+    decoded.mapping
 }
 
 /// Replaces in `schema` the parts `parts` name. An object the schema has no mapping for is
@@ -212,6 +168,7 @@ fn encode_scope(scope: &[FilterGroup]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scimform_plan::state::{Clause, Operator};
 
     fn default_schema() -> Value {
         let defaults: Value = serde_json::from_str(scimform_mapping::reference::DEFAULT_MAPPINGS_JSON).unwrap();

@@ -563,7 +563,8 @@ fn hostile_spec_paths_are_refused() {
         "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: app\ndisplayName: App\n",
     )
     .unwrap();
-    let started = std::time::Instant::now();
+    // Each case refuses without reading its content (a read of /dev/zero or a FIFO would
+    // never end: the run would hang, not pass).
     let cases: [(&str, &str); 4] = [
         (huge.to_str().unwrap(), "too-large"),
         (pipe.to_str().unwrap(), "is not a regular file"),
@@ -576,7 +577,6 @@ fn hostile_spec_paths_are_refused() {
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains(expected), "{path}: {text}");
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 /// A pull request cannot make a report print what lies outside its spec tree: a symlink

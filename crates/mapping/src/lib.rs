@@ -11,8 +11,10 @@
 pub mod evaluate;
 pub mod expression;
 pub mod functions;
+pub mod graph_json;
 pub mod reference;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Which objects a mapping is for.
@@ -47,7 +49,7 @@ impl Object {
 }
 
 /// When an attribute flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Flow {
     /// On create and on every update (`Always`).
@@ -141,8 +143,9 @@ impl std::fmt::Display for Clause {
     }
 }
 
-/// Scoping operators (`ENTRA: define-conditional-rules-for-provisioning-user-accounts.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Scoping operators, as the portal names them (Microsoft Learn: "Define conditional rules
+/// for provisioning user accounts").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Operator {
     /// Equal, case-sensitive.
     #[serde(rename = "EQUALS")]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use crate::{AttributeMapping, Flow, Object, ObjectMapping};
+use crate::{Object, ObjectMapping};
 
 /// Microsoft's default attribute mappings of the `scim` template, as committed.
 pub const DEFAULT_MAPPINGS_JSON: &str = include_str!("../../../reference/scim/default-mappings.json");
@@ -47,27 +47,12 @@ static REFERENCE: LazyLock<Reference> = LazyLock::new(|| {
         let names = |list: &Value| -> Vec<String> {
             list[source].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
         };
-        let mut attribute_mappings: Vec<AttributeMapping> = mapping["attributeMappings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|attribute| AttributeMapping {
-                target: attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned(),
-                source: crate::expression::canonical(attribute["source"]["expression"].as_str().unwrap_or_default()),
-                flow: if attribute["flowType"] == "ObjectAddOnly" { Flow::OnCreate } else { Flow::Always },
-                default: None,
-                matching: attribute["matchingPriority"].as_u64().filter(|priority| *priority > 0).map(|p| p as u32),
-            })
-            .collect();
-        attribute_mappings.sort();
+        let decoded = crate::graph_json::decode_object(mapping);
+        assert!(decoded.unknown_operators.is_empty(), "the defaults use known operators");
         ObjectReference {
             name: mapping["name"].as_str().unwrap_or_default().to_owned(),
             target_object: mapping["targetObjectName"].as_str().unwrap_or_default().to_owned(),
-            defaults: ObjectMapping {
-                enabled: mapping["enabled"].as_bool().unwrap_or(true),
-                attributes: attribute_mappings,
-                scope: Vec::new(),
-            },
+            defaults: decoded.mapping,
             sources: names(&attributes["source"]),
             targets: names(&attributes["target"]),
             not_scopable: names(&attributes["notScopable"]),

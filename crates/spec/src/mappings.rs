@@ -143,10 +143,7 @@ impl Checker<'_> {
             );
             valid = false;
         }
-        let flow = match options.and_then(|detail| detail.flow) {
-            Some(raw::Flow::OnCreate) => model::Flow::OnCreate,
-            Some(raw::Flow::Always) | None => model::Flow::Always,
-        };
+        let flow = options.and_then(|detail| detail.flow).unwrap_or_default();
         let source = source?;
         valid.then(|| AttributeMapping {
             target: target.to_owned(),
@@ -259,7 +256,7 @@ impl Checker<'_> {
             full
         };
         let reference = reference::object(object);
-        let operator = model::Operator::from(clause.operator);
+        let operator = clause.operator;
         let mut valid = true;
         if !reference.is_scopable(&clause.attribute) {
             let (message, help) = if reference.is_source(&clause.attribute) {

@@ -6,6 +6,7 @@
 //! states and leaves everything else in the tenant alone. Names of users, groups and roles
 //! are not resolved here (that needs the tenant); they are well formed.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
@@ -196,22 +197,22 @@ pub struct Verify {
 }
 
 /// Provision Status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ProvisioningStatus {
-    /// The job runs.
+    /// The job runs on its schedule.
     On,
     /// The job is paused.
     Off,
 }
 
 /// Provisioning scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Scope {
-    /// Only assigned users and groups (`SyncAll` = false).
+    /// Only users and groups assigned to the app.
     Assigned,
-    /// Everyone in the tenant (`SyncAll` = true).
+    /// All users and groups in the tenant.
     All,
 }
 
@@ -324,12 +325,12 @@ pub struct Assignments {
 }
 
 /// Assignment policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum AssignmentPolicy {
-    /// Remove assignments that are not listed.
+    /// The listed principals are all the assignments; others are removed.
     Exact,
-    /// Only add.
+    /// The listed principals are assigned; others are left alone.
     Additive,
 }
 

@@ -12,6 +12,10 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+// The vocabulary enums have one definition each, in the model (and the mapping crate);
+// the YAML and the JSON Schema use them as they are.
+pub use crate::model::{AssignmentPolicy, Flow, Operator, ProvisioningStatus, Scope};
+
 /// One scimform document: an enterprise application in Microsoft Entra ID that provisions
 /// users and groups into a SaaS product over SCIM.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -217,16 +221,6 @@ pub struct AttributeDetail {
     pub matching: Option<u32>,
 }
 
-/// When an attribute flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum Flow {
-    /// On create and on every update.
-    Always,
-    /// Only when the object is created.
-    OnCreate,
-}
-
 /// Scoping filters by object. An object is provisioned when it passes every clause of at
 /// least one of its filters (and is assigned, or the scope is `all`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -263,53 +257,6 @@ pub struct Clause {
     pub value: Option<String>,
 }
 
-/// Scoping operators, as the portal names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum Operator {
-    /// Equal (case-sensitive).
-    #[serde(rename = "EQUALS")]
-    Equals,
-    /// Not equal (case-sensitive).
-    #[serde(rename = "NOT EQUALS")]
-    NotEquals,
-    /// The attribute is true.
-    #[serde(rename = "IS TRUE")]
-    IsTrue,
-    /// The attribute is false.
-    #[serde(rename = "IS FALSE")]
-    IsFalse,
-    /// The attribute is null.
-    #[serde(rename = "IS NULL")]
-    IsNull,
-    /// The attribute is not null.
-    #[serde(rename = "IS NOT NULL")]
-    IsNotNull,
-    /// The attribute matches a regular expression (the whole value).
-    #[serde(rename = "REGEX MATCH")]
-    RegexMatch,
-    /// The attribute does not match a regular expression.
-    #[serde(rename = "NOT REGEX MATCH")]
-    NotRegexMatch,
-    /// Numerically greater.
-    #[serde(rename = "GREATER_THAN")]
-    GreaterThan,
-    /// Numerically greater or equal.
-    #[serde(rename = "GREATER_THAN_OR_EQUALS")]
-    GreaterThanOrEquals,
-    /// Ends with the value.
-    #[serde(rename = "ENDS_WITH")]
-    EndsWith,
-    /// Contains the value.
-    #[serde(rename = "INCLUDES")]
-    Includes,
-    /// Bitwise AND with the value is not zero.
-    #[serde(rename = "&")]
-    BitAnd,
-    /// Bitwise AND with the value is zero.
-    #[serde(rename = "!&")]
-    NotBitAnd,
-}
-
 /// Subjects to provision on demand.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -332,26 +279,6 @@ pub(crate) fn expression_examples() -> Vec<String> {
             .map(|function| format!("{}({})", function.name, function.signature)),
     );
     examples
-}
-
-/// Provision Status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ProvisioningStatus {
-    /// The job runs on its schedule.
-    On,
-    /// The job is paused.
-    Off,
-}
-
-/// Provisioning scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Only users and groups assigned to the app.
-    Assigned,
-    /// All users and groups in the tenant.
-    All,
 }
 
 /// SCIM endpoint credentials.
@@ -430,16 +357,6 @@ pub struct Assignments {
     pub groups: Vec<GroupEntry>,
 }
 
-/// Assignment policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AssignmentPolicy {
-    /// The listed principals are all the assignments; others are removed.
-    Exact,
-    /// The listed principals are assigned; others are left alone.
-    Additive,
-}
-
 /// A user to assign.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -488,57 +405,6 @@ pub struct GroupDetail {
     /// App role, by display name. Default: `assignments.defaultRole`.
     #[serde(default)]
     pub role: Option<String>,
-}
-
-// The mirror enums convert into the model's vocabulary, their one definition.
-
-impl From<ProvisioningStatus> for crate::model::ProvisioningStatus {
-    fn from(status: ProvisioningStatus) -> Self {
-        match status {
-            ProvisioningStatus::On => crate::model::ProvisioningStatus::On,
-            ProvisioningStatus::Off => crate::model::ProvisioningStatus::Off,
-        }
-    }
-}
-
-impl From<Scope> for crate::model::Scope {
-    fn from(scope: Scope) -> Self {
-        match scope {
-            Scope::Assigned => crate::model::Scope::Assigned,
-            Scope::All => crate::model::Scope::All,
-        }
-    }
-}
-
-impl From<AssignmentPolicy> for crate::model::AssignmentPolicy {
-    fn from(policy: AssignmentPolicy) -> Self {
-        match policy {
-            AssignmentPolicy::Exact => crate::model::AssignmentPolicy::Exact,
-            AssignmentPolicy::Additive => crate::model::AssignmentPolicy::Additive,
-        }
-    }
-}
-
-impl From<Operator> for crate::model::Operator {
-    fn from(operator: Operator) -> Self {
-        use crate::model::Operator as Model;
-        match operator {
-            Operator::Equals => Model::Equals,
-            Operator::NotEquals => Model::NotEquals,
-            Operator::IsTrue => Model::IsTrue,
-            Operator::IsFalse => Model::IsFalse,
-            Operator::IsNull => Model::IsNull,
-            Operator::IsNotNull => Model::IsNotNull,
-            Operator::RegexMatch => Model::RegexMatch,
-            Operator::NotRegexMatch => Model::NotRegexMatch,
-            Operator::GreaterThan => Model::GreaterThan,
-            Operator::GreaterThanOrEquals => Model::GreaterThanOrEquals,
-            Operator::EndsWith => Model::EndsWith,
-            Operator::Includes => Model::Includes,
-            Operator::BitAnd => Model::BitAnd,
-            Operator::NotBitAnd => Model::NotBitAnd,
-        }
-    }
 }
 
 /// The JSON Schema of one spec document, as committed in `schemas/`.

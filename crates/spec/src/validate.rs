@@ -236,7 +236,7 @@ impl Checker<'_> {
 
     fn provisioning(&mut self, provisioning: &raw::Provisioning) -> model::Provisioning {
         let credentials = self.credentials(&provisioning.credentials);
-        let scope = provisioning.scope.map(model::Scope::from);
+        let scope = provisioning.scope;
         if scope == Some(model::Scope::All) {
             self.warning(
                 Code::Risky,
@@ -249,7 +249,7 @@ impl Checker<'_> {
         let accidental_deletions =
             provisioning.accidental_deletions.as_ref().map(|guard| self.accidental_deletions(guard));
         model::Provisioning {
-            status: provisioning.status.into(),
+            status: provisioning.status,
             credentials,
             scope,
             skip_out_of_scope_deletions: provisioning.skip_out_of_scope_deletions,

@@ -25,7 +25,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let outcome = match super::report_prepare(global, prepared) {
             Ok(Some(prepared)) => {
                 let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
-                let checks = super::status::Checks { test_connection: args.test_connection, logs: args.logs };
+                let checks = scimform_apply::health::Checks { test_connection: args.test_connection, logs: args.logs };
                 super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)
                     .await
                     .map(|apps| Some((plan, apps)))

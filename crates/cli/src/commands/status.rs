@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use scimform_apply::health::{Checks, HealthReads};
 use scimform_graph::GraphClient;
 use scimform_plan::Live;
-use scimform_plan::health::{self, Execution, FailureLog, JobHealth, Subject};
+use scimform_plan::health::{self, FailureLog, JobHealth, Subject};
 use scimform_spec::Spec;
 use scimform_spec::model::ProvisioningStatus;
 
@@ -63,18 +64,8 @@ pub(super) fn print(format: Format, apps: &[AppHealth]) -> anyhow::Result<()> {
     render::stdout(&text)
 }
 
-/// What to check besides the job's status.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Checks {
-    /// Test Connection with the saved credentials.
-    pub(super) test_connection: bool,
-    /// How many provisioning-log rows to read per app.
-    pub(super) logs: Option<usize>,
-}
-
-/// Judges every spec's app; with `test_connection`, first runs Test Connection with the
-/// saved credentials of each managed app that has a job; with `logs`, reads its recent
-/// provisioning activity.
+/// Judges every spec's app from refresh's job health and the health reads `checks` ask
+/// for (made in `scimform_apply::health`, batched); this only assembles and judges.
 pub(super) async fn assess(
     client: &GraphClient,
     spec: &Spec,
@@ -82,29 +73,17 @@ pub(super) async fn assess(
     health: &BTreeMap<String, JobHealth>,
     checks: Checks,
 ) -> anyhow::Result<Vec<AppHealth>> {
-    let test_connection = checks.test_connection;
+    let names: Vec<&str> = spec.apps.iter().map(|app| app.name.as_str()).collect();
+    let mut reads = scimform_apply::health::read(client, live, health, &names, checks).await?;
     let mut apps = Vec::new();
     for app in &spec.apps {
         let managed = live.apps.get(&app.name);
         let job = managed.and(health.get(&app.name));
-        let connection = match (managed, job) {
-            (Some(managed), Some(job)) if test_connection => Some(
-                scimform_apply::inventory::test_saved_connection(client, &managed.service_principal_id, &job.job_id)
-                    .await?,
-            ),
-            _ => None,
-        };
-        let activity = match (job, checks.logs) {
-            (Some(job), Some(top)) => scimform_apply::inventory::recent_activity(client, &job.job_id, top).await?,
-            _ => Vec::new(),
-        };
-        let failures = match job {
-            Some(job) if job.last_execution.as_ref().is_some_and(Execution::failed_objects) => {
-                let since = job.last_execution.as_ref().and_then(|last| last.began.as_deref());
-                scimform_apply::inventory::recent_failures(client, &job.job_id, since).await?
-            }
-            _ => FailureLog::NotRead,
-        };
+        let HealthReads { connection, activity, failures } = reads.remove(&app.name).unwrap_or(HealthReads {
+            connection: None,
+            activity: Vec::new(),
+            failures: FailureLog::NotRead,
+        });
         let wanted_on = app.provisioning.as_ref().map(|provisioning| provisioning.status == ProvisioningStatus::On);
         let subject = Subject {
             name: &app.name,
