@@ -29,8 +29,10 @@
 //!   the router and permissions, one module per resource family, `batch`).
 //! - `server`: HTTP: bodies, headers, faults, dropped connections, the admin API.
 //!
-//! Architecture invariant: the emulator models Graph, not scimform. It depends on no
-//! scimform crate, and nothing in it knows what the reconciler expects.
+//! Architecture invariant: the emulator models Graph, not scimform. Of scimform's crates
+//! it depends only on the shared reference ones (`graph-reference`, `mapping`,
+//! `scim-dialect`: Graph's, the mapping language's and Entra's SCIM client's own
+//! behaviour), and nothing in it knows what the reconciler expects.
 
 mod auth;
 mod engine_state;

@@ -346,11 +346,13 @@ fn failing_objects(subject: &Subject<'_>, escrowed: i64) -> String {
     message
 }
 
-/// Whether a failure is of a kind whose request the compliance flag changes, refused as
-/// malformed by the SCIM app (a 400 to a deactivation or an update).
+/// Whether a failure is of a kind whose request the compliance flag changes (Entra's
+/// SCIM dialect says which), refused as malformed by the SCIM app (a 400).
 fn is_legacy_form_failure(failure: &Activity) -> bool {
     let refused = failure.error.as_deref().is_some_and(|error| error.contains("400"));
-    refused && matches!(failure.action.to_ascii_lowercase().as_str(), "disable" | "update")
+    refused
+        && scimform_scim_dialect::Operation::of_log_action(&failure.action)
+            .is_some_and(scimform_scim_dialect::Operation::differs_between_dialects)
 }
 
 fn series(quarantine: &Quarantine) -> String {

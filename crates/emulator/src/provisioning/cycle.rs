@@ -20,21 +20,10 @@ use serde_json::{Map, Value, json};
 
 use crate::engine_state::{EngineState, Link};
 use crate::mappings::{self, ObjectMapping};
-use crate::scim::{get_path, set_path};
+use scimform_scim_dialect::{self as dialect, Change, Dialect, Request, Resource};
+
 use crate::world::World;
 
-const USER_SCHEMAS: [&str; 2] =
-    ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"];
-/// The tutorial's sample also names a Microsoft schema URI; the compatibility doc lists
-/// "valid group-create schema URI" among the fixes of the `scim` job, which is the job
-/// played here, so only the core schema is sent ([verify] in `ENTRA-SCIM-CLIENT.md`
-/// §1.4; a strict server such as scim2-server refuses the Microsoft URI).
-const GROUP_SCHEMAS: [&str; 1] = ["urn:ietf:params:scim:schemas:core:2.0:Group"];
-const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/// The Tenant URL flag that selects the standards-compliant request forms (§1.6).
-const COMPLIANT_FLAG: &str = "aadOptscim062020";
-/// Members per group PATCH (the service's maximum is not documented: our choice).
-const MEMBERS_PER_PATCH: usize = 100;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where an object stands this cycle.
@@ -74,7 +63,7 @@ pub(crate) struct CycleInput {
     /// The SCIM root requests go to.
     pub(crate) root: String,
     pub(crate) token: String,
-    pub(crate) compliant: bool,
+    pub(crate) dialect: Dialect,
     pub(crate) initial: bool,
     pub(crate) skip_out_of_scope: bool,
     /// The accidental-deletion threshold, when the guard is on.
@@ -189,7 +178,7 @@ pub(crate) fn gather(world: &World, sp_id: &str, job_id: &str, only: Option<&[St
         job_id: job_id.to_owned(),
         root: world.scim_root(base),
         token: token.to_owned(),
-        compliant: base.contains(COMPLIANT_FLAG),
+        dialect: Dialect::of_base_url(base),
         initial: engine.initial,
         skip_out_of_scope: secret(&sync.secrets, "SkipOutOfScopeDeletions")
             .is_some_and(|value| value.eq_ignore_ascii_case("true")),
@@ -357,6 +346,12 @@ impl Client<'_> {
         Ok((status, body))
     }
 
+    async fn send_request(&self, request: &Request) -> Sent {
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).expect("the dialect's methods are HTTP methods");
+        self.send(method, &request.path, request.body.as_ref()).await
+    }
+
     /// A filter query; 404 is a compliance failure (the service quarantines for it), other
     /// failures are the object's (`Err((status, body))`, escrowed).
     async fn query(
@@ -365,10 +360,8 @@ impl Client<'_> {
         path: &str,
         value: &str,
     ) -> Result<Result<Vec<Value>, (u16, Option<Value>)>, Fatal> {
-        let filter = format!("{path} eq \"{}\"", value.replace('"', "\\\""));
-        let excluded = if kind == "Groups" { "excludedAttributes=members&" } else { "" };
-        let url = format!("/{kind}?{excluded}filter={}", crate::util::percent_encode(&filter));
-        let (status, body) = self.send(reqwest::Method::GET, &url, None).await?;
+        let resource = if kind == "Groups" { Resource::Groups } else { Resource::Users };
+        let (status, body) = self.send_request(&dialect::filter_query(resource, path, value)).await?;
         if status == 404 {
             return Err(Fatal::Compliance(format!("the SCIM endpoint answered 404 to a filter query on /{kind}")));
         }
@@ -377,6 +370,11 @@ impl Client<'_> {
         }
         Ok(Ok(body.and_then(|body| body["Resources"].as_array().cloned()).unwrap_or_default()))
     }
+}
+
+/// The resource type of a group or a user.
+fn resource_of(group: bool) -> Resource {
+    if group { Resource::Groups } else { Resource::Users }
 }
 
 /// What matching found.
@@ -542,8 +540,8 @@ impl Run<'_> {
             None => self.matched(kind, object).await?,
         };
         match matched {
-            Matched::NotFound => self.create(kind, object, group).await?,
-            Matched::Found(target_id, exported) => self.update(kind, object, group, target_id, exported).await?,
+            Matched::NotFound => self.create(object, group).await?,
+            Matched::Found(target_id, exported) => self.update(object, group, target_id, exported).await?,
             Matched::Ambiguous => {
                 self.outcome.escrowed += 1;
                 *self.outcome.escrows.entry(object.id.clone()).or_default() += 1;
@@ -580,7 +578,7 @@ impl Run<'_> {
         Ok(Matched::NotFound)
     }
 
-    async fn create(&mut self, kind: &str, object: &SourceObject, group: bool) -> Result<(), Fatal> {
+    async fn create(&mut self, object: &SourceObject, group: bool) -> Result<(), Fatal> {
         let flows = if group { &self.input.group_flows } else { &self.input.user_flows };
         if !flows.split(',').any(|flow| flow.trim().eq_ignore_ascii_case("Add")) {
             return Ok(());
@@ -600,19 +598,9 @@ impl Run<'_> {
             self.outcome.escrowed += 1;
             return Ok(());
         }
-        let schemas: &[&str] = if group { &GROUP_SCHEMAS } else { &USER_SCHEMAS };
-        let mut body = json!({ "schemas": schemas, "meta": { "resourceType": if group { "Group" } else { "User" } } });
         let mut values = object.defaults.clone();
         values.extend(object.attributes.clone());
-        for (path, value) in &values {
-            let value = if path == "active" {
-                json!(value.as_str().is_some_and(|text| text.eq_ignore_ascii_case("true")))
-            } else {
-                value.clone()
-            };
-            set_path(&mut body, path, value);
-        }
-        match self.client.send(reqwest::Method::POST, &format!("/{kind}"), Some(&body)).await? {
+        match self.client.send_request(&dialect::create(resource_of(group), &values)).await? {
             (201 | 200, Some(resource)) => {
                 let target_id = resource["id"].as_str().unwrap_or_default().to_owned();
                 let modified = values.iter().map(|(path, value)| (path.clone(), None, Some(value.clone()))).collect();
@@ -631,7 +619,6 @@ impl Run<'_> {
 
     async fn update(
         &mut self,
-        kind: &str,
         object: &SourceObject,
         group: bool,
         target_id: String,
@@ -653,23 +640,12 @@ impl Run<'_> {
             self.outcome.links.insert(object.id.clone(), link);
             return Ok(());
         }
-        let compliant = self.input.compliant;
-        let operations: Vec<Value> = changes
+        let wire: Vec<Change> = changes
             .iter()
-            .map(|(path, before, value)| {
-                let op = match (before.is_some(), compliant) {
-                    (false, false) => "Add",
-                    (true, false) => "Replace",
-                    (false, true) => "add",
-                    (true, true) => "replace",
-                };
-                let value =
-                    if path == "active" && compliant { json!(value.as_str() == Some("True")) } else { value.clone() };
-                json!({ "op": op, "path": path, "value": value })
-            })
+            .map(|(path, before, value)| Change { path: path.clone(), before: before.clone(), value: value.clone() })
             .collect();
-        let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": operations });
-        match self.client.send(reqwest::Method::PATCH, &format!("/{kind}/{target_id}"), Some(&body)).await? {
+        let request = self.input.dialect.update(resource_of(group), &target_id, &wire);
+        match self.client.send_request(&request).await? {
             (200 | 204, _) => {
                 for (path, _, value) in &changes {
                     link.exported.insert(path.clone(), value.clone());
@@ -708,33 +684,14 @@ impl Run<'_> {
             .collect();
         let add: Vec<&String> = wanted.iter().filter(|id| !link.members.contains(id)).collect();
         let remove: Vec<&String> = link.members.iter().filter(|id| !wanted.contains(id)).collect();
-        let compliant = self.input.compliant;
-        let mut operations = Vec::new();
-        for chunk in add.chunks(MEMBERS_PER_PATCH) {
-            let value: Vec<Value> = chunk.iter().map(|id| json!({ "$ref": null, "value": id })).collect();
-            operations
-                .push(vec![json!({ "op": if compliant { "add" } else { "Add" }, "path": "members", "value": value })]);
-        }
-        for chunk in remove.chunks(MEMBERS_PER_PATCH) {
-            if compliant {
-                operations.push(
-                    chunk
-                        .iter()
-                        .map(|id| json!({ "op": "remove", "path": format!("members[value eq \"{id}\"]") }))
-                        .collect(),
-                );
-            } else {
-                let value: Vec<Value> = chunk.iter().map(|id| json!({ "value": id })).collect();
-                operations.push(vec![json!({ "op": "Remove", "path": "members", "value": value })]);
-            }
-        }
-        if operations.is_empty() {
+        let (add, remove): (Vec<&str>, Vec<&str>) =
+            (add.iter().map(|id| id.as_str()).collect(), remove.iter().map(|id| id.as_str()).collect());
+        let requests = self.input.dialect.members(&link.target_id, &add, &remove);
+        if requests.is_empty() {
             return Ok(());
         }
-        for batch in operations {
-            let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": batch });
-            let (status, answer) =
-                self.client.send(reqwest::Method::PATCH, &format!("/Groups/{}", link.target_id), Some(&body)).await?;
+        for request in requests {
+            let (status, answer) = self.client.send_request(&request).await?;
             if !(200..300).contains(&status) {
                 self.escrow("update", group, true, status, answer);
                 return Ok(());
@@ -751,19 +708,13 @@ impl Run<'_> {
 
     async fn deprovision(&mut self, object: &SourceObject, group: bool, delete: bool) -> Result<(), Fatal> {
         let Some(link) = self.outcome.links.get(&object.id).cloned() else { return Ok(()) };
-        let kind = if group { "Groups" } else { "Users" };
-        let (action, sent) = if delete {
-            ("delete", self.client.send(reqwest::Method::DELETE, &format!("/{kind}/{}", link.target_id), None).await?)
+        let resource = resource_of(group);
+        let (action, request) = if delete {
+            ("delete", dialect::delete(resource, &link.target_id))
         } else {
-            let value = if self.input.compliant { json!(false) } else { json!("False") };
-            let op = if self.input.compliant { "replace" } else { "Replace" };
-            let body =
-                json!({ "schemas": [PATCH_SCHEMA], "Operations": [{ "op": op, "path": "active", "value": value }] });
-            (
-                "disable",
-                self.client.send(reqwest::Method::PATCH, &format!("/{kind}/{}", link.target_id), Some(&body)).await?,
-            )
+            ("disable", self.input.dialect.deactivate(resource, &link.target_id))
         };
+        let sent = self.client.send_request(&request).await?;
         match sent {
             (status, _) if (200..300).contains(&status) || (delete && status == 404) => {
                 self.exported.insert(object.id.clone());
@@ -792,7 +743,7 @@ fn exported_of(resource: &Value, attributes: &Map<String, Value>) -> Map<String,
     attributes
         .keys()
         .filter_map(|path| {
-            let value = get_path(resource, path)?;
+            let value = dialect::paths::get(resource, path)?;
             let text = match value {
                 Value::Bool(flag) => {
                     if *flag {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::patch::get_path;
+use scimform_scim_dialect::paths::get as get_path;
 
 /// A parsed filter: every clause must hold.
 #[derive(Debug, Clone, PartialEq)]

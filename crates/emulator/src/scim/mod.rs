@@ -24,8 +24,6 @@ use serde_json::{Map, Value, json};
 
 use filter::Filter;
 
-pub(crate) use patch::{get_path, set_path};
-
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
