@@ -1002,6 +1002,71 @@ fn one_run_survives_random_faults(seed: u64) {
     world.finish();
 }
 
+/// The planner's laws (`crates/plan/tests/laws.rs`) build live schemas from Graph JSON
+/// recorded here, not from a copy of the planner's own spec → schema logic: each spec's
+/// mappings or scoping choice is applied to the emulator by the real binary, and the job's
+/// user and group object mappings are kept as Graph holds them. `UPDATE_EXPECT=1`
+/// rewrites the recordings; otherwise they must be current.
+const LAW_CHOICES: [(&str, &str); 6] = [
+    ("m0", ""),
+    ("m1", "  mappings:\n    users: {}\n"),
+    ("m2", "  mappings:\n    users:\n      attributes:\n        displayName: 'Join(\" \", [givenName], [surname])'\n"),
+    ("m3", "  mappings:\n    groups: { enabled: false, remove: [externalId] }\n"),
+    ("s1", "  scoping:\n    users: []\n"),
+    (
+        "s2",
+        "  scoping:\n    users:\n      - clauses:\n          - { attribute: department, operator: EQUALS, value: Security }\n",
+    ),
+];
+
+fn law_schemas_are_recorded() {
+    let mut world = World::new();
+    world.use_token("law-recording-token");
+    let mut specs = String::new();
+    for (name, provisioning) in LAW_CHOICES {
+        specs.push_str(&format!(
+            "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: law-{name}\ndisplayName: Law {name}\nprovisioning:\n  status: off\n  credentials:\n    baseUrl: https://law.example.com/scim\n    token: {{ fromEnv: NETSKOPE_SCIM_TOKEN }}\n{provisioning}---\n"
+        ));
+    }
+    world.only_spec("laws.yaml", &specs);
+    world.run_expecting(0, &["apply", "specs", "--auto-approve"]);
+    let snapshot = world.snapshot();
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plan/tests/recorded");
+    let mut stale = Vec::new();
+    for (name, _) in LAW_CHOICES {
+        let sp = world.placeholders(&format!("{{sp:law-{name}}}"));
+        let jobs = snapshot["synchronization"][&sp]["jobs"].as_object().unwrap();
+        let schema = &jobs.values().next().unwrap()["schema"];
+        let object = |source: &str| {
+            let mapping = schema["synchronizationRules"][0]["objectMappings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|mapping| mapping["sourceObjectName"] == source)
+                .unwrap();
+            serde_json::json!({
+                "enabled": mapping["enabled"],
+                "attributeMappings": mapping["attributeMappings"],
+                "scope": mapping["scope"],
+            })
+        };
+        let recorded = serde_json::json!({ "users": object("User"), "groups": object("Group") });
+        let text = serde_json::to_string_pretty(&recorded).unwrap() + "\n";
+        let path = directory.join(format!("{name}.json"));
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::create_dir_all(&directory).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "recorded schemas differ from what the emulator holds after apply: {stale:?}; rerun with UPDATE_EXPECT=1 and review the diff"
+    );
+    world.finish();
+}
+
 /// One test per case: `cargo test -p scimform --test scenarios -- --list` names them,
 /// a name filters them (`… -- 13-`), and they run in parallel.
 fn main() -> std::process::ExitCode {
@@ -1036,6 +1101,7 @@ fn trials() -> Vec<libtest_mimic::Trial> {
             Box::new(interrupt_stops_between_steps_and_apply_resumes),
         ),
         case("sigterm_stops_between_steps_like_ctrl_c".into(), Box::new(sigterm_stops_between_steps_like_ctrl_c)),
+        case("law_schemas_are_recorded".into(), Box::new(law_schemas_are_recorded)),
     ];
     for seed in 11..21 {
         trials

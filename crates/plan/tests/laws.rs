@@ -1,5 +1,8 @@
 //! Laws of the planner, checked on generated inputs:
-//! - a live state built from the desired state plans no changes;
+//! - a live state built from the desired state plans no changes (its schemas are Graph
+//!   JSON recorded from the emulator after a real apply, decoded; its settings are the
+//!   spec's values field for field, whose encoding to Graph every scenario's final
+//!   no-change plan checks);
 //! - one difference introduced into that live state plans exactly one change, at the
 //!   address of what differs.
 
@@ -12,7 +15,7 @@ use scimform_plan::state::{
     PrincipalKind, Provisioning, ProvisioningSettings, ProvisioningStatus, Quarantine, Role, Roles, Scope, TokenSource,
     TokenState,
 };
-use scimform_plan::state::{AttributeMapping, Clause, FilterGroup, LiveSchema, Object, ObjectMapping, Operator};
+use scimform_plan::state::{AttributeMapping, Clause, FilterGroup, LiveSchema, Operator};
 use scimform_plan::{Action, MANAGED_TAG, Options, ResetPart, Step, name_tag};
 use scimform_spec::model::{Mappings, ObjectMappings, Scoping};
 
@@ -97,20 +100,28 @@ fn scoping_choice(choice: usize) -> Option<Scoping> {
     }
 }
 
-/// The schema a job has when it is as `spec` says (the template's defaults elsewhere).
+/// The schema a job has when it is as `spec` says: Graph's JSON as the emulator held it
+/// after the real binary applied each mappings and scoping choice (recorded in
+/// `tests/recorded/` by the scenario test `law_schemas_are_recorded`), decoded by the one
+/// decoder of object mappings. Nothing here repeats the planner's spec → schema logic.
 fn schema_from(spec: &Provisioning) -> LiveSchema {
-    let object = |object: Object| {
-        let mut mapping: ObjectMapping = scimform_mapping::reference::object(object).defaults.clone();
-        if let Some(mappings) = spec.mappings.as_ref().and_then(|mappings| mappings.of(object)) {
-            mapping.enabled = mappings.enabled;
-            mapping.attributes = mappings.attributes(object);
-        }
-        if let Some(filters) = spec.scoping.as_ref().and_then(|scoping| scoping.of(object)) {
-            mapping.scope = filters.clone();
-        }
-        Some(mapping)
+    let mappings = (0..4).find(|choice| mappings_choice(*choice) == spec.mappings).expect("a generated choice");
+    let scoping = (0..3).find(|choice| scoping_choice(*choice) == spec.scoping).expect("a generated choice");
+    let attributes = recorded(&format!("m{mappings}"));
+    let scope = recorded(&format!("s{scoping}"));
+    let object = |object: &str| {
+        let mut json = attributes[object].clone();
+        json["scope"] = scope[object]["scope"].clone();
+        Some(scimform_mapping::graph_json::decode_object(&json).mapping)
     };
-    LiveSchema { users: object(Object::Users), groups: object(Object::Groups) }
+    LiveSchema { users: object("users"), groups: object("groups") }
+}
+
+/// A recording of `tests/recorded/` (`s0`, no scoping managed, is the defaults: `m0`).
+fn recorded(name: &str) -> serde_json::Value {
+    let name = if name == "s0" { "m0" } else { name };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/recorded/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 fn app() -> impl Strategy<Value = DesiredApp> {
