@@ -14,7 +14,8 @@
 //!   does not know are left out of the decoded form (and so are dropped if the spec
 //!   replaces that filter), with a warning in the log.
 
-use scimform_mapping::expression::{self, Expr};
+use scimform_mapping::Source;
+use scimform_mapping::expression::Expr;
 use scimform_mapping::functions;
 use scimform_mapping::graph_json::decode_attribute;
 use scimform_plan::SchemaPart;
@@ -106,10 +107,10 @@ fn encode_attribute(mapping: &AttributeMapping) -> Value {
 /// A source as Graph's `attributeMappingSource`: type, name, expression and, for
 /// functions, the arguments as parameters keyed by the reference's parameter names
 /// (the last name repeats for variadic functions) [verify: Graph's own keys].
-fn encode_source(text: &str) -> Value {
-    match expression::parse(text) {
-        Ok(expr) => encode_expr(&expr),
-        Err(_) => json!({ "type": "Function", "name": "", "expression": text, "parameters": [] }),
+fn encode_source(source: &Source) -> Value {
+    match source.expr() {
+        Some(expr) => encode_expr(expr),
+        None => json!({ "type": "Function", "name": "", "expression": source.as_str(), "parameters": [] }),
     }
 }
 
@@ -190,7 +191,7 @@ mod tests {
         let mut attributes = scimform_mapping::reference::object(Object::Users).defaults.attributes.clone();
         attributes.retain(|mapping| mapping.target != "title");
         let display = attributes.iter_mut().find(|mapping| mapping.target == "displayName").unwrap();
-        display.source = "Join(\" \", [givenName], [surname])".to_owned();
+        display.source = Source::parse("Join(\" \", [givenName], [surname])");
         display.flow = Flow::OnCreate;
         let scope = vec![FilterGroup {
             clauses: vec![Clause {

@@ -11,7 +11,8 @@
 
 use serde_json::Value;
 
-use crate::{AttributeMapping, Clause, FilterGroup, Flow, ObjectMapping, Operator, expression};
+use crate::expression::Expr;
+use crate::{AttributeMapping, Clause, FilterGroup, Flow, ObjectMapping, Operator, Source};
 
 /// An object mapping decoded: the mapping, and the operator names of the scoping clauses
 /// left out because the language does not know them.
@@ -55,9 +56,9 @@ pub fn decode_attribute(attribute: &Value) -> AttributeMapping {
     let source = &attribute["source"];
     let name = source["name"].as_str().unwrap_or_default();
     let text = match source["type"].as_str() {
-        Some("Attribute") if !name.is_empty() => format!("[{name}]"),
-        Some("Constant") => expression::quote(name),
-        _ => expression::canonical(source["expression"].as_str().unwrap_or_default()),
+        Some("Attribute") if !name.is_empty() => Source::from_expr(Expr::Attribute(name.to_owned())),
+        Some("Constant") => Source::from_expr(Expr::Constant(name.to_owned())),
+        _ => Source::parse(source["expression"].as_str().unwrap_or_default()),
     };
     AttributeMapping {
         target: attribute["targetAttributeName"].as_str().unwrap_or_default().to_owned(),

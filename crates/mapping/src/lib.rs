@@ -60,15 +60,102 @@ pub enum Flow {
     OnCreate,
 }
 
+/// A mapping's source, parsed once: its canonical text and, when it parses, its tree.
+/// The spec builds it from the tree it checked; the live schema from Graph's JSON; apply
+/// encodes the tree for Graph without parsing again. Text that does not parse (read from
+/// a schema edited by hand in the portal) is kept as given, with no tree. Compared,
+/// ordered and serialized by its text: a plan file carries the text.
+#[derive(Clone)]
+pub struct Source {
+    text: String,
+    expr: Option<expression::Expr>,
+}
+
+impl Source {
+    /// Parses `text`: canonical when it parses, as given otherwise.
+    pub fn parse(text: &str) -> Source {
+        match expression::parse(text) {
+            Ok(expr) => Source::from_expr(expr),
+            Err(_) => Source { text: text.to_owned(), expr: None },
+        }
+    }
+
+    /// A source from a parsed expression.
+    pub fn from_expr(expr: expression::Expr) -> Source {
+        Source { text: expr.to_string(), expr: Some(expr) }
+    }
+
+    /// The canonical text (`Join(" ", [givenName], [surname])`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed expression, when the text parses.
+    pub fn expr(&self) -> Option<&expression::Expr> {
+        self.expr.as_ref()
+    }
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Source {}
+
+impl PartialOrd for Source {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Source {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+
+impl std::hash::Hash for Source {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+/// Debug output is the text, as for a string: the tree is the text's, parsed.
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| Source::parse(&text))
+    }
+}
+
 /// One attribute mapping: the SCIM attribute it writes and where the value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttributeMapping {
     /// The target (SCIM) attribute, e.g. `displayName`, `emails[type eq "work"].value`.
     pub target: String,
-    /// The source as an expression, in canonical form ([`expression::canonical`]):
-    /// `[givenName]` (an attribute), `"Netskope"` (a constant) or a function call.
-    pub source: String,
+    /// The source expression, parsed once: `[givenName]` (an attribute), `"Netskope"` (a
+    /// constant) or a function call.
+    pub source: Source,
     /// When it flows.
     #[serde(default)]
     pub flow: Flow,
@@ -95,7 +182,7 @@ impl AttributeMapping {
         if let Some(default) = &self.default {
             notes.push(format!("default {}", expression::quote(default)));
         }
-        if notes.is_empty() { self.source.clone() } else { format!("{} ({})", self.source, notes.join(", ")) }
+        if notes.is_empty() { self.source.to_string() } else { format!("{} ({})", self.source, notes.join(", ")) }
     }
 }
 

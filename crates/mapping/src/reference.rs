@@ -118,7 +118,7 @@ mod tests {
             let reference = object(kind);
             for mapping in &reference.defaults.attributes {
                 assert!(reference.is_target(&mapping.target), "{}", mapping.target);
-                let expr = crate::expression::parse(&mapping.source).unwrap();
+                let expr = mapping.source.expr().expect("the defaults parse");
                 for source in expr.attributes() {
                     assert!(reference.is_source(source), "{source}");
                 }

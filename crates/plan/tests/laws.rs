@@ -72,7 +72,7 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
 fn mappings_choice(choice: usize) -> Option<Mappings> {
     let display_name = AttributeMapping {
         target: "displayName".to_owned(),
-        source: "Join(\" \", [givenName], [surname])".to_owned(),
+        source: scimform_mapping::Source::parse("Join(\" \", [givenName], [surname])"),
         flow: Default::default(),
         default: None,
         matching: None,
@@ -285,7 +285,7 @@ proptest! {
             7 if wanted.provisioning.as_ref().is_some_and(|provisioning| provisioning.spec.mappings.as_ref().is_some_and(|m| m.users.is_some())) => {
                 let users = app.schema.as_mut().unwrap().users.as_mut().unwrap();
                 let title = users.attributes.iter_mut().find(|mapping| mapping.target == "title").unwrap();
-                title.source = "ToUpper([jobTitle])".to_owned();
+                title.source = scimform_mapping::Source::parse("ToUpper([jobTitle])");
                 Some((format!("{address}.provisioning.schema"), Action::Update))
             }
             _ => None,

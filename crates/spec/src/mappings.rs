@@ -111,7 +111,7 @@ impl Checker<'_> {
         let constant = options.and_then(|detail| detail.constant.as_ref());
         let source = match (source, constant) {
             (Some((text, source_path)), None) => self.expression(object, text, &source_path),
-            (None, Some(constant)) => Some(expression::quote(constant)),
+            (None, Some(constant)) => Some(model::Source::from_expr(expression::Expr::Constant(constant.clone()))),
             (Some(_), Some(_)) => {
                 self.error(
                     Code::Conflict,
@@ -154,8 +154,14 @@ impl Checker<'_> {
         })
     }
 
-    /// Parses an expression and checks the attributes it reads; its canonical text.
-    fn expression(&mut self, object: Object, text: &str, path: &[crate::validate::Step<'_>]) -> Option<String> {
+    /// Parses an expression and checks the attributes it reads; the source, parsed once
+    /// (everything after carries the tree).
+    fn expression(
+        &mut self,
+        object: Object,
+        text: &str,
+        path: &[crate::validate::Step<'_>],
+    ) -> Option<model::Source> {
         let node_span = self.span(path);
         let parsed = match expression::parse(text) {
             Ok(parsed) => parsed,
@@ -187,7 +193,7 @@ impl Checker<'_> {
             );
             valid = false;
         }
-        valid.then(|| parsed.to_string())
+        valid.then(|| model::Source::from_expr(parsed))
     }
 
     /// One attribute per matching precedence, and at least one matching attribute.

@@ -117,7 +117,7 @@ pub struct Provisioning {
     pub verify: Option<Verify>,
 }
 
-pub use scimform_mapping::{AttributeMapping, Clause, FilterGroup, Flow, Object, ObjectMapping, Operator};
+pub use scimform_mapping::{AttributeMapping, Clause, FilterGroup, Flow, Object, ObjectMapping, Operator, Source};
 
 /// Attribute mappings by object; `None`: that object's mappings are not managed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

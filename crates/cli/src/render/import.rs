@@ -275,7 +275,7 @@ fn mappings(schema: &scimform_plan::state::LiveSchema, out: &mut String) {
             text.push_str("      attributes:\n");
         }
         for mapping in changed {
-            let source = quoted(&mapping.source);
+            let source = quoted(mapping.source.as_str());
             let mut options = Vec::new();
             if mapping.flow == Flow::OnCreate {
                 options.push("flow: onCreate".to_owned());
@@ -394,7 +394,7 @@ mod tests {
         let mut users = reference::object(Object::Users).defaults.clone();
         users.attributes.retain(|mapping| mapping.target != "title");
         let display = users.attributes.iter_mut().find(|mapping| mapping.target == "displayName").unwrap();
-        display.source = "Join(\" \", [givenName], [surname])".to_owned();
+        display.source = scimform_mapping::Source::parse("Join(\" \", [givenName], [surname])");
         display.flow = Flow::OnCreate;
         users.scope = vec![FilterGroup {
             clauses: vec![Clause {
