@@ -156,12 +156,7 @@ impl Checker<'_> {
 
     /// Parses an expression and checks the attributes it reads; the source, parsed once
     /// (everything after carries the tree).
-    fn expression(
-        &mut self,
-        object: Object,
-        text: &str,
-        path: &[crate::validate::Step<'_>],
-    ) -> Option<model::Source> {
+    fn expression(&mut self, object: Object, text: &str, path: &[crate::validate::Step<'_>]) -> Option<model::Source> {
         let node_span = self.span(path);
         let parsed = match expression::parse(text) {
             Ok(parsed) => parsed,
