@@ -19,6 +19,10 @@ pub(crate) struct EngineState {
     /// Source objects whose last export failed, with the number of failures.
     #[serde(default)]
     pub(crate) escrows: BTreeMap<String, u32>,
+    /// Escrowed objects and how many more cycles pass before they are tried again: the
+    /// service retries escrows "with gradually decreasing frequency" (§4.2).
+    #[serde(default)]
+    pub(crate) escrow_waits: BTreeMap<String, u32>,
     /// Whether the next cycle is an initial one (every object re-evaluated against the
     /// target).
     #[serde(default = "yes")]
@@ -40,6 +44,7 @@ impl Default for EngineState {
         EngineState {
             links: BTreeMap::new(),
             escrows: BTreeMap::new(),
+            escrow_waits: BTreeMap::new(),
             initial: true,
             next_cycle_at: None,
             force_deletes: false,
@@ -71,4 +76,16 @@ pub(crate) struct Link {
     /// Groups: the target ids of the members exported.
     #[serde(default)]
     pub(crate) members: Vec<String>,
+}
+
+/// Cycles an object escrowed `failures` times in a row waits before it is tried again:
+/// 0, 1, 3, then 7 (the next cycle, then every second, fourth and eighth). The service
+/// documents only "gradually decreasing frequency" (§4.2); the series is ours [verify].
+pub(crate) fn escrow_wait(failures: u32) -> u32 {
+    match failures {
+        0 | 1 => 0,
+        2 => 1,
+        3 => 3,
+        _ => 7,
+    }
 }

@@ -146,20 +146,37 @@ pub fn create(resource: Resource, values: &Map<String, Value>) -> Request {
 }
 
 impl Dialect {
-    /// An update: one PATCH with an operation per changed attribute (`add` where nothing
-    /// was exported before, `replace` otherwise).
+    /// An update: one PATCH. The default dialect sends an operation per changed attribute
+    /// (`Add` where nothing was exported before, `Replace` otherwise). With the flag, adds
+    /// stay one `add` each, a replace of a filtered path (`emails[type eq "work"].value`)
+    /// keeps its own op, and the other replaces are merged into one pathless `replace`
+    /// whose value is an object keyed by attribute path (§1.6). Decided where the source
+    /// is silent: a single such replace is sent with its path, as the table's "several
+    /// attributes" row is the only one that merges [verify].
     pub fn update(self, resource: Resource, id: &str, changes: &[Change]) -> Request {
-        let operations: Vec<Value> = changes
+        let value_of = |change: &Change| match (change.path.as_str(), change.value.as_str()) {
+            ("active", Some(text)) => self.active(text.eq_ignore_ascii_case("true")),
+            _ => change.value.clone(),
+        };
+        let mergeable = |change: &&Change| change.before.is_some() && !change.path.contains('[');
+        let merged: Vec<&Change> = match self {
+            Dialect::Compliant => changes.iter().filter(mergeable).collect(),
+            Dialect::Default => Vec::new(),
+        };
+        let merge = merged.len() > 1;
+        let mut operations: Vec<Value> = changes
             .iter()
+            .filter(|change| !(merge && merged.iter().any(|other| std::ptr::eq(*other, *change))))
             .map(|change| {
                 let op = self.op(if change.before.is_some() { "replace" } else { "add" });
-                let value = match (change.path.as_str(), change.value.as_str()) {
-                    ("active", Some(text)) => self.active(text.eq_ignore_ascii_case("true")),
-                    _ => change.value.clone(),
-                };
-                json!({ "op": op, "path": change.path, "value": value })
+                json!({ "op": op, "path": change.path, "value": value_of(change) })
             })
             .collect();
+        if merge {
+            let value: Map<String, Value> =
+                merged.iter().map(|change| (change.path.clone(), value_of(change))).collect();
+            operations.push(json!({ "op": "replace", "value": value }));
+        }
         patch(resource, id, operations)
     }
 
@@ -265,6 +282,24 @@ mod tests {
         assert_eq!(default["Operations"][1]["op"], "Add");
         let compliant = Dialect::Compliant.update(Resource::Users, "u1", &changes).body.unwrap();
         assert_eq!(compliant["Operations"][0], json!({ "op": "replace", "path": "active", "value": false }));
+        let several = [
+            Change { path: "displayName".to_owned(), before: Some(json!("A")), value: json!("B") },
+            Change { path: "name.givenName".to_owned(), before: Some(json!("A")), value: json!("B") },
+            Change {
+                path: "emails[type eq \"work\"].value".to_owned(),
+                before: Some(json!("a@x")),
+                value: json!("b@x"),
+            },
+            Change { path: "nickName".to_owned(), before: None, value: json!("Babs") },
+        ];
+        let merged = Dialect::Compliant.update(Resource::Users, "u1", &several).body.unwrap();
+        let operations = merged["Operations"].as_array().unwrap();
+        assert_eq!(operations.len(), 3, "{operations:?}");
+        assert_eq!(operations[0]["path"], "emails[type eq \"work\"].value");
+        assert_eq!(operations[1], json!({ "op": "add", "path": "nickName", "value": "Babs" }));
+        assert_eq!(operations[2], json!({ "op": "replace", "value": { "displayName": "B", "name.givenName": "B" } }));
+        let per_attribute = Dialect::Default.update(Resource::Users, "u1", &several).body.unwrap();
+        assert_eq!(per_attribute["Operations"].as_array().unwrap().len(), 4);
         let removed = Dialect::Default.members("g1", &[], &["u1", "u2"]);
         assert_eq!(
             removed[0].body.as_ref().unwrap()["Operations"][0]["value"],

@@ -210,6 +210,7 @@ fn restart_job(world: &mut World, request: &GraphRequest, sp_id: &str, job_id: &
     }
     if has("Escrows") {
         job.engine.escrows.clear();
+        job.engine.escrow_waits.clear();
     }
     if scopes.iter().any(|scope| scope == "ForceDeletes") {
         job.engine.force_deletes = true;

@@ -72,6 +72,10 @@ pub(crate) struct CycleInput {
     pub(crate) users: Vec<SourceObject>,
     pub(crate) groups: Vec<SourceObject>,
     pub(crate) links: BTreeMap<String, Link>,
+    /// Escrowed objects and their failures in a row, as the last cycle left them.
+    pub(crate) escrows: BTreeMap<String, u32>,
+    /// Escrowed objects whose back-off skips this cycle (§4.2).
+    pub(crate) waiting: BTreeSet<String>,
     pub(crate) user_flows: String,
     pub(crate) group_flows: String,
 }
@@ -104,7 +108,10 @@ pub(crate) struct Row {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CycleOutcome {
     pub(crate) links: BTreeMap<String, Link>,
+    /// Escrowed objects and their failures in a row (kept for those this cycle skipped).
     pub(crate) escrows: BTreeMap<String, u32>,
+    /// Objects that failed this cycle (their back-off starts again).
+    pub(crate) failed: BTreeSet<String>,
     pub(crate) rows: Vec<Row>,
     pub(crate) fatal: Option<Fatal>,
     pub(crate) entitled: u64,
@@ -187,6 +194,8 @@ pub(crate) fn gather(world: &World, sp_id: &str, job_id: &str, only: Option<&[St
         users,
         groups,
         links: engine.links.clone(),
+        escrows: engine.escrows.clone(),
+        waiting: engine.escrow_waits.iter().filter(|(_, wait)| **wait > 0).map(|(id, _)| id.clone()).collect(),
         user_flows: users_mapping.flow_types.clone(),
         group_flows: groups_mapping.map(|mapping| mapping.flow_types).unwrap_or_default(),
     })
@@ -392,7 +401,7 @@ pub(crate) async fn execute(http: &reqwest::Client, input: CycleInput) -> CycleO
     let mut run = Run {
         input: &input,
         client,
-        outcome: CycleOutcome { links: input.links.clone(), ..CycleOutcome::default() },
+        outcome: CycleOutcome { links: input.links.clone(), escrows: input.escrows.clone(), ..CycleOutcome::default() },
         exported: BTreeSet::new(),
     };
     run.outcome.imported = (input.users.len() + input.groups.len()) as u64;
@@ -402,6 +411,9 @@ pub(crate) async fn execute(http: &reqwest::Client, input: CycleInput) -> CycleO
         run.outcome.fatal = Some(fatal);
     }
     run.outcome.exported = run.exported.len() as u64;
+    // Escrows of objects the source no longer has are dropped with them.
+    let known: BTreeSet<&str> = input.users.iter().chain(&input.groups).map(|object| object.id.as_str()).collect();
+    run.outcome.escrows.retain(|id, _| known.contains(id.as_str()));
     run.outcome
 }
 
@@ -449,9 +461,14 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// The value of the probe query: a user name no SCIM app holds (`scim-probe-N`).
+    /// The value of the probe query: a random GUID, as the service sends (§1.2), drawn
+    /// from the job and the clock so that no two cycles ask for the same user.
     fn probe_value(&self) -> String {
-        format!("{}-probe-{}", self.input.job_id.split('.').next().unwrap_or("scim"), self.input.users.len())
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_nanos());
+        let hex = crate::util::digest(&format!("{}:{nanos}", self.input.job_id));
+        let hex = hex.trim_start_matches(crate::util::DIGEST_PREFIX);
+        format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
     }
 }
 
@@ -511,6 +528,7 @@ impl Run<'_> {
             "SystemForCrossDomainIdentityManagementServiceIncompatible"
         };
         *self.outcome.escrows.entry(object.id.clone()).or_default() += 1;
+        self.outcome.failed.insert(object.id.clone());
         self.outcome.escrowed += 1;
         self.row(
             action,
@@ -523,6 +541,11 @@ impl Run<'_> {
     }
 
     async fn upsert(&mut self, object: &SourceObject, group: bool) -> Result<(), Fatal> {
+        // An escrowed object waits out its back-off (§4.2); an initial cycle tries all.
+        if self.input.waiting.contains(&object.id) && !self.input.initial {
+            self.outcome.escrowed += 1;
+            return Ok(());
+        }
         let kind = if group { "Groups" } else { "Users" };
         let link = self.outcome.links.get(&object.id).cloned();
         let matched = match link {
@@ -545,6 +568,7 @@ impl Run<'_> {
             Matched::Ambiguous => {
                 self.outcome.escrowed += 1;
                 *self.outcome.escrows.entry(object.id.clone()).or_default() += 1;
+                self.outcome.failed.insert(object.id.clone());
                 let error = (
                     "SystemForCrossDomainIdentityManagementMultipleEntriesFound".to_owned(),
                     "several objects in the SCIM app match this object".to_owned(),

@@ -11,6 +11,8 @@
 //! lifts a quarantine (the service's retry succeeded); `synchronizedEntryCountByType` keys
 //! are `User` and `Group`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use super::cycle::{CycleInput, CycleOutcome, Fatal, Row};
@@ -43,6 +45,7 @@ pub(crate) fn commit(world: &mut World, input: &CycleInput, outcome: &CycleOutco
         }
         return;
     }
+    job.engine.escrow_waits = escrow_waits(&job.engine.escrow_waits, outcome);
     job.engine.escrows = outcome.escrows.clone();
     let state = match (&outcome.fatal, outcome.escrowed) {
         (Some(_), _) => "Failed",
@@ -134,6 +137,23 @@ fn fatal_error(fatal: &Fatal) -> (&'static str, String) {
     }
 }
 
+/// The back-off of every object still escrowed (§4.2): one that failed this cycle starts
+/// the wait its failures in a row call for; one that waited counts a cycle down.
+fn escrow_waits(before: &BTreeMap<String, u32>, outcome: &CycleOutcome) -> BTreeMap<String, u32> {
+    outcome
+        .escrows
+        .iter()
+        .map(|(id, failures)| {
+            let wait = if outcome.failed.contains(id) {
+                crate::engine_state::escrow_wait(*failures)
+            } else {
+                before.get(id).copied().unwrap_or(0).saturating_sub(1)
+            };
+            (id.clone(), wait)
+        })
+        .collect()
+}
+
 /// A `provisioningObjectSummary` for one object acted on.
 fn log_row(world: &mut World, input: &CycleInput, row: &Row, cycle_id: &str, time: &str) -> Value {
     let identity_type = if row.group { "Group" } else { "User" };
@@ -161,7 +181,51 @@ fn log_row(world: &mut World, input: &CycleInput, row: &Row, cycle_id: &str, tim
         "sourceIdentity": { "id": row.source_id, "displayName": row.source_display, "identityType": identity_type, "details": {} },
         "targetIdentity": { "id": row.target_id, "displayName": row.source_display, "identityType": identity_type, "details": {} },
         "modifiedProperties": modified,
-        "provisioningSteps": [],
+        "provisioningSteps": log_steps(row, identity_type),
         "provisioningStatusInfo": { "status": row.status, "errorInformation": error },
     })
+}
+
+/// A row's `provisioningSteps` (§6): import, scoping, matching, export, each with its
+/// type, status and a description in the portal's words. Step names follow the examples
+/// (`EntryImport`, `EntrySynchronizationScoping`, `EntrySynchronizationAdd`,
+/// `EntryExportAdd`); for other actions the suffix follows the action (`…Update`,
+/// `…Disable`, `…Delete`) [inference]. A held deletion (`stagedDelete`) skips its export.
+fn log_steps(row: &Row, identity_type: &str) -> Vec<Value> {
+    let suffix = match row.action {
+        "create" => "Add",
+        "update" => "Update",
+        "disable" => "Disable",
+        "delete" | "stagedDelete" => "Delete",
+        _ => "Other",
+    };
+    let display = &row.source_display;
+    let export_status = if row.action == "stagedDelete" { "skipped" } else { row.status };
+    let export_description = match &row.error {
+        Some((code, reason)) => format!("{code}: {reason}"),
+        None if row.action == "stagedDelete" => "held: the accidental-deletions threshold was exceeded".to_owned(),
+        None => format!("{identity_type} '{display}' was exported ({})", row.action),
+    };
+    let step = |name: String, kind: &str, status: &str, description: String| json!({ "name": name, "provisioningStepType": kind, "status": status, "description": description, "details": {} });
+    vec![
+        step(
+            "EntryImport".to_owned(),
+            "import",
+            "success",
+            format!("Retrieved {identity_type} '{display}' from Azure Active Directory"),
+        ),
+        step(
+            "EntrySynchronizationScoping".to_owned(),
+            "scoping",
+            "success",
+            format!("{identity_type} '{display}' was evaluated against the scope"),
+        ),
+        step(
+            format!("EntrySynchronization{suffix}"),
+            "matching",
+            "success",
+            format!("{identity_type} '{display}' will be {}", row.action),
+        ),
+        step(format!("EntryExport{suffix}"), "export", export_status, export_description),
+    ]
 }

@@ -221,6 +221,15 @@ async fn provisioning_logs_list_what_cycles_did() {
     let row = &rows[0];
     assert_eq!(row["provisioningAction"], "create");
     assert_eq!(row["provisioningStatusInfo"]["status"], "success");
+    // §6: the steps the portal shows, import to export.
+    let steps: Vec<(&str, &str)> = row["provisioningSteps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| (step["provisioningStepType"].as_str().unwrap(), step["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps, [("import", "success"), ("scoping", "success"), ("matching", "success"), ("export", "success")]);
+    assert_eq!(row["provisioningSteps"][3]["name"], "EntryExportAdd");
     assert_eq!(row["servicePrincipal"]["id"], job.sp.as_str());
     assert!(row["jobId"].as_str().unwrap().starts_with("scim."));
     let reader = harness.token_with_secret(crate::support::READER_CLIENT, crate::support::READER_SECRET).await;
@@ -279,4 +288,147 @@ async fn scoping_filters_narrow_the_scope() {
         json!(["(unclosed"]);
     let refused = harness.send("PUT", &format!("{sync}/schema"), Some(broken), &[]).await;
     assert_eq!(refused.status, 400);
+}
+
+/// A SCIM app that records every request and refuses to create users whose `userName`
+/// is in `refused` (500): the engine's wire forms and retries, seen from the app.
+struct RecordingApp {
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String, Value)>>>,
+    root: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingApp {
+    async fn start(refused: &'static [&'static str]) -> RecordingApp {
+        use axum::http::{Method, StatusCode, Uri};
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = requests.clone();
+        let handler = move |method: Method, uri: Uri, body: String| {
+            let log = log.clone();
+            async move {
+                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                log.lock().unwrap().push((method.to_string(), uri.to_string(), body.clone()));
+                let refused_user = body["userName"].as_str().is_some_and(|name| refused.contains(&name));
+                match method.as_str() {
+                    "GET" => (
+                        StatusCode::OK,
+                        axum::Json(
+                            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": [] }),
+                        ),
+                    ),
+                    "POST" if refused_user => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "status": "500", "detail": "refused" })))
+                    }
+                    "POST" => {
+                        let mut created = body.clone();
+                        created["id"] = json!(format!("id-{}", log.lock().unwrap().len()));
+                        (StatusCode::CREATED, axum::Json(created))
+                    }
+                    _ => (StatusCode::OK, axum::Json(json!({}))),
+                }
+            }
+        };
+        let router = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let root = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        RecordingApp { requests, root, task }
+    }
+
+    fn take(&self) -> Vec<(String, String, Value)> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+}
+
+/// Routes the played Netskope base URL to `app`.
+async fn route_to(harness: &Harness, app: &RecordingApp) {
+    let endpoints = json!([{ "baseUrl": NETSKOPE, "target": app.root }]);
+    let (status, body) = harness.admin("PUT", "/scimEndpoints", Some(endpoints)).await;
+    assert!(status < 300, "{body}");
+}
+
+/// §1.2: every cycle first asks for a user that does not exist, by a random GUID.
+#[tokio::test]
+async fn each_cycle_probes_with_a_random_guid() {
+    let harness = Harness::start().await;
+    let app = RecordingApp::start(&[]).await;
+    route_to(&harness, &app).await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    let mut probes = Vec::new();
+    for _ in 0..2 {
+        cycle(&harness, &job).await;
+        let (method, path, _) = app.take().into_iter().next().unwrap();
+        assert_eq!(method, "GET");
+        let value = path.split("%22").nth(1).unwrap().to_owned();
+        assert!(path.starts_with("/Users?filter=userName%20eq%20%22"), "{path}");
+        let shape: Vec<usize> = value.split('-').map(str::len).collect();
+        assert_eq!(shape, [8, 4, 4, 4, 12], "a GUID: {value}");
+        probes.push(value);
+    }
+    assert_ne!(probes[0], probes[1], "random, not fixed");
+    app.task.abort();
+}
+
+/// §4.2: an object the SCIM app keeps refusing is retried with decreasing frequency:
+/// the next cycle, then after one skipped cycle, then after three.
+#[tokio::test]
+async fn escrowed_objects_are_retried_less_and_less_often() {
+    let harness = Harness::start().await;
+    let app = RecordingApp::start(&["bob@contoso.com"]).await;
+    route_to(&harness, &app).await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    let mut tried = Vec::new();
+    for number in 1..=8 {
+        let status = cycle(&harness, &job).await;
+        assert_eq!(status["lastExecution"]["state"], "EntryLevelErrors", "cycle {number}: {status}");
+        let creates_bob =
+            app.take().iter().any(|(method, _, body)| method == "POST" && body["userName"] == "bob@contoso.com");
+        if creates_bob {
+            tried.push(number);
+        }
+    }
+    assert_eq!(tried, [1, 2, 4, 8], "tried in cycles {tried:?}");
+    app.task.abort();
+}
+
+/// §1.6: with the compliance flag, several replaced attributes go as one pathless
+/// `replace` whose value is keyed by path; without it, one `Replace` each.
+#[tokio::test]
+async fn the_compliance_flag_merges_replaced_attributes() {
+    // displayName, name.formatted and name.givenName change.
+    for (flagged, expected_ops) in [(false, vec!["Replace"; 3]), (true, vec!["replace"])] {
+        let harness = Harness::start().await;
+        let app = RecordingApp::start(&[]).await;
+        let base = if flagged { format!("{NETSKOPE}?aadOptscim062020") } else { NETSKOPE.to_owned() };
+        let endpoints = json!([{ "baseUrl": base, "target": app.root }]);
+        harness.admin("PUT", "/scimEndpoints", Some(endpoints)).await;
+        let job = provisioned_app(&harness, "netskope-token").await;
+        let secrets = json!({ "value": [
+            { "key": "BaseAddress", "value": base },
+            { "key": "SecretToken", "value": "netskope-token" },
+            { "key": "SyncAll", "value": "false" },
+        ]});
+        harness
+            .send("PUT", &format!("/servicePrincipals/{}/synchronization/secrets", job.sp), Some(secrets), &[])
+            .await;
+        cycle(&harness, &job).await;
+        let bob = harness.id_of("users", "userPrincipalName eq 'bob@contoso.com'").await;
+        let renamed = json!({ "displayName": "Robert Example", "givenName": "Robert" });
+        harness.admin("PATCH", &format!("/objects/{bob}"), Some(renamed)).await;
+        app.take();
+        cycle(&harness, &job).await;
+        let patch = app.take().into_iter().find(|(method, _, _)| method == "PATCH").expect("bob is updated");
+        let ops: Vec<&str> =
+            patch.2["Operations"].as_array().unwrap().iter().map(|op| op["op"].as_str().unwrap()).collect();
+        assert_eq!(ops, expected_ops, "flag {flagged}: {}", patch.2);
+        if flagged {
+            let value = &patch.2["Operations"][0]["value"];
+            assert!(
+                patch.2["Operations"][0].get("path").is_none() && value["displayName"] == "Robert Example",
+                "{}",
+                patch.2
+            );
+        }
+        app.task.abort();
+    }
 }
