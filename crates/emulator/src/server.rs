@@ -439,6 +439,13 @@ async fn admin_patch_object(
         .or(tenant.service_principals.get_mut(&id))
         .or(tenant.assignments.get_mut(&id));
     let Some(object) = object else { return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`")) };
+    // Membership is not a property: refuse rather than answer success and change nothing.
+    if changes.get("members").is_some() {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "`members` is not a property; change membership with POST /groups/{id}/members/$ref and DELETE /groups/{id}/members/{member}/$ref (through /_admin/graph or with a token)",
+        );
+    }
     for (key, value) in changes.as_object().into_iter().flatten() {
         object.insert(key.clone(), value.clone());
     }

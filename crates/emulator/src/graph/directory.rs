@@ -1,4 +1,6 @@
-//! Users and groups: reads only (scimform resolves names; it never edits the directory).
+//! Users and groups: reads, and group membership changes (`members/$ref`), which
+//! scimform never makes but tenants do every day: the provisioning engine must see users
+//! join and leave groups as Entra's service does.
 
 use std::borrow::Cow;
 
@@ -81,8 +83,11 @@ pub(super) fn route(
     method: &str,
     parts: &[&str],
 ) -> Result<Reply, GraphError> {
-    if method != "GET" {
-        return Err(GraphError::method_not_allowed());
+    match (method, parts) {
+        ("POST", ["groups", group, "members", "$ref"]) => return add_member(world, request, group),
+        ("DELETE", ["groups", group, "members", member, "$ref"]) => return remove_member(world, group, member),
+        ("GET", _) => {}
+        _ => return Err(GraphError::method_not_allowed()),
     }
     match parts {
         ["users"] => {
@@ -124,4 +129,35 @@ pub(super) fn route(
         [_, _, other, ..] => Err(GraphError::unknown_segment(other)),
         _ => Err(GraphError::unknown_segment(parts.last().copied().unwrap_or_default())),
     }
+}
+
+/// `POST /groups/{id}/members/$ref`: a user or group joins. Graph refuses a member that
+/// is there already (400) and an object that does not exist (404).
+fn add_member(world: &mut World, request: &GraphRequest, group: &str) -> Result<Reply, GraphError> {
+    if !world.tenant.groups.contains_key(group) {
+        return Err(GraphError::not_found(group));
+    }
+    let member = super::common::reference_id(request.json_body()?)?;
+    if !world.tenant.users.contains_key(&member) && !world.tenant.groups.contains_key(&member) {
+        return Err(GraphError::not_found(&member));
+    }
+    let members = world.tenant.members.entry(group.to_owned()).or_default();
+    if members.contains(&member) {
+        return Err(GraphError::bad_request(
+            "One or more added object references already exist for the following modified properties: 'members'.",
+        ));
+    }
+    members.push(member);
+    Ok(Reply::no_content())
+}
+
+/// `DELETE /groups/{id}/members/{member}/$ref`: a member leaves; 404 when it is not one.
+fn remove_member(world: &mut World, group: &str, member: &str) -> Result<Reply, GraphError> {
+    let members = world.tenant.members.get_mut(group).ok_or_else(|| GraphError::not_found(group))?;
+    let before = members.len();
+    members.retain(|id| id != member);
+    if members.len() == before {
+        return Err(GraphError::not_found(member));
+    }
+    Ok(Reply::no_content())
 }

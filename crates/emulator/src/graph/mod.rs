@@ -113,6 +113,7 @@ const READ_SYNC: &[&str] = &[
 const WRITE_SYNC: &[&str] =
     &["Synchronization.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"];
 const WRITE_ASSIGNMENTS: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
+const WRITE_MEMBERS: &[&str] = &["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"];
 const READ_AUDIT: &[&str] = &["AuditLog.Read.All"];
 
 /// Checks the caller's application permissions for a request, as Graph does: 403
@@ -124,7 +125,8 @@ fn authorize(world: &World, caller: &Caller, method: &str, parts: &[&str]) -> Re
     let mut needed: Vec<&[&str]> = Vec::new();
     match parts.first().copied() {
         Some("users") => needed.push(READ_USERS),
-        Some("groups") => needed.push(READ_GROUPS),
+        Some("groups") if read => needed.push(READ_GROUPS),
+        Some("groups") => needed.push(WRITE_MEMBERS),
         // Anyone signed in may read the gallery; instantiating writes an application.
         Some("applicationTemplates") if !read => needed.push(WRITE_APPS),
         Some("applications" | "servicePrincipals") if sync => needed.push(if read { READ_SYNC } else { WRITE_SYNC }),

@@ -62,6 +62,8 @@ pub(crate) struct CycleInput {
     pub(crate) job_id: String,
     /// The SCIM root requests go to.
     pub(crate) root: String,
+    /// Whether the root is the built-in provider, which knows tokens by their digests.
+    pub(crate) played: bool,
     pub(crate) token: String,
     pub(crate) dialect: Dialect,
     pub(crate) initial: bool,
@@ -184,6 +186,7 @@ pub(crate) fn gather(world: &World, sp_id: &str, job_id: &str, only: Option<&[St
             .to_owned(),
         job_id: job_id.to_owned(),
         root: world.scim_root(base),
+        played: world.scim_root(base).starts_with(&format!("{}/scim/", world.base_url)),
         token: token.to_owned(),
         dialect: Dialect::of_base_url(base),
         initial: engine.initial,
@@ -431,6 +434,14 @@ type Deprovision<'a> = (&'a SourceObject, bool, bool);
 impl Run<'_> {
     async fn all(&mut self) -> Result<(), Fatal> {
         let input = self.input;
+        // A restarted emulator knows only a digest of the saved token (its state file
+        // keeps no secret): it can still play the SCIM app itself, not send the token on.
+        if input.token.starts_with(crate::util::DIGEST_PREFIX) && !input.played {
+            return Err(Fatal::Credentials(format!(
+                "the emulator was restarted from its state file, which keeps only a digest of this job's token, so it cannot send the token to {}; save the token again (scimform: `apply --replace app.NAME.provisioning.token`)",
+                input.root
+            )));
+        }
         // Every cycle first reads a user that does not exist, as Test Connection does, to
         // check the endpoint and the credentials (§1.1 "random-object reads"): a token
         // revoked since the last cycle shows even when nothing changed.

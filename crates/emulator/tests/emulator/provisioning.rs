@@ -432,3 +432,66 @@ async fn the_compliance_flag_merges_replaced_attributes() {
         app.task.abort();
     }
 }
+
+/// A user leaving a group through Graph (the commonest day-2 event) is deprovisioned on
+/// the next cycle: disabled in the SCIM app. Her removal from the group goes in Entra's
+/// default dialect (`Remove` of `members` with a value), which the strict built-in
+/// provider refuses as a careful server does: the group is escrowed and the job reports
+/// entry-level errors (the compliance flag's form would pass). Graph refuses a duplicate
+/// member and an unknown one.
+#[tokio::test]
+async fn a_member_leaving_a_group_through_graph_is_deprovisioned_next_cycle() {
+    let harness = Harness::start().await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    cycle(&harness, &job).await;
+    let group = harness.id_of("groups", "displayName eq 'Netskope Users'").await;
+    let alice = harness.id_of("users", "userPrincipalName eq 'alice@contoso.com'").await;
+    let graph = |method: &str, url: String, body: Value| {
+        let request = json!({ "method": method, "url": url, "body": body });
+        let harness = &harness;
+        async move { harness.admin("POST", "/graph", Some(request)).await.1 }
+    };
+    let left = graph("DELETE", format!("/groups/{group}/members/{alice}/$ref"), Value::Null).await;
+    assert_eq!(left["status"], 204, "{left}");
+    let again = graph("DELETE", format!("/groups/{group}/members/{alice}/$ref"), Value::Null).await;
+    assert_eq!(again["status"], 404, "not a member any more: {again}");
+    let status = cycle(&harness, &job).await;
+    let app = scim_app(&harness).await;
+    assert!(user_names(&app).contains(&("alice@contoso.com".to_owned(), false)), "alice disabled: {app}");
+    assert_eq!(status["lastExecution"]["state"], "EntryLevelErrors", "the legacy member removal refused: {status}");
+    let reference = json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{alice}") });
+    let joined = graph("POST", format!("/groups/{group}/members/$ref"), reference.clone()).await;
+    assert_eq!(joined["status"], 204, "{joined}");
+    let duplicate = graph("POST", format!("/groups/{group}/members/$ref"), reference).await;
+    assert_eq!(duplicate["status"], 400, "{duplicate}");
+    let unknown = json!({ "@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/00000000-0000-0000-0000-000000000000" });
+    assert_eq!(graph("POST", format!("/groups/{group}/members/$ref"), unknown).await["status"], 404);
+    // The admin API does not pretend: `members` is not a property it can patch.
+    let (status, _) = harness.admin("PATCH", &format!("/objects/{group}"), Some(json!({ "members": [] }))).await;
+    assert_eq!(status, 400);
+}
+
+/// A restarted emulator knows a job's token only by its digest (the state file keeps no
+/// secret): it still plays the SCIM app itself, but a job routed to another SCIM server is
+/// quarantined with a message that says why and how to save the token again, never by
+/// sending the digest as a bearer token.
+#[tokio::test]
+async fn after_a_restart_a_routed_job_says_its_token_must_be_saved_again() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut options = scimform_emulator::Options::for_tests(crate::support::test_seed());
+    options.state_file = Some(directory.path().join("tenant.json"));
+    let app = RecordingApp::start(&[]).await;
+    let harness = Harness::start_with(options.clone()).await;
+    route_to(&harness, &app).await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    cycle(&harness, &job).await;
+    harness.emulator.shutdown().await;
+    app.take();
+    let harness = Harness::start_with(options).await;
+    let status = cycle(&harness, &job).await;
+    assert_eq!(status["code"], "Quarantine", "{status}");
+    let message = status["quarantine"]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("digest") && message.contains("--replace"), "{message}");
+    assert!(app.take().is_empty(), "no request carried the digest");
+    app.task.abort();
+}
