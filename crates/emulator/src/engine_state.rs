@@ -76,6 +76,11 @@ pub(crate) struct Link {
     /// Groups: the target ids of the members exported.
     #[serde(default)]
     pub(crate) members: Vec<String>,
+    /// Groups: target ids of members removed because the member became inactive while
+    /// still in the group; they are not added back when the member returns (§1.3.7:
+    /// "group memberships removed while the user was inactive are not restored").
+    #[serde(default)]
+    pub(crate) dropped: Vec<String>,
 }
 
 /// Cycles an object escrowed `failures` times in a row waits before it is tried again:

@@ -641,7 +641,7 @@ impl Run<'_> {
                 let modified = values.iter().map(|(path, value)| (path.clone(), None, Some(value.clone()))).collect();
                 self.outcome.links.insert(
                     object.id.clone(),
-                    Link { group, target_id, exported: values, active: true, members: Vec::new() },
+                    Link { group, target_id, exported: values, active: true, members: Vec::new(), dropped: Vec::new() },
                 );
                 self.outcome.escrows.remove(&object.id);
                 self.exported.insert(object.id.clone());
@@ -667,9 +667,10 @@ impl Run<'_> {
             .map(|(path, value)| (path.clone(), exported.get(path).cloned(), value.clone()))
             .collect();
         let mut link =
-            Link { group, target_id: target_id.clone(), exported: exported.clone(), active: true, members: Vec::new() };
+            Link { group, target_id: target_id.clone(), exported: exported.clone(), active: true, ..Link::default() };
         if let Some(previous) = self.outcome.links.get(&object.id) {
             link.members = previous.members.clone();
+            link.dropped = previous.dropped.clone();
         }
         if changes.is_empty() {
             self.outcome.links.insert(object.id.clone(), link);
@@ -711,18 +712,32 @@ impl Run<'_> {
             .filter(|user| user.presence == Presence::InScope)
             .map(|user| user.id.as_str())
             .collect();
-        let wanted: Vec<String> = group
-            .members
+        let target_of = |member: &String| self.outcome.links.get(member).map(|link| link.target_id.clone());
+        // Every provisioned source member, active or not, and those in scope now.
+        let source: Vec<String> = group.members.iter().filter_map(target_of).collect();
+        let in_scope_now: Vec<String> =
+            group.members.iter().filter(|member| in_scope.contains(member.as_str())).filter_map(target_of).collect();
+        // Memberships removed while the member was inactive stay removed (§1.3.7) for as
+        // long as the member stays in the group in Entra.
+        let dropped: Vec<String> = link
+            .dropped
             .iter()
-            .filter(|member| in_scope.contains(member.as_str()))
-            .filter_map(|member| self.outcome.links.get(member).map(|link| link.target_id.clone()))
+            .chain(link.members.iter().filter(|id| source.contains(id) && !in_scope_now.contains(id)))
+            .filter(|id| source.contains(id))
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
             .collect();
+        let wanted: Vec<String> = in_scope_now.into_iter().filter(|id| !dropped.contains(id)).collect();
         let add: Vec<&String> = wanted.iter().filter(|id| !link.members.contains(id)).collect();
         let remove: Vec<&String> = link.members.iter().filter(|id| !wanted.contains(id)).collect();
         let (add, remove): (Vec<&str>, Vec<&str>) =
             (add.iter().map(|id| id.as_str()).collect(), remove.iter().map(|id| id.as_str()).collect());
         let requests = self.input.dialect.members(&link.target_id, &add, &remove);
         if requests.is_empty() {
+            if let Some(link) = self.outcome.links.get_mut(&group.id) {
+                link.dropped = dropped;
+            }
             return Ok(());
         }
         for request in requests {
@@ -734,6 +749,7 @@ impl Run<'_> {
         }
         if let Some(link) = self.outcome.links.get_mut(&group.id) {
             link.members = wanted.clone();
+            link.dropped = dropped;
         }
         self.exported.insert(group.id.clone());
         let modified = vec![("members".to_owned(), Some(json!(link.members.len())), Some(json!(wanted.len())))];

@@ -495,3 +495,44 @@ async fn after_a_restart_a_routed_job_says_its_token_must_be_saved_again() {
     assert!(app.take().is_empty(), "no request carried the digest");
     app.task.abort();
 }
+
+/// §1.3.7: a user who returns after being inactive is activated again, but the group
+/// memberships removed while she was inactive are not restored.
+#[tokio::test]
+async fn memberships_removed_while_inactive_are_not_restored() {
+    let harness = Harness::start().await;
+    let app = RecordingApp::start(&[]).await;
+    route_to(&harness, &app).await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    let sync = job.url.replacen("/jobs/", "/synchronization/jobs/", 1);
+    let mut schema = harness.get(&format!("{sync}/schema")).await.json().clone();
+    let scope = json!({ "groups": [{ "name": "Security", "clauses": [
+        { "sourceOperandName": "department", "operatorName": "EQUALS", "targetOperand": { "values": ["Security"] } },
+    ]}], "inputFilterGroups": [], "categoryFilterGroups": [] });
+    schema["synchronizationRules"][0]["objectMappings"][0]["scope"] = scope;
+    let body = json!({ "synchronizationRules": schema["synchronizationRules"], "directories": schema["directories"] });
+    assert_eq!(harness.send("PUT", &format!("{sync}/schema"), Some(body), &[]).await.status, 204);
+    let member_ops = |requests: Vec<(String, String, Value)>| -> Vec<String> {
+        requests
+            .into_iter()
+            .filter(|(method, path, _)| method == "PATCH" && path.starts_with("/Groups/"))
+            .flat_map(|(_, _, body)| body["Operations"].as_array().cloned().unwrap_or_default())
+            .map(|operation| operation["op"].as_str().unwrap_or_default().to_ascii_lowercase())
+            .collect()
+    };
+    cycle(&harness, &job).await;
+    assert_eq!(member_ops(app.take()), ["add"], "alice (Security) joins the group");
+    let alice = harness.id_of("users", "userPrincipalName eq 'alice@contoso.com'").await;
+    harness.admin("PATCH", &format!("/objects/{alice}"), Some(json!({ "department": "Sales" }))).await;
+    cycle(&harness, &job).await;
+    assert_eq!(member_ops(app.take()), ["remove"], "out of scope: removed from the group");
+    harness.admin("PATCH", &format!("/objects/{alice}"), Some(json!({ "department": "Security" }))).await;
+    cycle(&harness, &job).await;
+    let requests = app.take();
+    let reactivated = requests.iter().any(|(method, _, body)| {
+        method == "PATCH" && body["Operations"].as_array().into_iter().flatten().any(|op| op["path"] == "active")
+    });
+    assert!(reactivated, "alice is active again: {requests:?}");
+    assert!(member_ops(requests).is_empty(), "her membership is not restored");
+    app.task.abort();
+}
