@@ -13,6 +13,12 @@
 //! POST, GET, PATCH with PatchOp (`Add`/`Replace`/`Remove`, case-insensitive, paths
 //! `attr`, `attr.sub`, `attr[type eq "work"].sub`, extension URNs, `members`,
 //! `members[value eq "…"]`, and a pathless `replace` with an object), PUT and DELETE.
+//!
+//! It is as careful as a real server where that costs Entra's requests nothing: a PATCH
+//! applies as a whole or not at all, `password` is never returned (RFC 7643 §4.1), a
+//! group's members must be resources here (`invalidValue`), an unreadable filter is
+//! `invalidFilter`, an unsupported method on a resource path is 405, and Entra's legacy
+//! member removal (`Remove` with a value) is refused as RFC 7644 §3.5.2.2 reads.
 
 mod filter;
 mod patch;
@@ -109,6 +115,15 @@ fn error(status: u16, detail: impl Into<String>) -> Answer {
     }
 }
 
+/// An error with its RFC 7644 §3.12 `scimType` (`invalidFilter`, `invalidValue`, …).
+fn error_typed(status: u16, scim_type: &str, detail: impl Into<String>) -> Answer {
+    let mut answer = error(status, detail);
+    if let Some(body) = answer.body.as_mut() {
+        body["scimType"] = json!(scim_type);
+    }
+    answer
+}
+
 fn ok(status: u16, body: Value) -> Answer {
     Answer { status, body: Some(body) }
 }
@@ -142,21 +157,7 @@ pub(crate) fn handle(
             None => error(404, format!("Resource {id} not found.")),
         },
         ("PUT", [kind @ ("Users" | "Groups"), id]) => replace(endpoint, kind, id, body),
-        ("PATCH", [kind @ ("Users" | "Groups"), id]) => {
-            endpoint.unindex(kind, id);
-            let answer = match resources_mut(endpoint, kind).get_mut(*id) {
-                None => error(404, format!("Resource {id} not found.")),
-                Some(resource) => match patch::apply(resource, body) {
-                    Ok(()) => {
-                        touch(resource);
-                        if *kind == "Groups" { Answer { status: 204, body: None } } else { ok(200, resource.clone()) }
-                    }
-                    Err(message) => error(400, message),
-                },
-            };
-            endpoint.index(kind, id);
-            answer
-        }
+        ("PATCH", [kind @ ("Users" | "Groups"), id]) => patched(endpoint, kind, id, body),
         ("DELETE", [kind @ ("Users" | "Groups"), id]) => {
             endpoint.unindex(kind, id);
             match resources_mut(endpoint, kind).remove(*id) {
@@ -164,8 +165,44 @@ pub(crate) fn handle(
                 None => error(404, format!("Resource {id} not found.")),
             }
         }
+        (_, ["Users" | "Groups"] | ["Users" | "Groups", _] | ["ServiceProviderConfig"]) => {
+            error(405, format!("{method} is not supported on {path}."))
+        }
         _ => error(404, format!("No SCIM resource at {path}.")),
     }
+}
+
+/// A PatchOp applied as a whole to a copy, checked, then kept: a group's members must
+/// be resources of this endpoint (RFC 7644 §3.5.2: `invalidValue`).
+fn patched(endpoint: &mut Endpoint, kind: &str, id: &str, body: Option<&Value>) -> Answer {
+    let Some(existing) = resources(endpoint, kind).get(id) else {
+        return error(404, format!("Resource {id} not found."));
+    };
+    let mut changed = existing.clone();
+    if let Err(message) = patch::apply(&mut changed, body) {
+        return error_typed(400, "invalidSyntax", message);
+    }
+    if let Some(unknown) = unknown_member(endpoint, &changed) {
+        return error_typed(
+            400,
+            "invalidValue",
+            format!("member {unknown} is not a resource of this service provider"),
+        );
+    }
+    touch(&mut changed);
+    endpoint.unindex(kind, id);
+    resources_mut(endpoint, kind).insert(id.to_owned(), changed.clone());
+    endpoint.index(kind, id);
+    if kind == "Groups" { Answer { status: 204, body: None } } else { ok(200, shown(&changed, None)) }
+}
+
+/// The first member of a group resource that is neither a user nor a group here.
+fn unknown_member(endpoint: &Endpoint, resource: &Value) -> Option<String> {
+    resource["members"].as_array().into_iter().flatten().find_map(|member| {
+        let id = member["value"].as_str().unwrap_or_default();
+        let known = endpoint.users.contains_key(id) || endpoint.groups.contains_key(id);
+        (!known).then(|| id.to_owned())
+    })
 }
 
 fn resources<'e>(endpoint: &'e Endpoint, kind: &str) -> &'e BTreeMap<String, Value> {
@@ -179,7 +216,7 @@ fn resources_mut<'e>(endpoint: &'e mut Endpoint, kind: &str) -> &'e mut BTreeMap
 fn list(endpoint: &Endpoint, kind: &str, filter: Option<&str>, excluded: Option<&str>) -> Answer {
     let filter = match filter.map(filter::parse).transpose() {
         Ok(filter) => filter,
-        Err(message) => return error(400, message),
+        Err(message) => return error_typed(400, "invalidFilter", message),
     };
     let unique = if kind == "Users" { "userName" } else { "displayName" };
     let indexed = filter.as_ref().and_then(Filter::single).filter(|(path, _)| path.eq_ignore_ascii_case(unique));
@@ -211,8 +248,13 @@ fn list(endpoint: &Endpoint, kind: &str, filter: Option<&str>, excluded: Option<
     )
 }
 
+/// A resource as answered: without `password` (RFC 7643 §4.1: returned "never") and
+/// without the attributes `excludedAttributes` names.
 fn shown(resource: &Value, excluded: Option<&str>) -> Value {
     let mut resource = resource.clone();
+    if let Some(object) = resource.as_object_mut() {
+        object.remove("password");
+    }
     if let (Some(excluded), Some(object)) = (excluded, resource.as_object_mut()) {
         for name in excluded.split(',') {
             object.remove(name.trim());
@@ -263,9 +305,16 @@ fn create(endpoint: &mut Endpoint, kind: &str, body: Option<&Value>) -> Answer {
             object.entry("members").or_insert_with(|| json!([]));
         }
     }
+    if let Some(unknown) = unknown_member(endpoint, &resource) {
+        return error_typed(
+            400,
+            "invalidValue",
+            format!("member {unknown} is not a resource of this service provider"),
+        );
+    }
     resources_mut(endpoint, kind).insert(id.clone(), resource.clone());
     endpoint.index(kind, &id);
-    ok(201, resource)
+    ok(201, shown(&resource, None))
 }
 
 fn replace(endpoint: &mut Endpoint, kind: &str, id: &str, body: Option<&Value>) -> Answer {
@@ -288,7 +337,7 @@ fn replace_indexed(endpoint: &mut Endpoint, kind: &str, id: &str, fields: &Map<S
     }
     *existing = Value::Object(fields);
     touch(existing);
-    ok(200, existing.clone())
+    ok(200, shown(existing, None))
 }
 
 fn touch(resource: &mut Value) {
@@ -381,15 +430,26 @@ mod tests {
             .as_str()
             .unwrap()
             .to_owned();
-        let add = json!({ "Operations": [{ "op": "Add", "path": "members", "value": [{ "value": "u1" }, { "value": "u2" }] }] });
+        let unknown = json!({ "Operations": [{ "op": "Add", "path": "members", "value": [{ "value": "u1" }] }] });
+        let refused = call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(unknown));
+        assert_eq!((refused.status, refused.body.unwrap()["scimType"].clone()), (400, json!("invalidValue")));
+        let user = |endpoint: &mut Endpoint, name: &str| {
+            let created =
+                call(endpoint, "POST", "/Users", &[], Some(json!({ "userName": name, "password": "hunter2" })));
+            assert!(created.body.as_ref().unwrap().get("password").is_none(), "passwords are never returned");
+            created.body.unwrap()["id"].as_str().unwrap().to_owned()
+        };
+        let (u1, u2) = (user(&mut endpoint, "one@contoso.com"), user(&mut endpoint, "two@contoso.com"));
+        let add =
+            json!({ "Operations": [{ "op": "Add", "path": "members", "value": [{ "value": u1 }, { "value": u2 }] }] });
         assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(add)).status, 204);
         let remove_legacy =
-            json!({ "Operations": [{ "op": "Remove", "path": "members", "value": [{ "value": "u1" }] }] });
+            json!({ "Operations": [{ "op": "Remove", "path": "members", "value": [{ "value": u1 }] }] });
         // Entra's legacy form is refused, as a careful server refuses it, and changes nothing.
         assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_legacy)).status, 400);
         let group = call(&mut endpoint, "GET", &format!("/Groups/{id}"), &[], None).body.unwrap();
         assert_eq!(group["members"].as_array().map(Vec::len), Some(2));
-        for member in ["u1", "u2"] {
+        for member in [&u1, &u2] {
             let remove_flagged =
                 json!({ "Operations": [{ "op": "remove", "path": format!("members[value eq \"{member}\"]") }] });
             assert_eq!(call(&mut endpoint, "PATCH", &format!("/Groups/{id}"), &[], Some(remove_flagged)).status, 204);
@@ -404,6 +464,18 @@ mod tests {
             None,
         );
         assert!(listed.body.unwrap()["Resources"][0].get("members").is_none());
+    }
+
+    /// RFC 7644: an unsupported method on a resource path is 405, not 404; a filter the
+    /// provider cannot read is 400 with `scimType: invalidFilter`.
+    #[test]
+    fn unsupported_methods_and_filters_say_so() {
+        let mut endpoint = Endpoint::default();
+        assert_eq!(call(&mut endpoint, "DELETE", "/Users", &[], None).status, 405);
+        assert_eq!(call(&mut endpoint, "POST", "/Users/u1", &[], Some(json!({}))).status, 405);
+        assert_eq!(call(&mut endpoint, "GET", "/Elsewhere", &[], None).status, 404);
+        let listed = call(&mut endpoint, "GET", "/Users", &[("filter", "userName sw \"a\"")], None);
+        assert_eq!((listed.status, listed.body.unwrap()["scimType"].clone()), (400, json!("invalidFilter")));
     }
 
     #[test]
