@@ -119,17 +119,9 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Percent-encoding for query values in links we hand out.
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
+/// Percent-encoding for query values in links we hand out: the SCIM dialect's, one
+/// definition.
+pub(crate) use scimform_scim_dialect::percent_encode;
 
 /// `sha256:<hex>` of a secret; a value that is a digest already stays as it is.
 pub(crate) fn digest(text: &str) -> String {

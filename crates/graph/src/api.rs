@@ -286,17 +286,6 @@ impl GraphClient {
         parse(&request, response)
     }
 
-    /// `POST …/jobs/{id}/validateCredentials` with `useSavedCredentials`: Test Connection
-    /// with what is saved on the app (nothing is written; health reads batch it).
-    pub fn test_saved_credentials(service_principal_id: &str, job_id: &str) -> Request {
-        let path = format!(
-            "/servicePrincipals/{}/synchronization/jobs/{}/validateCredentials",
-            segment(service_principal_id),
-            segment(job_id)
-        );
-        Request::new("POST", path, Some(serde_json::json!({ "useSavedCredentials": true })), Retry::Idempotent)
-    }
-
     /// `DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignment}`.
     pub async fn delete_assignment(&self, service_principal_id: &str, assignment_id: &str) -> Result<(), Error> {
         self.send(&writes::delete_assignment(service_principal_id, assignment_id)).await.map(no_content)

@@ -255,8 +255,8 @@ impl Operation {
     }
 }
 
-/// Percent-encoding of a query value.
-fn percent_encode(text: &str) -> String {
+/// Percent-encoding of a query value (RFC 3986 unreserved characters kept).
+pub fn percent_encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {
