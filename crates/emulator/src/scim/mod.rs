@@ -12,7 +12,8 @@
 //! (`reference/scim/ENTRA-SCIM-CLIENT.md` §1): `filter` with `eq` and `and`, `excludedAttributes=members`,
 //! POST, GET, PATCH with PatchOp (`Add`/`Replace`/`Remove`, case-insensitive, paths
 //! `attr`, `attr.sub`, `attr[type eq "work"].sub`, extension URNs, `members`,
-//! `members[value eq "…"]`, and a pathless `replace` with an object), PUT and DELETE.
+//! `members[value eq "…"]`, and a pathless `replace` with an object), PUT and DELETE;
+//! discovery of `/ServiceProviderConfig` and `/ResourceTypes`.
 //!
 //! It is as careful as a real server where that costs Entra's requests nothing: a PATCH
 //! applies as a whole or not at all, `password` is never returned (RFC 7643 §4.1), a
@@ -150,6 +151,13 @@ pub(crate) fn handle(
         |name: &str| query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str());
     match (method, segments.as_slice()) {
         ("GET", ["ServiceProviderConfig"]) => ok(200, service_provider_config()),
+        ("GET", ["ResourceTypes"]) => ok(200, list_response(resource_types())),
+        ("GET", ["ResourceTypes", name]) => {
+            match resource_types().into_iter().find(|resource_type| resource_type["id"] == *name) {
+                Some(resource_type) => ok(200, resource_type),
+                None => error(404, format!("No resource type {name}.")),
+            }
+        }
         ("GET", [kind @ ("Users" | "Groups")]) => list(endpoint, kind, param("filter"), param("excludedAttributes")),
         ("POST", [kind @ ("Users" | "Groups")]) => create(endpoint, kind, body),
         ("GET", [kind @ ("Users" | "Groups"), id]) => match resources(endpoint, kind).get(*id) {
@@ -165,9 +173,12 @@ pub(crate) fn handle(
                 None => error(404, format!("Resource {id} not found.")),
             }
         }
-        (_, ["Users" | "Groups"] | ["Users" | "Groups", _] | ["ServiceProviderConfig"]) => {
-            error(405, format!("{method} is not supported on {path}."))
-        }
+        (
+            _,
+            ["Users" | "Groups" | "ResourceTypes"]
+            | ["Users" | "Groups" | "ResourceTypes", _]
+            | ["ServiceProviderConfig"],
+        ) => error(405, format!("{method} is not supported on {path}.")),
         _ => error(404, format!("No SCIM resource at {path}.")),
     }
 }
@@ -236,16 +247,7 @@ fn list(endpoint: &Endpoint, kind: &str, filter: Option<&str>, excluded: Option<
             .map(|resource| shown(resource, excluded))
             .collect(),
     };
-    ok(
-        200,
-        json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": found.len(),
-            "startIndex": 1,
-            "itemsPerPage": found.len(),
-            "Resources": found,
-        }),
-    )
+    ok(200, list_response(found))
 }
 
 /// A resource as answered: without `password` (RFC 7643 §4.1: returned "never") and
@@ -344,6 +346,35 @@ fn touch(resource: &mut Value) {
     if let Some(meta) = resource.get_mut("meta").and_then(Value::as_object_mut) {
         meta.insert("lastModified".to_owned(), json!(crate::util::now_timestamp()));
     }
+}
+
+/// RFC 7643 §6: the resource types served, users with the enterprise extension.
+fn resource_types() -> Vec<Value> {
+    let schema = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+    vec![
+        json!({
+            "schemas": [schema], "id": "User", "name": "User", "endpoint": "/Users",
+            "description": "User Account", "schema": USER_SCHEMA,
+            "schemaExtensions": [{ "schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "required": false }],
+            "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/User" },
+        }),
+        json!({
+            "schemas": [schema], "id": "Group", "name": "Group", "endpoint": "/Groups",
+            "description": "Group", "schema": GROUP_SCHEMA, "schemaExtensions": [],
+            "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/Group" },
+        }),
+    ]
+}
+
+/// A ListResponse of all of `resources`.
+fn list_response(resources: Vec<Value>) -> Value {
+    json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": resources.len(),
+        "startIndex": 1,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
 }
 
 fn service_provider_config() -> Value {
@@ -474,6 +505,12 @@ mod tests {
         assert_eq!(call(&mut endpoint, "DELETE", "/Users", &[], None).status, 405);
         assert_eq!(call(&mut endpoint, "POST", "/Users/u1", &[], Some(json!({}))).status, 405);
         assert_eq!(call(&mut endpoint, "GET", "/Elsewhere", &[], None).status, 404);
+        // RFC 7643 §6: discovery of the resource types.
+        let types = call(&mut endpoint, "GET", "/ResourceTypes", &[], None).body.unwrap();
+        assert_eq!(types["totalResults"], 2);
+        let user = call(&mut endpoint, "GET", "/ResourceTypes/User", &[], None).body.unwrap();
+        assert_eq!(user["endpoint"], "/Users");
+        assert_eq!(call(&mut endpoint, "GET", "/ResourceTypes/Device", &[], None).status, 404);
         let listed = call(&mut endpoint, "GET", "/Users", &[("filter", "userName sw \"a\"")], None);
         assert_eq!((listed.status, listed.body.unwrap()["scimType"].clone()), (400, json!("invalidFilter")));
     }
