@@ -56,7 +56,10 @@ use std::sync::{Arc, Mutex};
 pub use auth::certificate_thumbprint;
 pub use faults::{FaultAction, FaultConfig, FaultRule, LoggedRequest, Throttling};
 pub use provisioning::Schedule;
-pub use seed::{Seed, SeedApp, SeedAssignment, SeedError, SeedGroup, SeedProvisioning, SeedSecret, SeedUser};
+pub use scim::Quirk;
+pub use seed::{
+    ScimEndpoint, Seed, SeedApp, SeedAssignment, SeedError, SeedGroup, SeedProvisioning, SeedSecret, SeedUser,
+};
 pub use tenant::{AppTemplate, Client, FederatedCredential, NON_GALLERY_TEMPLATE_ID, SyncTemplateDef};
 
 /// The demo tenant that ships in `examples/` and matches the example specs.
@@ -199,7 +202,7 @@ pub async fn start(options: Options) -> Result<Running, Error> {
     let mut tenant: tenant::Tenant = tenant;
     tenant.reindex();
     for (base, target) in &options.scim_targets {
-        tenant.set_scim_endpoint(base, None, Some(target));
+        tenant.set_scim_endpoint(base, None, Some(target), Default::default());
     }
     let tenant_id = tenant.tenant_id.clone();
     let world = world::World {

@@ -58,6 +58,11 @@ pub struct ScimEndpoint {
     /// Another SCIM server's root to send this base URL's requests to instead.
     #[serde(default)]
     pub target: Option<String>,
+    /// What a played endpoint accepts beyond RFC 7643/7644 (none: strict), to play a
+    /// given SaaS app: `lenient`, or some of `stringBooleans`, `createsFilteredTargets`,
+    /// `legacyMemberRemoval`, `anySchema`.
+    #[serde(default)]
+    pub quirks: Vec<crate::scim::Quirk>,
 }
 
 fn default_domain() -> String {
@@ -258,7 +263,12 @@ impl Seed {
         }
         tenant.clients = self.clients.clone();
         for endpoint in &self.scim_endpoints {
-            tenant.set_scim_endpoint(&endpoint.base_url, endpoint.token.as_deref(), endpoint.target.as_deref());
+            tenant.set_scim_endpoint(
+                &endpoint.base_url,
+                endpoint.token.as_deref(),
+                endpoint.target.as_deref(),
+                crate::scim::Quirks::of(&endpoint.quirks),
+            );
         }
         Ok(tenant)
     }

@@ -551,7 +551,12 @@ async fn admin_put_scim_endpoints(State(shared): State<Arc<Shared>>, body: Strin
     let listed: Vec<String> = endpoints.iter().map(|endpoint| crate::scim::normalize(&endpoint.base_url)).collect();
     world.tenant.scim_endpoints.retain(|base_url, _| listed.contains(base_url));
     for endpoint in &endpoints {
-        world.tenant.set_scim_endpoint(&endpoint.base_url, endpoint.token.as_deref(), endpoint.target.as_deref());
+        world.tenant.set_scim_endpoint(
+            &endpoint.base_url,
+            endpoint.token.as_deref(),
+            endpoint.target.as_deref(),
+            crate::scim::Quirks::of(&endpoint.quirks),
+        );
     }
     let _ = world.persist();
     StatusCode::NO_CONTENT.into_response()
@@ -575,6 +580,7 @@ async fn scim_entry(
         .map(str::to_owned);
     let body: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
     let mut world = shared.world();
+    let root = format!("{}/scim/{key}", world.base_url);
     let Some(endpoint) = world
         .tenant
         .scim_endpoints
@@ -589,12 +595,23 @@ async fn scim_entry(
             ),
         );
     };
-    let answer =
-        crate::scim::handle(endpoint, method.as_str(), &format!("/{rest}"), &query, bearer.as_deref(), body.as_ref());
+    let answer = crate::scim::handle(
+        endpoint,
+        &root,
+        method.as_str(),
+        &format!("/{rest}"),
+        &query,
+        bearer.as_deref(),
+        body.as_ref(),
+    );
     if method != Method::GET && answer.status < 300 {
         let _ = world.persist();
     }
-    scim_response(answer.status, answer.body)
+    let mut response = scim_response(answer.status, answer.body);
+    if let Some(location) = answer.location.and_then(|location| HeaderValue::from_str(&location).ok()) {
+        response.headers_mut().insert("location", location);
+    }
+    response
 }
 
 fn scim_response(status: u16, body: Option<Value>) -> Response {

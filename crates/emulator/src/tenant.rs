@@ -286,11 +286,19 @@ impl Tenant {
     // --- Lookups -------------------------------------------------------------------
 
     /// Declares the SCIM application at `base_url`: played here accepting `token` (any
-    /// token when `None`), or routed to `target`. Its users and groups are kept.
-    pub(crate) fn set_scim_endpoint(&mut self, base_url: &str, token: Option<&str>, target: Option<&str>) {
+    /// token when `None`) with its quirks, or routed to `target`. Its users and groups are
+    /// kept.
+    pub(crate) fn set_scim_endpoint(
+        &mut self,
+        base_url: &str,
+        token: Option<&str>,
+        target: Option<&str>,
+        quirks: crate::scim::Quirks,
+    ) {
         let endpoint = self.scim_endpoints.entry(crate::scim::normalize(base_url)).or_default();
         endpoint.token = token.map(crate::util::digest);
         endpoint.target = target.map(|target| target.trim_end_matches('/').to_owned());
+        endpoint.quirks = quirks;
     }
 
     /// Why the SCIM application at `base_url` refuses `token`, when the emulator plays it

@@ -12,6 +12,7 @@ mod directory;
 mod faults;
 mod portal_walk;
 mod provisioning;
+mod scim_conformance;
 mod support;
 mod synchronization;
 mod tour;

@@ -13,7 +13,8 @@ struct Job {
     url: String,
 }
 
-/// An app whose job saves `token` for the played Netskope endpoint, with bob assigned
+/// An app whose job saves `token` for the played Netskope endpoint (with Entra's SCIM 2.0
+/// compliance flag, whose requests the strict built-in provider takes), with bob assigned
 /// directly and "Netskope Users" (alice; the nested "Netskope Contractors" holds erin).
 async fn provisioned_app(harness: &Harness, token: &str) -> Job {
     let (_, sp) = harness.new_app("Netskope").await;
@@ -41,7 +42,7 @@ async fn provisioned_app(harness: &Harness, token: &str) -> Job {
     let jobs = format!("/servicePrincipals/{sp}/synchronization/jobs");
     let job = harness.post(&jobs, json!({ "templateId": "scim" })).await.json()["id"].as_str().unwrap().to_owned();
     let secrets = json!({ "value": [
-        { "key": "BaseAddress", "value": NETSKOPE },
+        { "key": "BaseAddress", "value": format!("{NETSKOPE}?aadOptscim062020") },
         { "key": "SecretToken", "value": token },
         { "key": "SyncAll", "value": "false" },
     ]});
@@ -169,7 +170,7 @@ async fn the_deletion_guard_holds_deletions_until_they_are_forced() {
     let harness = Harness::start().await;
     let job = provisioned_app(&harness, "netskope-token").await;
     let secrets = json!({ "value": [
-        { "key": "BaseAddress", "value": NETSKOPE },
+        { "key": "BaseAddress", "value": format!("{NETSKOPE}?aadOptscim062020") },
         { "key": "SecretToken", "value": "netskope-token" },
         { "key": "SyncAll", "value": "false" },
         { "key": "SyncNotificationSettings", "value": "{\"Enabled\":false,\"DeleteThresholdEnabled\":true,\"DeleteThresholdValue\":1}" },
@@ -434,11 +435,9 @@ async fn the_compliance_flag_merges_replaced_attributes() {
 }
 
 /// A user leaving a group through Graph (the commonest day-2 event) is deprovisioned on
-/// the next cycle: disabled in the SCIM app. Her removal from the group goes in Entra's
-/// default dialect (`Remove` of `members` with a value), which the strict built-in
-/// provider refuses as a careful server does: the group is escrowed and the job reports
-/// entry-level errors (the compliance flag's form would pass). Graph refuses a duplicate
-/// member and an unknown one.
+/// the next cycle: disabled in the SCIM app and removed from the group's members (the
+/// compliance flag's `remove` with a filter, which the strict built-in provider takes).
+/// Graph refuses a duplicate member and an unknown one.
 #[tokio::test]
 async fn a_member_leaving_a_group_through_graph_is_deprovisioned_next_cycle() {
     let harness = Harness::start().await;
@@ -458,7 +457,8 @@ async fn a_member_leaving_a_group_through_graph_is_deprovisioned_next_cycle() {
     let status = cycle(&harness, &job).await;
     let app = scim_app(&harness).await;
     assert!(user_names(&app).contains(&("alice@contoso.com".to_owned(), false)), "alice disabled: {app}");
-    assert_eq!(status["lastExecution"]["state"], "EntryLevelErrors", "the legacy member removal refused: {status}");
+    assert_eq!(status["lastExecution"]["state"], "Succeeded", "{status}");
+    assert_eq!(app["groups"][0]["members"], json!([]), "alice left the SCIM group: {app}");
     let reference = json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{alice}") });
     let joined = graph("POST", format!("/groups/{group}/members/$ref"), reference.clone()).await;
     assert_eq!(joined["status"], 204, "{joined}");
