@@ -378,12 +378,24 @@ impl World {
         }
     }
 
-    /// Steps about provisioning: `cycle APP` runs a cycle of the app's job now;
+    /// Steps about provisioning: `scim-app BASE_URL TOKEN [QUIRK,…]` makes the built-in
+    /// SCIM provider play the only SCIM app, at BASE_URL, accepting TOKEN, strict unless
+    /// quirks are named (its users and groups stay when it is declared again);
+    /// `cycle APP` runs a cycle of the app's job now;
     /// `scim-user UPN active|inactive|absent`, `scim-attr UPN PATH = VALUE` and
     /// `scim-group NAME absent|MEMBER,…` read the SCIM server; `scim-create-user UPN
     /// EXTERNAL_ID` writes to it by hand; `on-demand APP UPN` provisions one user on demand.
     fn provisioning_step(&mut self, command: &str, rest: &str) {
         match command {
+            "scim-app" => {
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                let (base_url, token) = (words[0], words[1]);
+                let quirks: Vec<&str> = words.get(2).map(|quirks| quirks.split(',').collect()).unwrap_or_default();
+                let endpoints = serde_json::json!([{ "baseUrl": base_url, "token": token, "quirks": quirks }]);
+                self.admin("PUT", "/scimEndpoints", Some(endpoints));
+                let key = self.admin("GET", "/scim", None)[base_url]["key"].as_str().unwrap().to_owned();
+                self.scim = Some((format!("{}/scim/{key}", self.emulator().base_url()), token.to_owned()));
+            }
             "cycle" => {
                 let path = self.placeholders(&format!("/servicePrincipals/{{sp:{rest}}}/jobs/{{job:{rest}}}/cycle"));
                 let status = self.admin("POST", &path, None);
