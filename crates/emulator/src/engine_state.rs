@@ -73,6 +73,11 @@ pub(crate) struct Link {
     /// Whether the target user is active (disabled users are no longer managed).
     #[serde(default)]
     pub(crate) active: bool,
+    /// Users: disabled because she was soft-deleted in Entra, so that purging her later
+    /// still deletes her in the SCIM app (§3.4), where a user disabled for leaving scope
+    /// is no longer managed (§1.3.8).
+    #[serde(default)]
+    pub(crate) soft_deleted: bool,
     /// Groups: the target ids of the members exported.
     #[serde(default)]
     pub(crate) members: Vec<String>,

@@ -15,7 +15,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -49,6 +49,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_admin/requests", get(admin_requests).delete(admin_clear_requests))
         .route("/_admin/faults", get(admin_faults).put(admin_set_faults).delete(admin_clear_faults))
         .route("/_admin/objects/{id}", patch(admin_patch_object).delete(admin_delete_object))
+        .route("/_admin/deletedItems", get(admin_deleted_items))
+        .route("/_admin/deletedItems/{id}", delete(admin_purge_user))
+        .route("/_admin/deletedItems/{id}/restore", post(admin_restore_user))
         .route("/_admin/servicePrincipals/{sp}/jobs/{job}", patch(admin_patch_job))
         .route("/_admin/servicePrincipals/{sp}/jobs/{job}/cycle", post(admin_run_cycle))
         .route("/_admin/servicePrincipals/{sp}/secrets", put(admin_put_secrets))
@@ -439,6 +442,12 @@ async fn admin_patch_object(
         .or(tenant.service_principals.get_mut(&id))
         .or(tenant.assignments.get_mut(&id));
     let Some(object) = object else { return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`")) };
+    let Some(changes) = changes.as_object() else {
+        return admin_error(StatusCode::BAD_REQUEST, "the body must be an object of the properties to change");
+    };
+    if changes.contains_key("id") {
+        return admin_error(StatusCode::BAD_REQUEST, "`id` cannot change; delete the object and make another");
+    }
     // Membership is not a property: refuse rather than answer success and change nothing.
     if changes.get("members").is_some() {
         return admin_error(
@@ -446,7 +455,7 @@ async fn admin_patch_object(
             "`members` is not a property; change membership with POST /groups/{id}/members/$ref and DELETE /groups/{id}/members/{member}/$ref (through /_admin/graph or with a token)",
         );
     }
-    for (key, value) in changes.as_object().into_iter().flatten() {
+    for (key, value) in changes {
         object.insert(key.clone(), value.clone());
     }
     let _ = world.persist();
@@ -456,15 +465,44 @@ async fn admin_patch_object(
 async fn admin_delete_object(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let mut world = shared.world();
     let tenant = &mut world.tenant;
+    // Users are deleted softly, as in Entra (the recycle bin: `/_admin/deletedItems`).
     let removed = if tenant.applications.contains_key(&id) {
         tenant.delete_application(&id).is_ok()
     } else if tenant.service_principals.contains_key(&id) {
         tenant.delete_service_principal(&id).is_ok()
     } else {
-        tenant.remove_assignment(&id) || tenant.users.remove(&id).is_some() || tenant.groups.remove(&id).is_some()
+        tenant.remove_assignment(&id) || tenant.soft_delete_user(&id) || tenant.delete_group(&id)
     };
     if !removed {
         return admin_error(StatusCode::NOT_FOUND, format!("no object `{id}`"));
+    }
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The recycle bin: soft-deleted users, with when they were deleted.
+async fn admin_deleted_items(State(shared): State<Arc<Shared>>) -> Response {
+    let world = shared.world();
+    let users: Vec<&crate::tenant::Object> =
+        world.tenant.deleted_users.values().map(|deleted| &deleted.object).collect();
+    axum::Json(json!({ "users": users })).into_response()
+}
+
+/// Restores a soft-deleted user with her group memberships and app role assignments.
+async fn admin_restore_user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut world = shared.world();
+    if !world.tenant.restore_user(&id) {
+        return admin_error(StatusCode::NOT_FOUND, format!("no deleted user `{id}`"));
+    }
+    let _ = world.persist();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Purges a soft-deleted user ("delete permanently"), as Entra does after 30 days.
+async fn admin_purge_user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let mut world = shared.world();
+    if !world.tenant.purge_user(&id) {
+        return admin_error(StatusCode::NOT_FOUND, format!("no deleted user `{id}`"));
     }
     let _ = world.persist();
     StatusCode::NO_CONTENT.into_response()
@@ -476,6 +514,9 @@ async fn admin_patch_job(
     Path((sp, job)): Path<(String, String)>,
     axum::Json(changes): axum::Json<Value>,
 ) -> Response {
+    if !changes.is_object() {
+        return admin_error(StatusCode::BAD_REQUEST, "the body must be an object to merge into the job");
+    }
     let mut world = shared.world();
     let Some(job) = world.tenant.synchronization.get_mut(&sp).and_then(|sync| sync.jobs.get_mut(&job)) else {
         return admin_error(StatusCode::NOT_FOUND, "no such job");
@@ -525,16 +566,18 @@ async fn admin_put_secrets(
     let Some(sync) = world.tenant.synchronization.get_mut(&sp) else {
         return admin_error(StatusCode::NOT_FOUND, "no such service principal");
     };
-    sync.secrets = body
-        .get("value")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|pair| {
-            let field = |name: &str| pair.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
-            (field("key"), field("value"))
-        })
-        .collect();
+    // As Graph's own PUT: `{"value": [{"key", "value"}, …]}`; anything else is refused
+    // rather than saved as an empty set.
+    let pairs: Option<Vec<(String, String)>> = body.get("value").and_then(Value::as_array).and_then(|pairs| {
+        pairs
+            .iter()
+            .map(|pair| Some((pair.get("key")?.as_str()?.to_owned(), pair.get("value")?.as_str()?.to_owned())))
+            .collect()
+    });
+    let Some(pairs) = pairs else {
+        return admin_error(StatusCode::BAD_REQUEST, "the body must be {\"value\": [{\"key\": …, \"value\": …}, …]}");
+    };
+    sync.secrets = pairs;
     let _ = world.persist();
     StatusCode::NO_CONTENT.into_response()
 }

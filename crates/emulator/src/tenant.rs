@@ -248,7 +248,27 @@ pub(crate) struct Tenant {
     /// Provisioning logs (`provisioningObjectSummary`), oldest first.
     #[serde(default)]
     pub(crate) provisioning_logs: Vec<Value>,
+    /// Users deleted and not yet purged (Entra's recycle bin), by id.
+    #[serde(default)]
+    pub(crate) deleted_users: BTreeMap<String, DeletedUser>,
 }
+
+/// A soft-deleted user: gone from Graph's reads, with what a restore puts back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeletedUser {
+    /// The user object, with `deletedDateTime`.
+    pub(crate) object: Object,
+    /// The groups she was a direct member of.
+    pub(crate) member_of: Vec<String>,
+    /// Her app role assignments.
+    pub(crate) assignments: Vec<Object>,
+    /// When she was deleted (Unix seconds).
+    pub(crate) deleted_at: u64,
+}
+
+/// How long a deleted user stays restorable before Entra purges her: 30 days.
+pub(crate) const SOFT_DELETE_SECONDS: u64 = 30 * 24 * 60 * 60;
 
 /// The kind of a directory object found by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +300,7 @@ impl Tenant {
             clients: Vec::new(),
             scim_endpoints: BTreeMap::new(),
             provisioning_logs: Vec::new(),
+            deleted_users: BTreeMap::new(),
         }
     }
 
@@ -638,6 +659,93 @@ impl Tenant {
         true
     }
 
+    /// Deletes a user as Entra does: softly. She leaves her groups and loses her app role
+    /// assignments (both kept for a restore) and stays in the recycle bin for 30 days.
+    pub(crate) fn soft_delete_user(&mut self, id: &str) -> bool {
+        let Some(mut object) = self.users.remove(id) else { return false };
+        object.insert("deletedDateTime".to_owned(), json!(now_timestamp()));
+        let mut member_of = Vec::new();
+        for (group, members) in &mut self.members {
+            if members.iter().any(|member| member == id) {
+                members.retain(|member| member != id);
+                member_of.push(group.clone());
+            }
+        }
+        let held: Vec<String> = self
+            .assignments
+            .iter()
+            .filter(|(_, assignment)| assignment["principalId"] == id)
+            .map(|(assignment_id, _)| assignment_id.clone())
+            .collect();
+        let assignments =
+            held.iter().filter_map(|assignment_id| self.assignments.get(assignment_id).cloned()).collect();
+        for assignment_id in &held {
+            self.remove_assignment(assignment_id);
+        }
+        let deleted_at = crate::util::now_seconds();
+        self.deleted_users.insert(id.to_owned(), DeletedUser { object, member_of, assignments, deleted_at });
+        true
+    }
+
+    /// Restores a soft-deleted user with her group memberships and the assignments whose
+    /// groups and apps still exist.
+    pub(crate) fn restore_user(&mut self, id: &str) -> bool {
+        let Some(deleted) = self.deleted_users.remove(id) else { return false };
+        let mut object = deleted.object;
+        object.remove("deletedDateTime");
+        self.users.insert(id.to_owned(), object);
+        for group in deleted.member_of.iter().filter(|group| self.groups.contains_key(*group)) {
+            let members = self.members.entry(group.clone()).or_default();
+            if !members.iter().any(|member| member == id) {
+                members.push(id.to_owned());
+            }
+        }
+        for assignment in deleted.assignments {
+            let resource = assignment["resourceId"].as_str().unwrap_or_default();
+            let assignment_id = assignment["id"].as_str().unwrap_or_default().to_owned();
+            if self.service_principals.contains_key(resource)
+                && !self.assignment_keys.contains(&assignment_key(&assignment))
+            {
+                self.assignments_by_resource.entry(resource.to_owned()).or_default().insert(assignment_id.clone());
+                self.assignment_keys.insert(assignment_key(&assignment));
+                self.assignments.insert(assignment_id, assignment);
+            }
+        }
+        true
+    }
+
+    /// Deletes a group: it leaves the groups it was a member of, and its own membership
+    /// list and app role assignments go with it.
+    pub(crate) fn delete_group(&mut self, id: &str) -> bool {
+        if self.groups.remove(id).is_none() {
+            return false;
+        }
+        self.members.remove(id);
+        for members in self.members.values_mut() {
+            members.retain(|member| member != id);
+        }
+        let held: Vec<String> = self
+            .assignments
+            .iter()
+            .filter(|(_, assignment)| assignment["principalId"] == id)
+            .map(|(assignment_id, _)| assignment_id.clone())
+            .collect();
+        for assignment_id in &held {
+            self.remove_assignment(assignment_id);
+        }
+        true
+    }
+
+    /// Purges a soft-deleted user (the recycle bin's "delete permanently").
+    pub(crate) fn purge_user(&mut self, id: &str) -> bool {
+        self.deleted_users.remove(id).is_some()
+    }
+
+    /// Purges the users deleted more than 30 days before `now` (Unix seconds).
+    pub(crate) fn purge_expired_users(&mut self, now: u64) {
+        self.deleted_users.retain(|_, deleted| deleted.deleted_at + SOFT_DELETE_SECONDS > now);
+    }
+
     /// Rebuilds the indexes that are not stored (after loading a state file).
     pub(crate) fn reindex(&mut self) {
         self.assignments_by_resource.clear();
@@ -743,5 +851,28 @@ impl Job {
             "seriesCount": series_count,
             "error": { "code": code, "message": message, "tenantActionable": true },
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entra keeps a deleted user restorable for 30 days, then purges her.
+    #[test]
+    fn deleted_users_are_purged_after_thirty_days() {
+        let mut tenant = Tenant::empty("t", "contoso.com", 1);
+        let mut user = Object::new();
+        user.insert("userPrincipalName".to_owned(), json!("gone@contoso.com"));
+        tenant.users.insert("u1".to_owned(), user);
+        tenant.members.insert("g1".to_owned(), vec!["u1".to_owned()]);
+        assert!(tenant.soft_delete_user("u1"));
+        assert!(tenant.users.is_empty() && tenant.members["g1"].is_empty());
+        let deleted_at = tenant.deleted_users["u1"].deleted_at;
+        tenant.purge_expired_users(deleted_at + SOFT_DELETE_SECONDS - 1);
+        assert!(tenant.deleted_users.contains_key("u1"), "still restorable on day 29");
+        tenant.purge_expired_users(deleted_at + SOFT_DELETE_SECONDS);
+        assert!(tenant.deleted_users.is_empty());
+        assert!(!tenant.restore_user("u1"));
     }
 }

@@ -32,7 +32,9 @@ pub(crate) enum Presence {
     InScope,
     /// Unassigned, left an assigned group, failed scoping, or disabled in Entra.
     OutOfScope,
-    /// Deleted in Entra.
+    /// Soft-deleted in Entra (in the recycle bin): disabled like an object out of scope.
+    SoftDeleted,
+    /// Deleted in Entra for good (purged).
     Deleted,
 }
 
@@ -289,15 +291,17 @@ fn mapped(mapping: &ObjectMapping, lookup: &dyn Fn(&str) -> Option<String>) -> S
 }
 
 fn source_user(world: &World, id: &str, in_scope: bool, mapping: &ObjectMapping) -> SourceObject {
-    let Some(user) = world.tenant.users.get(id) else {
+    let soft_deleted = world.tenant.deleted_users.get(id).map(|deleted| &deleted.object);
+    let Some(user) = world.tenant.users.get(id).or(soft_deleted) else {
         return SourceObject { id: id.to_owned(), presence: Presence::Deleted, ..mapped(mapping, &|_| None) };
     };
+    let in_scope = in_scope && soft_deleted.is_none();
     // Assignment scope, then the scoping filter: an object that fails it is out of scope
     // (and deprovisioned, as for `scope.groups`).
     let in_scope = in_scope && mapping.in_scope(&|name: &str| attribute(user, name));
-    let soft_deleted = if in_scope { "False" } else { "True" };
+    let is_soft_deleted = if in_scope { "False" } else { "True" };
     let lookup = |name: &str| match name {
-        "IsSoftDeleted" => Some(soft_deleted.to_owned()),
+        "IsSoftDeleted" => Some(is_soft_deleted.to_owned()),
         // References need the referenced user's target id: not provisioned by the
         // emulator (documented in the README).
         "manager" => None,
@@ -306,7 +310,11 @@ fn source_user(world: &World, id: &str, in_scope: bool, mapping: &ObjectMapping)
     let mut object = mapped(mapping, &lookup);
     object.id = id.to_owned();
     object.display = attribute(user, "userPrincipalName").unwrap_or_else(|| id.to_owned());
-    object.presence = if in_scope { Presence::InScope } else { Presence::OutOfScope };
+    object.presence = match (in_scope, soft_deleted) {
+        (_, Some(_)) => Presence::SoftDeleted,
+        (true, None) => Presence::InScope,
+        (false, None) => Presence::OutOfScope,
+    };
     object
 }
 
@@ -494,10 +502,16 @@ fn deprovisions<'a>(input: &'a CycleInput, links: &BTreeMap<String, Link>) -> Ve
                 let Some(link) = links.get(&object.id) else { continue };
                 let delete_flow = flows.split(',').any(|flow| flow.trim().eq_ignore_ascii_case("Delete"));
                 match object.presence {
-                    // A user who was disabled already is no longer managed: no DELETE follows.
-                    Presence::Deleted if link.active && delete_flow => list.push((object, group, true)),
+                    // A user disabled for leaving scope is no longer managed: no DELETE
+                    // follows (§1.3.8); one disabled because she was soft-deleted is
+                    // deleted when she is purged (§3.4).
+                    Presence::Deleted if (link.active || link.soft_deleted) && delete_flow => {
+                        list.push((object, group, true));
+                    }
                     Presence::OutOfScope if group && delete_flow => list.push((object, group, true)),
-                    Presence::OutOfScope if !group && link.active && !input.skip_out_of_scope => {
+                    Presence::OutOfScope | Presence::SoftDeleted
+                        if !group && link.active && !input.skip_out_of_scope =>
+                    {
                         list.push((object, group, false));
                     }
                     _ => {}
@@ -641,7 +655,7 @@ impl Run<'_> {
                 let modified = values.iter().map(|(path, value)| (path.clone(), None, Some(value.clone()))).collect();
                 self.outcome.links.insert(
                     object.id.clone(),
-                    Link { group, target_id, exported: values, active: true, members: Vec::new(), dropped: Vec::new() },
+                    Link { group, target_id, exported: values, active: true, ..Link::default() },
                 );
                 self.outcome.escrows.remove(&object.id);
                 self.exported.insert(object.id.clone());
@@ -687,6 +701,7 @@ impl Run<'_> {
                     link.exported.insert(path.clone(), value.clone());
                 }
                 link.active = link.exported.get("active").is_none_or(|value| value.as_str() != Some("False"));
+                link.soft_deleted &= !link.active;
                 self.outcome.links.insert(object.id.clone(), link);
                 self.outcome.escrows.remove(&object.id);
                 self.exported.insert(object.id.clone());
@@ -779,6 +794,7 @@ impl Run<'_> {
                     self.outcome.links.remove(&object.id);
                 } else if let Some(link) = self.outcome.links.get_mut(&object.id) {
                     link.active = false;
+                    link.soft_deleted = object.presence == Presence::SoftDeleted;
                     link.exported.insert("active".to_owned(), json!("False"));
                 }
             }

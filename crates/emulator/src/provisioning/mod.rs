@@ -78,6 +78,8 @@ pub(crate) async fn run_cycle(
         if !world.running_cycles.insert(job_id.to_owned()) {
             return Err(NotRun::AlreadyRunning);
         }
+        // Entra purges users 30 days after they were deleted; a cycle sees the result.
+        world.tenant.purge_expired_users(crate::util::now_seconds());
         cycle::gather(&world, sp_id, job_id, only)
     };
     let Some(input) = input else {

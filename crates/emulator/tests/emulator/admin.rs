@@ -104,3 +104,36 @@ async fn the_state_file_keeps_the_tenant_across_runs() {
     assert_ne!(second, sp);
     harness.emulator.shutdown().await;
 }
+
+/// No admin request answers success while changing nothing: bodies that cannot mean a
+/// change are refused, and deleting a group takes its memberships and assignments along.
+#[tokio::test]
+async fn admin_requests_that_would_change_nothing_are_refused() {
+    let harness = Harness::start().await;
+    let (_, sp) = harness.new_app("Admin Checks").await;
+    let job =
+        harness.post(&format!("/servicePrincipals/{sp}/synchronization/jobs"), json!({ "templateId": "scim" })).await;
+    let job_id = job.json()["id"].as_str().unwrap().to_owned();
+    let refused = [
+        ("PATCH", format!("/objects/{sp}"), json!(["notes"])),
+        ("PATCH", format!("/objects/{sp}"), json!({ "id": "another" })),
+        ("PATCH", format!("/servicePrincipals/{sp}/jobs/{job_id}"), json!("Quarantine")),
+        ("PUT", format!("/servicePrincipals/{sp}/secrets"), json!({ "values": [] })),
+        ("PUT", format!("/servicePrincipals/{sp}/secrets"), json!({ "value": [{ "key": "SecretToken" }] })),
+        ("PUT", "/scimEndpoints".to_owned(), json!([{ "baseUrl": "https://x.example.com", "quirks": ["kind"] }])),
+    ];
+    for (method, path, body) in refused {
+        let (status, answer) = harness.admin(method, &path, Some(body.clone())).await;
+        assert_eq!(status, 400, "{method} {path} {body}: {answer}");
+    }
+    let read = harness.get(&format!("/servicePrincipals/{sp}/synchronization/jobs/{job_id}")).await;
+    assert_eq!(read.json()["schedule"]["state"], "Disabled", "the job is untouched");
+    // A deleted group leaves its parents and its assignments.
+    let engineering = harness.id_of("groups", "displayName eq 'Engineering'").await;
+    assert_eq!(harness.admin("DELETE", &format!("/objects/{engineering}"), None).await.0, 204);
+    assert_eq!(harness.get(&format!("/groups/{engineering}")).await.status, 404);
+    let (_, snapshot) = harness.admin("GET", "/snapshot", None).await;
+    assert!(!snapshot["members"].to_string().contains(&engineering), "no group lists it: {}", snapshot["members"]);
+    assert!(!snapshot["assignments"].to_string().contains(&engineering));
+    assert_eq!(harness.admin("DELETE", &format!("/objects/{engineering}"), None).await.0, 404);
+}

@@ -536,3 +536,74 @@ async fn memberships_removed_while_inactive_are_not_restored() {
     assert!(member_ops(requests).is_empty(), "her membership is not restored");
     app.task.abort();
 }
+
+/// Day-2 events in Entra reach the SCIM app on the next cycle, as §3.4 of
+/// `reference/scim/ENTRA-SCIM-CLIENT.md` says: an attribute change is a PATCH; a disabled
+/// account is deactivated and an enabled one activated again; a deleted user is only
+/// soft-deleted (gone from Graph, deactivated in the app), a restored one comes back with
+/// her assignment and is activated, and a purged one is deleted in the app.
+#[tokio::test]
+async fn day_two_events_reach_the_scim_app_next_cycle() {
+    let harness = Harness::start().await;
+    let job = provisioned_app(&harness, "netskope-token").await;
+    cycle(&harness, &job).await;
+    let bob = harness.id_of("users", "userPrincipalName eq 'bob@contoso.com'").await;
+    let alice = harness.id_of("users", "userPrincipalName eq 'alice@contoso.com'").await;
+    let states = |app: Value| user_names(&app);
+    let both_active = vec![("alice@contoso.com".to_owned(), true), ("bob@contoso.com".to_owned(), true)];
+    assert_eq!(states(scim_app(&harness).await), both_active);
+
+    // An attribute changed in Entra.
+    let (status, _) =
+        harness.admin("PATCH", &format!("/objects/{bob}"), Some(json!({ "jobTitle": "Principal" }))).await;
+    assert_eq!(status, 204);
+    cycle(&harness, &job).await;
+    let app = scim_app(&harness).await;
+    let bob_in_app =
+        app["users"].as_array().unwrap().iter().find(|user| user["userName"] == "bob@contoso.com").unwrap();
+    assert_eq!(bob_in_app["title"], "Principal", "{app}");
+
+    // Disabled, then enabled again.
+    harness.admin("PATCH", &format!("/objects/{alice}"), Some(json!({ "accountEnabled": false }))).await;
+    cycle(&harness, &job).await;
+    assert!(states(scim_app(&harness).await).contains(&("alice@contoso.com".to_owned(), false)));
+    harness.admin("PATCH", &format!("/objects/{alice}"), Some(json!({ "accountEnabled": true }))).await;
+    cycle(&harness, &job).await;
+    assert_eq!(states(scim_app(&harness).await), both_active);
+
+    // Deleted: soft, so disabled in the app, not deleted; gone from Graph.
+    assert_eq!(harness.admin("DELETE", &format!("/objects/{bob}"), None).await.0, 204);
+    assert_eq!(harness.get(&format!("/users/{bob}")).await.status, 404);
+    let binned = harness.admin("GET", "/deletedItems", None).await.1;
+    assert_eq!(binned["users"][0]["userPrincipalName"], "bob@contoso.com", "{binned}");
+    assert!(binned["users"][0]["deletedDateTime"].is_string());
+    cycle(&harness, &job).await;
+    assert!(states(scim_app(&harness).await).contains(&("bob@contoso.com".to_owned(), false)));
+
+    // Restored: back in Graph with his assignment, activated again.
+    assert_eq!(harness.admin("POST", &format!("/deletedItems/{bob}/restore"), None).await.0, 204);
+    assert_eq!(harness.get(&format!("/users/{bob}")).await.status, 200);
+    let assigned =
+        harness.get(&format!("/servicePrincipals/{}/appRoleAssignedTo", job.sp)).await.json()["value"].clone();
+    assert!(assigned.as_array().unwrap().iter().any(|assignment| assignment["principalId"] == bob.as_str()));
+    cycle(&harness, &job).await;
+    assert_eq!(states(scim_app(&harness).await), both_active);
+
+    // Deleted and purged: disabled first, then deleted in the app.
+    harness.admin("DELETE", &format!("/objects/{bob}"), None).await;
+    cycle(&harness, &job).await;
+    assert_eq!(harness.admin("DELETE", &format!("/deletedItems/{bob}"), None).await.0, 204);
+    assert_eq!(harness.admin("DELETE", &format!("/deletedItems/{bob}"), None).await.0, 404, "purged once");
+    assert_eq!(harness.admin("POST", &format!("/deletedItems/{bob}/restore"), None).await.0, 404);
+    cycle(&harness, &job).await;
+    assert_eq!(states(scim_app(&harness).await), vec![("alice@contoso.com".to_owned(), true)]);
+    let logs = harness.admin("GET", "/snapshot", None).await.1["provisioningLogs"].clone();
+    let bob_actions: Vec<&str> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["sourceIdentity"]["id"] == bob.as_str())
+        .map(|row| row["provisioningAction"].as_str().unwrap())
+        .collect();
+    assert_eq!(bob_actions.last(), Some(&"delete"), "{bob_actions:?}");
+}
