@@ -671,17 +671,7 @@ impl Tenant {
                 member_of.push(group.clone());
             }
         }
-        let held: Vec<String> = self
-            .assignments
-            .iter()
-            .filter(|(_, assignment)| assignment["principalId"] == id)
-            .map(|(assignment_id, _)| assignment_id.clone())
-            .collect();
-        let assignments =
-            held.iter().filter_map(|assignment_id| self.assignments.get(assignment_id).cloned()).collect();
-        for assignment_id in &held {
-            self.remove_assignment(assignment_id);
-        }
+        let assignments = self.remove_assignments_of(id);
         let deleted_at = crate::util::now_seconds();
         self.deleted_users.insert(id.to_owned(), DeletedUser { object, member_of, assignments, deleted_at });
         true
@@ -724,16 +714,23 @@ impl Tenant {
         for members in self.members.values_mut() {
             members.retain(|member| member != id);
         }
+        self.remove_assignments_of(id);
+        true
+    }
+
+    /// Removes the app role assignments granted to a principal, and answers them.
+    fn remove_assignments_of(&mut self, principal: &str) -> Vec<Object> {
         let held: Vec<String> = self
             .assignments
             .iter()
-            .filter(|(_, assignment)| assignment["principalId"] == id)
+            .filter(|(_, assignment)| assignment["principalId"] == principal)
             .map(|(assignment_id, _)| assignment_id.clone())
             .collect();
+        let removed = held.iter().filter_map(|assignment_id| self.assignments.get(assignment_id).cloned()).collect();
         for assignment_id in &held {
             self.remove_assignment(assignment_id);
         }
-        true
+        removed
     }
 
     /// Purges a soft-deleted user (the recycle bin's "delete permanently").
