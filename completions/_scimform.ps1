@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced')
+            [CompletionResult]::new('scim-check', 'scim-check', [CompletionResultType]::ParameterValue, 'Will Entra''s provisioning work with this SCIM app? Sends the app the requests Entra''s provisioning service sends (the credential probe, discovery, matching queries; with --write a test user''s and group''s whole life), in Entra''s default dialect and with the SCIM 2.0 compliance flag, and reports each operation: passed, or the request and the app''s answer. Checks the specs'' mapped attributes against the app''s /Schemas. For each spec with provisioning, or for --base-url')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the spec language (draft 2020-12), or of an output')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it')
@@ -198,6 +199,26 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'scimform;scim-check' {
+            [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Check this SCIM base URL instead of the specs'' (with the `scim` template''s default mappings; `?aadOptscim062020` selects the compliance flag''s dialect)')
+            [CompletionResult]::new('--token-env', '--token-env', [CompletionResultType]::ParameterName, 'The environment variable holding --base-url''s bearer token')
+            [CompletionResult]::new('--time-limit', '--time-limit', [CompletionResultType]::ParameterName, 'Stop after this many seconds (the cleanup of test objects gets 30 more)')
+            [CompletionResult]::new('--pace-ms', '--pace-ms', [CompletionResultType]::ParameterName, 'At least this many milliseconds between two requests to the app')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines look')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Also check writes: create, change and delete a test user per dialect and a test group')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only problems: no summary, no warnings')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only problems: no summary, no warnings')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'scimform;drift' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
@@ -298,6 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced')
+            [CompletionResult]::new('scim-check', 'scim-check', [CompletionResultType]::ParameterValue, 'Will Entra''s provisioning work with this SCIM app? Sends the app the requests Entra''s provisioning service sends (the credential probe, discovery, matching queries; with --write a test user''s and group''s whole life), in Entra''s default dialect and with the SCIM 2.0 compliance flag, and reports each operation: passed, or the request and the app''s answer. Checks the specs'' mapped attributes against the app''s /Schemas. For each spec with provisioning, or for --base-url')
             [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the spec language (draft 2020-12), or of an output')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it')
@@ -325,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             break
         }
         'scimform;help;verify' {
+            break
+        }
+        'scimform;help;scim-check' {
             break
         }
         'scimform;help;drift' {

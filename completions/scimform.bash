@@ -43,6 +43,9 @@ _scimform() {
             scimform,schema)
                 cmd="scimform__subcmd__schema"
                 ;;
+            scimform,scim-check)
+                cmd="scimform__subcmd__scim__subcmd__check"
+                ;;
             scimform,show)
                 cmd="scimform__subcmd__show"
                 ;;
@@ -82,6 +85,9 @@ _scimform() {
             scimform__subcmd__help,schema)
                 cmd="scimform__subcmd__help__subcmd__schema"
                 ;;
+            scimform__subcmd__help,scim-check)
+                cmd="scimform__subcmd__help__subcmd__scim__subcmd__check"
+                ;;
             scimform__subcmd__help,show)
                 cmd="scimform__subcmd__help__subcmd__show"
                 ;;
@@ -101,7 +107,7 @@ _scimform() {
 
     case "${cmd}" in
         scimform)
-            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status verify drift schema doctor completions emulator help"
+            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version validate plan apply show import status verify scim-check drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +359,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help)
-            opts="validate plan apply show import status verify drift schema doctor completions emulator help"
+            opts="validate plan apply show import status verify scim-check drift schema doctor completions emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +485,20 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__help__subcmd__schema)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        scimform__subcmd__help__subcmd__scim__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -657,12 +677,54 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__schema)
-            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version spec plan apply-events error status drift inventory"
+            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version spec plan apply-events error status drift inventory scim-check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        scimform__subcmd__scim__subcmd__check)
+            opts="-q -v -h -V --stack --base-url --token-env --write --time-limit --pace-ms --format --no-color --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --stack)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pace-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github markdown" -- "${cur}"))
                     return 0

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand import 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)'
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
             cand verify 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced'
+            cand scim-check 'Will Entra''s provisioning work with this SCIM app? Sends the app the requests Entra''s provisioning service sends (the credential probe, discovery, matching queries; with --write a test user''s and group''s whole life), in Entra''s default dialect and with the SCIM 2.0 compliance flag, and reports each operation: passed, or the request and the app''s answer. Checks the specs'' mapped attributes against the app''s /Schemas. For each spec with provisioning, or for --base-url'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
             cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
@@ -187,6 +188,25 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'scimform;scim-check'= {
+            cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
+            cand --base-url 'Check this SCIM base URL instead of the specs'' (with the `scim` template''s default mappings; `?aadOptscim062020` selects the compliance flag''s dialect)'
+            cand --token-env 'The environment variable holding --base-url''s bearer token'
+            cand --time-limit 'Stop after this many seconds (the cleanup of test objects gets 30 more)'
+            cand --pace-ms 'At least this many milliseconds between two requests to the app'
+            cand --format 'Output format'
+            cand --log-format 'How log lines look'
+            cand --write 'Also check writes: create, change and delete a test user per dialect and a test group'
+            cand --no-color 'Never colour the output (also: the NO_COLOR environment variable)'
+            cand -q 'Print only problems: no summary, no warnings'
+            cand --quiet 'Print only problems: no summary, no warnings'
+            cand -v 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand --verbose 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'scimform;drift'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
@@ -282,6 +302,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand import 'Adopt existing apps: list the tenant''s enterprise applications, or write a spec that reproduces one (with `adopt`, so that its first plan takes it over)'
             cand status 'How provisioning is doing for the specs'' apps: the job''s state, quarantine, last cycles, steady state, deletion holds. Read-only'
             cand verify 'Provision the users and groups each spec lists under `provisioning.verify` on demand, and report what the provisioning service did with each: created, updated, already up to date, skipped (and why) or failed (with the SCIM app''s error). Apply does the same after its changes. Graph allows 5 of these calls per 10 seconds; they are paced'
+            cand scim-check 'Will Entra''s provisioning work with this SCIM app? Sends the app the requests Entra''s provisioning service sends (the credential probe, discovery, matching queries; with --write a test user''s and group''s whole life), in Entra''s default dialect and with the SCIM 2.0 compliance flag, and reports each operation: passed, or the request and the app''s answer. Checks the specs'' mapped attributes against the app''s /Schemas. For each spec with provisioning, or for --base-url'
             cand drift 'The scheduled job''s one command: the plan''s changes (config drift) and the health of provisioning, together. Read-only'
             cand schema 'Print the JSON Schema of the spec language (draft 2020-12), or of an output'
             cand doctor 'Check that the signed-in application can do what the specs need: its permissions (from the access token), and, under Application.ReadWrite.OwnedBy, that it owns the apps it must change. Prints what is missing with the command that grants it'
@@ -302,6 +323,8 @@ set edit:completion:arg-completer[scimform] = {|@words|
         &'scimform;help;status'= {
         }
         &'scimform;help;verify'= {
+        }
+        &'scimform;help;scim-check'= {
         }
         &'scimform;help;drift'= {
         }

@@ -88,6 +88,21 @@ pub(crate) enum Command {
     ///
     /// Exit codes: 0 none failed, 1 a subject failed or an error.
     Verify(VerifyArgs),
+    /// Will Entra's provisioning work with this SCIM app? Sends the app the requests
+    /// Entra's provisioning service sends (the credential probe, discovery, matching
+    /// queries; with --write a test user's and group's whole life), in Entra's default
+    /// dialect and with the SCIM 2.0 compliance flag, and reports each operation: passed,
+    /// or the request and the app's answer. Checks the specs' mapped attributes against the
+    /// app's /Schemas. For each spec with provisioning, or for --base-url.
+    ///
+    /// Safe for production apps: read requests only unless --write, which creates one test
+    /// user per dialect and one test group (`scimform-check-<random>`), touches nothing
+    /// else, and deletes them again, also after Ctrl-C. Paced, under a time limit; the
+    /// token is never printed.
+    ///
+    /// Exit codes: 0 every operation the spec's provisioning needs passed in the dialect it
+    /// selects, 1 otherwise (or an error).
+    ScimCheck(ScimCheckArgs),
     /// The scheduled job's one command: the plan's changes (config drift) and the health of
     /// provisioning, together. Read-only.
     ///
@@ -232,6 +247,34 @@ pub(crate) struct VerifyArgs {
     pub(crate) target: TargetArgs,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct ScimCheckArgs {
+    /// Spec files or directories: each app with provisioning is checked, with its token,
+    /// mappings and dialect.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
+    /// else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stack: Option<String>,
+    /// Check this SCIM base URL instead of the specs' (with the `scim` template's default
+    /// mappings; `?aadOptscim062020` selects the compliance flag's dialect).
+    #[arg(long, value_name = "URL", requires = "token_env", conflicts_with_all = ["paths", "stack"])]
+    pub(crate) base_url: Option<String>,
+    /// The environment variable holding --base-url's bearer token.
+    #[arg(long, value_name = "VARIABLE", requires = "base_url")]
+    pub(crate) token_env: Option<String>,
+    /// Also check writes: create, change and delete a test user per dialect and a test group.
+    #[arg(long)]
+    pub(crate) write: bool,
+    /// Stop after this many seconds (the cleanup of test objects gets 30 more).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) time_limit: u64,
+    /// At least this many milliseconds between two requests to the app.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub(crate) pace_ms: u64,
+}
+
 /// What to redo although nothing seems to differ (`plan` and `apply`).
 #[derive(Debug, Args)]
 pub(crate) struct RedoArgs {
@@ -299,6 +342,8 @@ pub(crate) enum SchemaKind {
     Drift,
     /// `import --list --format json` output.
     Inventory,
+    /// `scim-check --format json` output.
+    ScimCheck,
 }
 
 /// Where Microsoft Graph is.

@@ -441,6 +441,7 @@ fn output_schemas_are_committed_and_current() {
         ("status", "status.schema.json"),
         ("drift", "drift.schema.json"),
         ("inventory", "inventory.schema.json"),
+        ("scim-check", "scim-check.schema.json"),
     ];
     for (kind, file) in outputs {
         let output = scimform(&["schema", kind]).output().unwrap();

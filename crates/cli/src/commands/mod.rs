@@ -8,6 +8,7 @@ mod emulator;
 mod import;
 mod plan;
 mod schema;
+mod scim_check;
 mod show;
 mod status;
 mod validate;
@@ -34,6 +35,7 @@ pub(crate) fn run(args: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Status(status_args) => status::run(&args.global, status_args),
         Command::Drift(drift_args) => drift::run(&args.global, drift_args),
         Command::Verify(verify_args) => verify::run(&args.global, verify_args),
+        Command::ScimCheck(check_args) => scim_check::run(&args.global, check_args),
         Command::Doctor(doctor_args) => doctor::run(&args.global, doctor_args),
         Command::Schema(schema_args) => schema::run(schema_args),
         Command::Emulator(emulator_args) => emulator::run(emulator_args),

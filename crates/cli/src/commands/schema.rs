@@ -1,4 +1,4 @@
-//! `scimform schema [spec|plan|apply-events|error|status|drift|inventory]`: print a JSON Schema, exactly as committed in `schemas/`.
+//! `scimform schema [spec|plan|apply-events|error|status|drift|inventory|scim-check]`: print a JSON Schema, exactly as committed in `schemas/`.
 
 use crate::ExitStatus;
 use crate::cli::{SchemaArgs, SchemaKind};
@@ -12,6 +12,7 @@ pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
         SchemaKind::Status => crate::render::status::json_schema_text(),
         SchemaKind::Drift => crate::render::drift::json_schema_text(),
         SchemaKind::Inventory => crate::render::import::json_schema_text(),
+        SchemaKind::ScimCheck => crate::render::scim_check::json_schema_text(),
     };
     crate::render::stdout(&text)?;
     Ok(ExitStatus::Success)

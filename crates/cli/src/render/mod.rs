@@ -1,6 +1,6 @@
 //! Everything the user sees is written here, and only here: diagnostics (`diagnostics`),
 //! plans (`plan`), health (`status`), drift reports (`drift`), inventories and imported
-//! specs (`import`), provision-on-demand results (`verify`), apply's progress and event stream (`apply`), errors in every format
+//! specs (`import`), provision-on-demand results (`verify`), SCIM app checks (`scim_check`), apply's progress and event stream (`apply`), errors in every format
 //! (`errors`), and the notes commands print for people (`note`). Commands decide what to
 //! say; this module decides how it looks in each `--format`.
 
@@ -10,6 +10,7 @@ pub(crate) mod drift;
 pub(crate) mod errors;
 pub(crate) mod import;
 pub(crate) mod plan;
+pub(crate) mod scim_check;
 pub(crate) mod status;
 pub(crate) mod verify;
 

@@ -21,6 +21,9 @@ pub enum Quirk {
     LegacyMemberRemoval,
     /// Unknown schema URIs and attributes are kept instead of refused.
     AnySchema,
+    /// Broken, not lenient (and not part of `lenient`): a PATCH `remove` answers success
+    /// and changes nothing, as some apps do; for showing what `scim-check` catches.
+    IgnoresRemoves,
 }
 
 /// What a played endpoint accepts beyond RFC 7643/7644: none by default.
@@ -31,6 +34,7 @@ pub(crate) struct Quirks {
     pub(crate) creates_filtered_targets: bool,
     pub(crate) legacy_member_removal: bool,
     pub(crate) any_schema: bool,
+    pub(crate) ignores_removes: bool,
 }
 
 impl Quirks {
@@ -41,6 +45,7 @@ impl Quirks {
             creates_filtered_targets: has(Quirk::CreatesFilteredTargets),
             legacy_member_removal: has(Quirk::LegacyMemberRemoval),
             any_schema: has(Quirk::AnySchema),
+            ignores_removes: named.contains(&Quirk::IgnoresRemoves),
         }
     }
 
@@ -50,6 +55,7 @@ impl Quirks {
             (self.creates_filtered_targets, "createsFilteredTargets"),
             (self.legacy_member_removal, "legacyMemberRemoval"),
             (self.any_schema, "anySchema"),
+            (self.ignores_removes, "ignoresRemoves"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

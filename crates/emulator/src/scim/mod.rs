@@ -19,7 +19,9 @@
 //! given SaaS app: `stringBooleans` (`"False"` for `false`, Entra's default dialect),
 //! `createsFilteredTargets` (a PATCH of `emails[type eq "work"].value` makes the item),
 //! `legacyMemberRemoval` (`Remove` of `members` with a value list), `anySchema` (unknown
-//! schema URIs and attributes kept), or `lenient` for all of them.
+//! schema URIs and attributes kept), or `lenient` for all of them; and one that is broken
+//! rather than lenient, `ignoresRemoves` (a PATCH `remove` answers success and changes
+//! nothing), to show what `scim-check` catches.
 
 mod common;
 mod discovery;

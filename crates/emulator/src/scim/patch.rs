@@ -70,6 +70,7 @@ impl Patch<'_> {
                 Ok(())
             }
             ("remove", None) => Err(Refusal::new("noTarget", "a remove operation needs a path (RFC 7644 §3.5.2.2)")),
+            ("remove", Some(_)) if self.quirks.ignores_removes => Ok(()),
             ("add" | "replace" | "remove", Some(path)) => self.at_path(resource, op, path, value),
             _ => Err(Refusal::new("invalidSyntax", format!("unsupported operation `{op}`"))),
         }

@@ -1,0 +1,144 @@
+//! `scimform scim-check`: will Entra's provisioning work with this SCIM app? For each
+//! spec with provisioning (its base URL, token, mappings and dialect), or for
+//! `--base-url`, runs `scimform_scim_check::check` and renders the reports. Ctrl-C stops
+//! the checks; the test objects made so far are removed before the command ends.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use scimform_apply::TokenEnvironment;
+use scimform_mapping::{AttributeMapping, Object, reference};
+use scimform_scim_check::{Options, Target};
+use scimform_scim_dialect::Dialect;
+use scimform_spec::model::{App, TokenSource};
+
+use crate::ExitStatus;
+use crate::cli::{GlobalArgs, ScimCheckArgs};
+use crate::render;
+use crate::render::scim_check::Checked;
+
+pub(crate) fn run(global: &GlobalArgs, args: &ScimCheckArgs) -> anyhow::Result<ExitStatus> {
+    let targets = match &args.base_url {
+        Some(base_url) => vec![given_target(base_url, args.token_env.as_deref().unwrap_or_default())?],
+        None => {
+            let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
+                return Ok(ExitStatus::Failure);
+            };
+            let environment = super::token_environment(&loaded);
+            let mut targets = Vec::new();
+            for app in loaded.spec.apps.iter().filter(|app| app.provisioning.is_some()) {
+                targets.push(spec_target(app, &loaded.sources, &environment)?);
+            }
+            targets
+        }
+    };
+    if targets.is_empty() {
+        render::note(global, "No spec has provisioning: nothing to check.");
+        return Ok(ExitStatus::Success);
+    }
+    let options = Options {
+        write: args.write,
+        time_limit: Duration::from_secs(args.time_limit),
+        pace: Duration::from_millis(args.pace_ms),
+    };
+    let runtime = super::runtime()?;
+    let mut checked = Vec::new();
+    for (target, place) in targets {
+        render::note(
+            global,
+            &format!("Checking {}{}…", target.base_url, if options.write { " (with test objects)" } else { "" }),
+        );
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let report = runtime.block_on(scimform_scim_check::check(&target, &options, interrupt));
+        let interrupted = report.stopped.as_deref() == Some("interrupted");
+        checked.push(Checked { place, report });
+        if interrupted {
+            break;
+        }
+    }
+    render::stdout(&render::scim_check::text(global.format, &checked))?;
+    Ok(if checked.iter().all(|checked| checked.report.ok) { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// Where a spec's app is written: (app name, file, line of its `baseUrl`).
+pub(crate) type Place = Option<(String, String, u32)>;
+
+/// `--base-url` with `--token-env`: the `scim` template's default mappings, groups as the
+/// template has them, the dialect the URL's flag selects.
+fn given_target(base_url: &str, variable: &str) -> anyhow::Result<(Target, Place)> {
+    let url = url::Url::parse(base_url).with_context(|| format!("--base-url `{base_url}` is not a URL"))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        anyhow::bail!(
+            "--base-url must be https (plain http only for a loopback host), so that the token is not sent in clear"
+        );
+    }
+    let token = scimform_apply::read_token(
+        &TokenSource::Env { variable: variable.to_owned() },
+        &TokenEnvironment::from_process(),
+    )
+    .with_context(|| "--token-env names the variable holding the SCIM token")?;
+    let groups = reference::object(Object::Groups).defaults.enabled;
+    let target = Target {
+        base_url: without_query(base_url),
+        token,
+        dialect: Dialect::of_base_url(base_url),
+        users: reference::object(Object::Users).defaults.attributes.clone(),
+        groups,
+    };
+    Ok((target, None))
+}
+
+/// A spec's app: its base URL and token, its user mappings (the template's defaults with
+/// the spec's changes), whether it provisions groups, and its dialect (`scimCompliance`).
+fn spec_target(
+    app: &App,
+    sources: &[scimform_spec::Source],
+    environment: &TokenEnvironment,
+) -> anyhow::Result<(Target, Place)> {
+    let provisioning = app.provisioning.as_ref().expect("filtered to apps with provisioning");
+    let credentials = &provisioning.credentials;
+    let token = scimform_apply::read_token(&credentials.token, environment)
+        .with_context(|| format!("app `{}` ({}): cannot read its SCIM token", app.name, app.origin.file))?;
+    let mappings = provisioning.mappings.as_ref();
+    let users: Vec<AttributeMapping> = match mappings.and_then(|mappings| mappings.users.as_ref()) {
+        Some(users) => users.attributes(Object::Users),
+        None => reference::object(Object::Users).defaults.attributes.clone(),
+    };
+    let groups = match mappings.and_then(|mappings| mappings.groups.as_ref()) {
+        Some(groups) => groups.enabled,
+        None => reference::object(Object::Groups).defaults.enabled,
+    };
+    let dialect = if credentials.scim_compliance == Some(true) { Dialect::Compliant } else { Dialect::Default };
+    let target = Target { base_url: without_query(credentials.base_url.as_str()), token, dialect, users, groups };
+    let line = base_url_line(app, sources);
+    Ok((target, Some((app.name.clone(), app.origin.file.clone(), line))))
+}
+
+/// The line of the app's `baseUrl:`, for annotations (its document's first line when not
+/// found).
+fn base_url_line(app: &App, sources: &[scimform_spec::Source]) -> u32 {
+    let start = app.origin.span.line;
+    sources
+        .iter()
+        .find(|source| source.name == app.origin.file)
+        .and_then(|source| {
+            source
+                .text
+                .lines()
+                .enumerate()
+                .skip(start.saturating_sub(1) as usize)
+                .take_while(|(index, line)| *index + 1 == start as usize || line.trim() != "---")
+                .find(|(_, line)| line.trim_start().starts_with("baseUrl:"))
+                .map(|(index, _)| index as u32 + 1)
+        })
+        .unwrap_or(start)
+}
+
+fn without_query(base_url: &str) -> String {
+    base_url.split('?').next().unwrap_or_default().trim_end_matches('/').to_owned()
+}
