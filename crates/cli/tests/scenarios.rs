@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use scimform_emulator::{Options, Running, Seed};
+
+#[path = "support/scim_check.rs"]
+mod scim_check;
 use serde_json::Value;
 use sha2::Digest;
 
@@ -107,6 +110,9 @@ impl World {
     /// `{group:NAME}` to ids.
     fn placeholders(&self, text: &str) -> String {
         let mut result = text.to_owned();
+        if let Some((root, _)) = self.scim.as_ref().filter(|_| result.contains("{scim-root}")) {
+            result = result.replace("{scim-root}", root);
+        }
         if result.contains("{pipeline}") {
             let client = &self.environment["AZURE_CLIENT_ID"];
             let snapshot = self.snapshot();
@@ -272,7 +278,7 @@ impl World {
             // `exit CODE ARGS…`: run scimform, expecting that exit code.
             "exit" => {
                 let (code, args) = rest.split_once(' ').unwrap();
-                let args: Vec<String> = args.split_whitespace().map(str::to_owned).collect();
+                let args: Vec<String> = self.placeholders(args).split_whitespace().map(str::to_owned).collect();
                 self.run_expecting(code.parse().unwrap(), &args.iter().map(String::as_str).collect::<Vec<_>>());
             }
             "apply" => {
@@ -1114,6 +1120,7 @@ fn trials() -> Vec<libtest_mimic::Trial> {
         ),
         case("sigterm_stops_between_steps_like_ctrl_c".into(), Box::new(sigterm_stops_between_steps_like_ctrl_c)),
         case("law_schemas_are_recorded".into(), Box::new(law_schemas_are_recorded)),
+        case("scim_check::scim2_server".into(), Box::new(scim_check::scim_check_against_scim2_server)),
     ];
     for seed in 11..21 {
         trials

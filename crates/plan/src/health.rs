@@ -331,7 +331,7 @@ fn failing_objects(subject: &Subject<'_>, escrowed: i64) -> String {
             }
             if subject.scim_compliance != Some(true) && failures.iter().any(is_legacy_form_failure) {
                 message.push_str(&format!(
-                    "\nThese are requests whose form Entra's SCIM 2.0 compliance flag changes (a deactivation sends `active` as the string \"False\", a member removal sends `Remove` with a `value`), and the SCIM app refused them. If it refuses those legacy forms, turn the flag on: write `scimCompliance: true` under `provisioning.credentials` in the spec of `{}`, then `scimform apply` (Test Connection runs first).",
+                    "\nThese are requests whose form Entra's SCIM 2.0 compliance flag changes (a deactivation sends `active` as the string \"False\", a member removal sends `Remove` with a `value`), and the SCIM app refused them. If it refuses those legacy forms, turn the flag on: write `scimCompliance: true` under `provisioning.credentials` in the spec of `{}`, then `scimform apply` (Test Connection runs first). `scimform scim-check --write` shows, request by request, what the app refuses in each dialect.",
                     subject.name
                 ));
             }

@@ -24,7 +24,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
             return anyhow::Ok(None);
         };
         super::check_targets(&options, &prepared.desired)?;
-        let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+        let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+        plan.warnings.extend(super::scim_check::plan_warnings(&loaded.spec));
         let owned = super::check_ownership(global, &target.client, &plan, &prepared.live).await;
         target.close().await;
         owned?;

@@ -2,6 +2,11 @@
 //! spec with provisioning (its base URL, token, mappings and dialect), or for
 //! `--base-url`, runs `scimform_scim_check::check` and renders the reports. Ctrl-C stops
 //! the checks; the test objects made so far are removed before the command ends.
+//!
+//! A complete `--write` check of a spec's app is saved (verdicts only: no request, no
+//! answer, no token) in `.scimform/scim-check/<app>.json`, and `plan` warns while the saved
+//! verdict says the spec's dialect fails for the app at the same base URL
+//! ([`plan_warnings`]).
 
 use std::time::Duration;
 
@@ -55,6 +60,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &ScimCheckArgs) -> anyhow::Result<E
         };
         let report = runtime.block_on(scimform_scim_check::check(&target, &options, interrupt));
         let interrupted = report.stopped.as_deref() == Some("interrupted");
+        if let Some((app, _, _)) = &place
+            && report.write
+            && report.stopped.is_none()
+        {
+            save(app, &report)?;
+        }
         checked.push(Checked { place, report });
         if interrupted {
             break;
@@ -141,4 +152,69 @@ fn base_url_line(app: &App, sources: &[scimform_spec::Source]) -> u32 {
 
 fn without_query(base_url: &str) -> String {
     base_url.split('?').next().unwrap_or_default().trim_end_matches('/').to_owned()
+}
+
+/// Where a spec's app's last complete check is kept.
+fn saved_path(app: &str) -> std::path::PathBuf {
+    std::path::Path::new(".scimform/scim-check").join(format!("{app}.json"))
+}
+
+/// What is kept of a check: enough to judge a later plan, nothing from the wire.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedCheck {
+    base_url: String,
+    /// Per dialect (`default`, `compliant`): the required operations that failed.
+    failed: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn save(app: &str, report: &scimform_scim_check::Report) -> anyhow::Result<()> {
+    let failed =
+        report.verdicts.iter().map(|verdict| (verdict.dialect.as_str().to_owned(), verdict.failed.clone())).collect();
+    let saved = SavedCheck { base_url: report.base_url.clone(), failed };
+    let path = saved_path(app);
+    crate::files::private_directory(path.parent().expect("a directory"))
+        .and_then(|()| crate::files::write_private(&path, &serde_json::to_vec_pretty(&saved).unwrap_or_default()))
+        .with_context(|| format!("cannot save the check in {}", path.display()))
+}
+
+/// Plan warnings for the apps whose last saved check found their spec's dialect failing
+/// at the base URL the spec still names.
+pub(crate) fn plan_warnings(spec: &scimform_spec::Spec) -> Vec<scimform_plan::Warning> {
+    let mut warnings = Vec::new();
+    for app in &spec.apps {
+        let Some(credentials) = app.provisioning.as_ref().map(|provisioning| &provisioning.credentials) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(saved_path(&app.name)) else { continue };
+        let Ok(saved) = serde_json::from_str::<SavedCheck>(&text) else { continue };
+        if saved.base_url != without_query(credentials.base_url.as_str()) {
+            continue;
+        }
+        let (selected, other) =
+            if credentials.scim_compliance == Some(true) { ("compliant", "default") } else { ("default", "compliant") };
+        let Some(failed) = saved.failed.get(selected).filter(|failed| !failed.is_empty()) else { continue };
+        let other_works = saved.failed.get(other).is_some_and(Vec::is_empty);
+        let mut message = format!(
+            "the last `scimform scim-check --write` found the SCIM app refusing {} operation(s) in the dialect this spec selects ({selected}): {}",
+            failed.len(),
+            failed.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        );
+        if failed.len() > 3 {
+            message.push_str(", …");
+        }
+        if other_works && selected == "default" {
+            message.push_str(
+                "; the compliance flag's dialect passed: write `scimCompliance: true` under `provisioning.credentials`",
+            );
+        }
+        message.push_str("; run `scimform scim-check --write` again after changing the spec or the app");
+        warnings.push(scimform_plan::Warning {
+            address: format!("app.{}", app.name),
+            code: "scim-check".to_owned(),
+            message,
+            location: Some(scimform_plan::SpecLocation { file: app.origin.file.clone(), line: app.origin.span.line }),
+        });
+    }
+    warnings
 }

@@ -125,6 +125,7 @@ fn human(checked: &[Checked]) -> String {
 fn human_section(out: &mut String, label: &str, checks: &[&Check], earlier: &[&Check]) {
     let passed = checks.iter().filter(|check| matches!(check.outcome, Outcome::Passed | Outcome::NotOffered)).count();
     out.push_str(&format!("  {BOLD}{label}{BOLD:#}: {passed} of {} passed\n", checks.len()));
+    let mut kinds_shown: Vec<(Option<u16>, String)> = Vec::new();
     for check in checks {
         match check.outcome {
             Outcome::Passed => {}
@@ -147,6 +148,13 @@ fn human_section(out: &mut String, label: &str, checks: &[&Check], earlier: &[&C
                     out.push_str(", as in the default dialect\n");
                     continue;
                 }
+                // The same refusal again (status and `scimType`): one line.
+                let kind = (check.status, scim_type(check));
+                if check.request.is_some() && !kind.1.is_empty() && kinds_shown.contains(&kind) {
+                    out.push_str(&format!(" {}, as above\n", kind.1));
+                    continue;
+                }
+                kinds_shown.push(kind);
                 out.push('\n');
                 if let Some(request) = &check.request {
                     out.push_str(&format!("        {} {}\n", request.method, request.path));
@@ -163,6 +171,12 @@ fn human_section(out: &mut String, label: &str, checks: &[&Check], earlier: &[&C
             }
         }
     }
+}
+
+/// The `scimType` of a SCIM error answer (RFC 7644 §3.12), or nothing.
+fn scim_type(check: &Check) -> String {
+    let answer: Option<serde_json::Value> = check.answer.as_deref().and_then(|text| serde_json::from_str(text).ok());
+    answer.and_then(|answer| answer["scimType"].as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// What the verdicts mean, and what to do.

@@ -1,0 +1,90 @@
+//! `scimform scim-check` against scim2-server (PyPI), a SCIM server nobody here wrote:
+//! the report names exactly the operations that fail in each dialect with the failing
+//! request, matches its committed JSON schema, never shows the token, and `--write`
+//! leaves the server as it found it.
+
+use serde_json::{Value, json};
+
+use super::{PROVISIONED_TOKEN, Scim2Server};
+
+/// What scim2-server 0.8.3 refuses of Entra's requests: in both dialects, a value added in
+/// a value-filtered path when the user has none (`noTarget`); in the default dialect also
+/// the legacy member removal. (It takes `active: "False"`: pydantic reads the string.)
+const FAILS_IN_BOTH: [&str; 10] = [
+    "update addresses[type eq \"work\"].country (add, none before)",
+    "update addresses[type eq \"work\"].formatted (add, none before)",
+    "update addresses[type eq \"work\"].locality (add, none before)",
+    "update addresses[type eq \"work\"].postalCode (add, none before)",
+    "update addresses[type eq \"work\"].region (add, none before)",
+    "update addresses[type eq \"work\"].streetAddress (add, none before)",
+    "update emails[type eq \"work\"].value (add, none before)",
+    "update phoneNumbers[type eq \"fax\"].value (add, none before)",
+    "update phoneNumbers[type eq \"mobile\"].value (add, none before)",
+    "update phoneNumbers[type eq \"work\"].value (add, none before)",
+];
+
+pub(crate) fn scim_check_against_scim2_server() {
+    let server = Scim2Server::start();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let state = || {
+        runtime.block_on(async {
+            let http = reqwest::Client::new();
+            let mut state = json!({});
+            for kind in ["Users", "Groups"] {
+                let listed: Value = http
+                    .get(format!("{}/{kind}", server.root))
+                    .bearer_auth(PROVISIONED_TOKEN)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                state[kind] = listed["Resources"].clone();
+            }
+            state
+        })
+    };
+    let before = state();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .args(["scim-check", "--base-url", &server.root, "--token-env", "SCIM_CHECK_TOKEN", "--write"])
+        .args(["--pace-ms", "0", "--format", "json"])
+        .env("SCIM_CHECK_TOKEN", PROVISIONED_TOKEN)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "the default dialect fails: {stderr}");
+    assert!(!stdout.contains(PROVISIONED_TOKEN) && !stderr.contains(PROVISIONED_TOKEN), "the token is never printed");
+    assert_eq!(state(), before, "--write leaves scim2-server as it found it");
+    let document: Value = serde_json::from_str(&stdout).unwrap();
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/scim-check.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&document).map(|error| error.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let report = &document["apps"][0]["report"];
+    let failed = |dialect: &str| -> Vec<String> {
+        let verdict =
+            report["verdicts"].as_array().unwrap().iter().find(|verdict| verdict["dialect"] == dialect).unwrap();
+        let mut failed: Vec<String> =
+            verdict["failed"].as_array().unwrap().iter().map(|name| name.as_str().unwrap().to_owned()).collect();
+        failed.sort();
+        failed
+    };
+    let mut default: Vec<String> = FAILS_IN_BOTH.map(str::to_owned).to_vec();
+    default.push("remove member".to_owned());
+    default.sort();
+    assert_eq!(failed("default"), default);
+    assert_eq!(failed("compliant"), FAILS_IN_BOTH.map(str::to_owned).to_vec());
+    let removal = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["operation"] == "remove member" && check["dialect"] == "default")
+        .unwrap();
+    assert_eq!(removal["request"]["body"]["Operations"][0]["op"], "Remove", "the failing request is shown: {removal}");
+    assert_eq!(removal["status"], 400);
+    assert!(report["cleanup"]["left"].as_array().unwrap().is_empty());
+}
