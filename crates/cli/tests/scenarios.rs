@@ -1121,6 +1121,10 @@ fn trials() -> Vec<libtest_mimic::Trial> {
         case("sigterm_stops_between_steps_like_ctrl_c".into(), Box::new(sigterm_stops_between_steps_like_ctrl_c)),
         case("law_schemas_are_recorded".into(), Box::new(law_schemas_are_recorded)),
         case("scim_check::scim2_server".into(), Box::new(scim_check::scim_check_against_scim2_server)),
+        case(
+            "scim_check::interrupted".into(),
+            Box::new(scim_check::an_interrupted_scim_check_removes_its_test_objects),
+        ),
     ];
     for seed in 11..21 {
         trials

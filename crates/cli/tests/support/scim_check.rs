@@ -88,3 +88,48 @@ pub(crate) fn scim_check_against_scim2_server() {
     assert_eq!(removal["status"], 400);
     assert!(report["cleanup"]["left"].as_array().unwrap().is_empty());
 }
+
+/// Ctrl-C in the middle of a `--write` check: the command stops, deletes the test objects
+/// it made, says so, exits 1, and scim2-server is as it was.
+pub(crate) fn an_interrupted_scim_check_removes_its_test_objects() {
+    let server = Scim2Server::start();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let count = || {
+        runtime.block_on(async {
+            let listed: Value = reqwest::Client::new()
+                .get(format!("{}/Users", server.root))
+                .bearer_auth(PROVISIONED_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            listed["totalResults"].as_u64().unwrap()
+        })
+    };
+    assert_eq!(count(), 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .args(["scim-check", "--base-url", &server.root, "--token-env", "SCIM_CHECK_TOKEN", "--write"])
+        .args(["--pace-ms", "150"])
+        .env("SCIM_CHECK_TOKEN", PROVISIONED_TOKEN)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first test user exists, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the check made no test user within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let signalled = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("Stopped early (interrupted)"), "{stdout}");
+    assert!(stdout.contains("Test objects removed after the run: Users/"), "{stdout}");
+    assert_eq!(count(), 0, "the test user is gone");
+}
