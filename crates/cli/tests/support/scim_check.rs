@@ -109,7 +109,7 @@ pub(crate) fn an_interrupted_scim_check_removes_its_test_objects() {
         })
     };
     assert_eq!(count(), 0);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
         .args(["scim-check", "--base-url", &server.root, "--token-env", "SCIM_CHECK_TOKEN", "--write"])
         .args(["--pace-ms", "150"])
         .env("SCIM_CHECK_TOKEN", PROVISIONED_TOKEN)
