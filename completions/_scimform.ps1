@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines look')
             [CompletionResult]::new('--detailed-exitcode', '--detailed-exitcode', [CompletionResultType]::ParameterName, 'Exit 2 when there are changes (0 when none, 1 on errors)')
             [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Plan the deletion of managed apps of this stack whose spec is gone')
+            [CompletionResult]::new('--require-tokens', '--require-tokens', [CompletionResultType]::ParameterName, 'Refuse SCIM tokens absent here (by default a plan without them is exact about everything else and says which tokens it did not check; apply always needs them)')
             [CompletionResult]::new('--emulator', '--emulator', [CompletionResultType]::ParameterName, 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour the output (also: the NO_COLOR environment variable)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only problems: no summary, no warnings')
@@ -257,6 +258,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
             break
         }
         'scimform;doctor' {
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'What the identity is for: `plan` (pull requests: read permissions only), `drift` (the nightly job: reads, with provisioning logs and Test Connection optional), or `apply` (changes; also ownership under Application.ReadWrite.OwnedBy)')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')

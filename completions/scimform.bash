@@ -221,12 +221,16 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__doctor)
-            opts="-q -v -h -V --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --for --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -W "plan drift apply" -- "${cur}"))
+                    return 0
+                    ;;
                 --stack)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -619,7 +623,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__plan)
-            opts="-q -v -h -V --out --detailed-exitcode --prune --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --out --detailed-exitcode --prune --require-tokens --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -71,6 +71,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand --log-format 'How log lines look'
             cand --detailed-exitcode 'Exit 2 when there are changes (0 when none, 1 on errors)'
             cand --prune 'Plan the deletion of managed apps of this stack whose spec is gone'
+            cand --require-tokens 'Refuse SCIM tokens absent here (by default a plan without them is exact about everything else and says which tokens it did not check; apply always needs them)'
             cand --emulator 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json'
             cand --no-color 'Never colour the output (also: the NO_COLOR environment variable)'
             cand -q 'Print only problems: no summary, no warnings'
@@ -243,6 +244,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
             cand --version 'Print version'
         }
         &'scimform;doctor'= {
+            cand --for 'What the identity is for: `plan` (pull requests: read permissions only), `drift` (the nightly job: reads, with provisioning logs and Test Connection optional), or `apply` (changes; also ownership under Application.ReadWrite.OwnedBy)'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'

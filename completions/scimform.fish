@@ -79,6 +79,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand plan" -l log-format -d
 json\t'One JSON object per event'"
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l detailed-exitcode -d 'Exit 2 when there are changes (0 when none, 1 on errors)'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l prune -d 'Plan the deletion of managed apps of this stack whose spec is gone'
+complete -c scimform -n "__fish_scimform_using_subcommand plan" -l require-tokens -d 'Refuse SCIM tokens absent here (by default a plan without them is exact about everything else and says which tokens it did not check; apply always needs them)'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l emulator -d 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l no-color -d 'Never colour the output (also: the NO_COLOR environment variable)'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -s q -l quiet -d 'Print only problems: no summary, no warnings'
@@ -239,6 +240,9 @@ complete -c scimform -n "__fish_scimform_using_subcommand schema" -s q -l quiet 
 complete -c scimform -n "__fish_scimform_using_subcommand schema" -s v -l verbose -d 'Log to standard error: `-v` each Graph call (method, route, status, duration, request id), `-vv` everything scimform does. RUST_LOG overrides. Never a secret'
 complete -c scimform -n "__fish_scimform_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l for -d 'What the identity is for: `plan` (pull requests: read permissions only), `drift` (the nightly job: reads, with provisioning logs and Test Connection optional), or `apply` (changes; also ownership under Application.ReadWrite.OwnedBy)' -r -f -a "plan\t'`plan` (and `status`, `import --list`): read permissions only'
+drift\t'`drift` (and `status`): reads; provisioning logs and Test Connection optional'
+apply\t'`apply`: changes'"
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand doctor" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'

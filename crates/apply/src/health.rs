@@ -4,10 +4,12 @@
 //! objects that failed when the last cycle reports failures; one read serves both). All of
 //! them go out together in `$batch`es of 20, whatever the number of apps.
 //!
-//! Optional reads degrade rather than fail: an identity that may not read the provisioning
-//! logs (`AuditLog.Read.All`) gets `FailureLog::Unavailable` with the reason, and health is
-//! judged without them. What the user asked for (Test Connection, `--logs` rows) fails
-//! the read when Graph refuses it.
+//! Optional reads degrade rather than fail, so that a read-only identity can judge health:
+//! one that may not read the provisioning logs (`AuditLog.Read.All`) gets
+//! `FailureLog::Unavailable` with the reason, also for the `--logs` rows asked for; one that
+//! may not run Test Connection (a write: `Synchronization.ReadWrite.All`) gets
+//! `Connection::NotRun`. Each is a named gap in the output, and health is judged without
+//! it. Other errors fail the read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,6 +88,12 @@ pub async fn read(
                     Err(scimform_graph::Error::Api { status: 400, code, message, .. }) => {
                         Connection::Failed { code, message }
                     }
+                    Err(error) if matches!(error.status(), Some(401 | 403)) => Connection::NotRun {
+                        reason: format!(
+                            "Graph answered {}; Test Connection needs Synchronization.ReadWrite.All",
+                            error.status().unwrap_or_default()
+                        ),
+                    },
                     Err(error) => return Err(failed(format!("the result of Test Connection of `{app}`"))(error)),
                 };
                 found.get_mut(&app).expect("planned for a found app").connection = Some(connection);
@@ -99,8 +107,7 @@ pub async fn read(
                         }
                         reads.activity = rows.into_iter().take(top).collect();
                     }
-                    // Rows the user asked for (`--logs`) are not optional: their absence fails.
-                    Err(error) if top == 0 && matches!(error.status(), Some(401 | 403)) => {
+                    Err(error) if matches!(error.status(), Some(401 | 403)) => {
                         let reason = format!(
                             "Graph answered {}; reading them needs AuditLog.Read.All",
                             error.status().unwrap_or_default()

@@ -90,27 +90,54 @@ pub enum PrepareError {
     Resolve(Vec<ResolveError>),
 }
 
-/// Refreshes, reads and fingerprints tokens, and resolves names for `stack`.
-///
-/// Tokens are read first. Each managed app's fingerprint check (argon2id, slow by design)
-/// starts as soon as refresh's first phase has the app's tags, and runs on the blocking
-/// pool, at most one per core (so at most that many argon2 buffers at once), while the
-/// other reads go on.
+/// What to do with a SCIM token absent where the command runs (see
+/// [`TokenError::absence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbsentTokens {
+    /// Fail: apply, and `plan --require-tokens`.
+    Refuse,
+    /// Plan without it: the token is `Unchecked`, and the plan says why.
+    Allow,
+}
+
+/// [`prepare_with`], refusing absent tokens.
 pub async fn prepare(
     client: &GraphClient,
     spec: &Spec,
     environment: &TokenEnvironment,
     stack: &str,
 ) -> Result<Prepared, PrepareError> {
+    prepare_with(client, spec, environment, stack, AbsentTokens::Refuse).await
+}
+
+/// Refreshes, reads and fingerprints tokens, and resolves names for `stack`.
+///
+/// Tokens are read first. Each managed app's fingerprint check (argon2id, slow by design)
+/// starts as soon as refresh's first phase has the app's tags, and runs on the blocking
+/// pool, at most one per core (so at most that many argon2 buffers at once), while the
+/// other reads go on.
+pub async fn prepare_with(
+    client: &GraphClient,
+    spec: &Spec,
+    environment: &TokenEnvironment,
+    stack: &str,
+    absent: AbsentTokens,
+) -> Result<Prepared, PrepareError> {
     let mut read = BTreeMap::new();
     let mut token_errors = Vec::new();
+    let mut gaps = BTreeMap::new();
     for app in &spec.apps {
         let Some(provisioning) = &app.provisioning else { continue };
         match read_token(&provisioning.credentials.token, environment) {
             Ok(token) => {
                 read.insert(app.name.clone(), token);
             }
-            Err(error) => token_errors.push((app.name.clone(), app.origin.clone(), error)),
+            Err(error) => match error.absence().filter(|_| absent == AbsentTokens::Allow) {
+                Some(reason) => {
+                    gaps.insert(app.name.clone(), reason);
+                }
+                None => token_errors.push((app.name.clone(), app.origin.clone(), error)),
+            },
         }
     }
     let checks = tokens::FingerprintChecks::new();
@@ -135,6 +162,14 @@ pub async fn prepare(
     if !token_errors.is_empty() {
         return Err(PrepareError::Tokens(token_errors));
     }
-    let desired = scimform_plan::resolve(spec, &directory, &live, &tokens, stack).map_err(PrepareError::Resolve)?;
+    for name in gaps.keys() {
+        tokens.insert(name.clone(), TokenCheck { state: scimform_plan::state::TokenState::Unchecked, short: false });
+    }
+    let mut desired = scimform_plan::resolve(spec, &directory, &live, &tokens, stack).map_err(PrepareError::Resolve)?;
+    for (name, reason) in gaps {
+        if let Some(provisioning) = desired.apps.get_mut(&name).and_then(|app| app.provisioning.as_mut()) {
+            provisioning.token_gap = Some(reason);
+        }
+    }
     Ok(Prepared { desired, live, directory, health })
 }

@@ -93,6 +93,22 @@ pub enum TokenError {
     },
 }
 
+impl TokenError {
+    /// Why the token is absent where the command runs (its variable unset, its file
+    /// missing): what a plan made without secrets may note instead of failing. `None` for
+    /// a token that is there but wrong (empty file, outside the tree, malformed), which no
+    /// plan passes.
+    pub fn absence(&self) -> Option<String> {
+        match self {
+            TokenError::MissingVariable { variable } => Some(format!("{variable} is not set")),
+            TokenError::File { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+                Some(format!("the file {path} does not exist"))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Reads a token. Surrounding white space (a trailing newline in a file) is dropped; what
 /// is left must be one line of printable text.
 pub fn read_token(reference: &TokenSource, environment: &TokenEnvironment) -> Result<Secret, TokenError> {

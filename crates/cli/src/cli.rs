@@ -141,6 +141,10 @@ pub(crate) struct PlanArgs {
     /// Plan the deletion of managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Refuse SCIM tokens absent here (by default a plan without them is exact about
+    /// everything else and says which tokens it did not check; apply always needs them).
+    #[arg(long)]
+    pub(crate) require_tokens: bool,
     #[command(flatten)]
     pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
@@ -296,12 +300,28 @@ pub(crate) struct DoctorArgs {
     /// Spec files or directories (what they manage decides what is needed).
     #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
+    /// What the identity is for: `plan` (pull requests: read permissions only), `drift`
+    /// (the nightly job: reads, with provisioning logs and Test Connection optional), or
+    /// `apply` (changes; also ownership under Application.ReadWrite.OwnedBy).
+    #[arg(long = "for", value_enum, value_name = "USE", default_value_t = DoctorUse::Apply)]
+    pub(crate) use_for: DoctorUse,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]
     pub(crate) stack: Option<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+}
+
+/// What an identity is set up for (`doctor --for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DoctorUse {
+    /// `plan` (and `status`, `import --list`): read permissions only.
+    Plan,
+    /// `drift` (and `status`): reads; provisioning logs and Test Connection optional.
+    Drift,
+    /// `apply`: changes.
+    Apply,
 }
 
 #[derive(Debug, Args)]

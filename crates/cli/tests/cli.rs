@@ -337,18 +337,29 @@ fn plan_of_every_example_and_its_warnings() {
 #[test]
 fn plan_errors_name_the_place_and_touch_nothing() {
     let directory = tempfile::tempdir().unwrap();
-    // A token that is not in the environment.
-    let mut command = Command::cargo_bin("scimform").unwrap();
-    let output = command
-        .current_dir(directory.path())
-        .env("NO_COLOR", "1")
-        .env_remove("NETSKOPE_SCIM_TOKEN")
-        .args(["plan", &example("netskope.yaml"), "--emulator"])
-        .output()
-        .unwrap();
+    // A token that is not in the environment: the plan says it did not check it (at the
+    // spec's `token:` line); with --require-tokens, as apply, it is refused there.
+    let plan_without_token = |extra: &[&str]| {
+        Command::cargo_bin("scimform")
+            .unwrap()
+            .current_dir(directory.path())
+            .env("NO_COLOR", "1")
+            .env_remove("NETSKOPE_SCIM_TOKEN")
+            .args(["plan", &example("netskope.yaml"), "--emulator"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = plan_without_token(&[]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = stdout_of(&output);
+    assert!(stdout.contains("(sensitive, to be set at apply: NETSKOPE_SCIM_TOKEN is not set)"), "{stdout}");
+    assert!(stdout.contains("netskope.yaml:18): the SCIM token was not checked"), "{stdout}");
+    assert!(stdout.contains("1 token(s) not checked"), "{stdout}");
+    let output = plan_without_token(&["--require-tokens"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("NETSKOPE_SCIM_TOKEN") && stderr.contains("netskope.yaml:6:1"), "{stderr}");
+    assert!(stderr.contains("NETSKOPE_SCIM_TOKEN") && stderr.contains("netskope.yaml:18:1"), "{stderr}");
     // Names that do not resolve, all at once.
     let spec = directory.path().join("unknown.yaml");
     std::fs::write(&spec, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: unknown\ndisplayName: Unknown\nassignments:\n  users: [ghost@contoso.com]\n  groups: [No Such Group]\n").unwrap();
@@ -520,7 +531,7 @@ fn errors_in_every_format() {
         .unwrap()
         .current_dir(directory.path())
         .env_remove("NETSKOPE_SCIM_TOKEN")
-        .args(["plan", &example("netskope.yaml"), "--emulator", "--format", "github"])
+        .args(["plan", &example("netskope.yaml"), "--emulator", "--format", "github", "--require-tokens"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);

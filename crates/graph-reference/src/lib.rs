@@ -77,9 +77,17 @@ fn table_literals() -> &'static [&'static str] {
     &LITERALS
 }
 
+/// Names of the one route the client calls beyond the table's cut: `GET
+/// /auditLogs/provisioning` (the provisioning logs, shaped after `reference/scim/`), so
+/// that its template reads as such in messages and logs rather than `/{id}/{id}`.
+const BEYOND_THE_CUT: [&str; 2] = ["auditLogs", "provisioning"];
+
 /// Whether a path segment is a name rather than an id.
 pub fn is_literal(segment: &str) -> bool {
-    segment.starts_with(NAMESPACE) || ODATA_SEGMENTS.contains(&segment) || table_literals().contains(&segment)
+    segment.starts_with(NAMESPACE)
+        || ODATA_SEGMENTS.contains(&segment)
+        || BEYOND_THE_CUT.contains(&segment)
+        || table_literals().contains(&segment)
 }
 
 /// The template of a path's segments (already split, and decoded where the caller
@@ -117,6 +125,11 @@ pub fn route_template(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_provisioning_logs_route_has_its_template() {
+        assert_eq!(route_template("/auditLogs/provisioning?$filter=jobId eq 'x'"), "/auditLogs/provisioning");
+    }
 
     #[test]
     fn the_table_is_read_whole() {

@@ -229,7 +229,9 @@ impl Error {
 /// least-privilege set documented in README.md.
 pub(crate) fn permission_hint(method: &str, route: &str) -> Option<String> {
     let read = method == "GET";
-    let needed = if route.starts_with("/users") {
+    let needed = if route.starts_with("/auditLogs") {
+        "AuditLog.Read.All"
+    } else if route.starts_with("/users") {
         "User.Read.All"
     } else if route.starts_with("/groups") {
         "Group.Read.All"

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use crate::markers::marker_tags;
-use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, Warning};
+use crate::model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, Step, UncheckedToken, Warning};
 use crate::state::{
     DEFAULT_STACK, Desired, DesiredApp, DesiredAssignment, DesiredProvisioning, Live, LiveApp, LiveAssignment, LiveJob,
     MIN_TOKEN_CHARS, Principal, PrincipalKind, ProvisioningSettings, ProvisioningStatus, Quarantine, Scope, Stray,
@@ -165,7 +165,22 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         let app = warning.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next());
         warning.location = app.and_then(|app| desired.apps.get(app)).and_then(|app| app.location.clone());
     }
-    Plan { format: PLAN_FORMAT, live_fingerprint: live_fingerprint(live), changes: planner.changes, warnings }
+    let unchecked_tokens = desired
+        .apps
+        .iter()
+        .filter_map(|(name, app)| {
+            let provisioning = app.provisioning.as_ref().filter(|p| p.token_state == TokenState::Unchecked)?;
+            let reason = provisioning.token_gap.clone().unwrap_or_else(|| "not read".to_owned());
+            Some(UncheckedToken { app: name.clone(), reason })
+        })
+        .collect();
+    Plan {
+        format: PLAN_FORMAT,
+        live_fingerprint: live_fingerprint(live),
+        changes: planner.changes,
+        warnings,
+        unchecked_tokens,
+    }
 }
 
 /// A digest of everything refresh saw: a saved plan is stale when this changes.
@@ -427,6 +442,43 @@ impl Planner<'_> {
         }
     }
 
+    /// The `token` line when the token is saved (new, changed, or `--replace`), with the
+    /// warnings about it; the reason it was not checked, when it was not.
+    fn token_line(
+        &mut self,
+        address: &str,
+        provisioning: &DesiredProvisioning,
+        has_job: bool,
+        token_changed: bool,
+        attributes: &mut Vec<Attribute>,
+    ) -> Option<String> {
+        let unchecked = (provisioning.token_state == TokenState::Unchecked)
+            .then(|| provisioning.token_gap.clone().unwrap_or_else(|| "not read".to_owned()));
+        self.warn_short_token(address, provisioning);
+        if let Some(reason) = &unchecked {
+            self.warn(
+                &format!("{address}.token"),
+                "token-not-checked",
+                format!("the SCIM token was not checked ({reason}): a token changed since the last apply does not show in this plan; apply reads it, and refuses to start without it"),
+            );
+        }
+        if token_changed {
+            let after = match (has_job, provisioning.token_state == TokenState::Changed, &unchecked) {
+                (false, _, Some(reason)) => format!("(sensitive, to be set at apply: {reason})"),
+                (false, _, None) => SENSITIVE.to_owned(),
+                (true, true, _) => "(sensitive, changed)".to_owned(),
+                (true, false, _) => "(sensitive, saved again)".to_owned(),
+            };
+            attributes.push(Attribute {
+                name: "token".to_owned(),
+                before: has_job.then(|| json!(SENSITIVE)),
+                after: Some(json!(after)),
+                sensitive: true,
+            });
+        }
+        unchecked
+    }
+
     fn provisioning(
         &mut self,
         name: &str,
@@ -445,22 +497,9 @@ impl Planner<'_> {
         let shown_current = if recreate { &empty } else { current };
         let mut attributes = setting_differences(shown_current, &wanted);
         let fingerprint_changed = provisioning.token_state == TokenState::Changed;
-        self.warn_short_token(&address, provisioning);
         let resave = self.options.replaces(name, ReplacePart::Token);
         let token_changed = job.is_none() || fingerprint_changed || resave;
-        if token_changed {
-            let after = match (job.is_some(), fingerprint_changed) {
-                (false, _) => SENSITIVE,
-                (true, true) => "(sensitive, changed)",
-                (true, false) => "(sensitive, saved again)",
-            };
-            attributes.push(Attribute {
-                name: "token".to_owned(),
-                before: job.map(|_| json!(SENSITIVE)),
-                after: Some(json!(after)),
-                sensitive: true,
-            });
-        }
+        let unchecked = self.token_line(&address, provisioning, job.is_some(), token_changed, &mut attributes);
         if attributes.is_empty() && job.is_some() {
             return BTreeSet::new();
         }
@@ -485,7 +524,8 @@ impl Planner<'_> {
             settings: wanted,
             token: spec.credentials.token.clone(),
         });
-        if fingerprint_changed {
+        // An unchecked token of a new job is recorded too: apply saves it whatever it is.
+        if fingerprint_changed || (unchecked.is_some() && job.is_none()) {
             steps.push(Step::RecordToken { app: name.to_owned(), token: spec.credentials.token.clone() });
         }
         if live.is_none() {
@@ -501,6 +541,15 @@ impl Planner<'_> {
         let fingerprinted =
             live.is_some_and(|live| live.tags.iter().any(|tag| tag.starts_with(fingerprint::TAG_PREFIX)));
         let only_token = attributes.len() == 1;
+        // Other settings change: the token is saved with them, unchecked; its line says so.
+        if let Some(reason) = unchecked.as_ref().filter(|_| job.is_some() && !token_changed) {
+            attributes.push(Attribute {
+                name: "token".to_owned(),
+                before: Some(json!(SENSITIVE)),
+                after: Some(json!(format!("(not checked: {reason})"))),
+                sensitive: true,
+            });
+        }
         let (action, reason) = if recreate {
             (Action::Replace, "--replace recreates the provisioning job (the new job starts with a full initial cycle)")
         } else if job.is_none() {

@@ -155,6 +155,12 @@ pub enum Connection {
         /// The service's message.
         message: String,
     },
+    /// It could not be run: the identity may not (Test Connection is a write,
+    /// `Synchronization.ReadWrite.All`); health is judged without it.
+    NotRun {
+        /// Why, naming the permission.
+        reason: String,
+    },
 }
 
 /// How bad a finding is.
@@ -176,8 +182,8 @@ pub struct Finding {
     /// How bad.
     pub level: Level,
     /// Stable name: `quarantine`, `deletion-hold`, `last-cycle-failed`, `entry-errors`,
-    /// `escrows-pruned`, `connection-failed`, `stopped`, `no-job`, `not-managed`,
-    /// `first-cycle-pending`.
+    /// `escrows-pruned`, `connection-failed`, `connection-not-checked`, `logs-unavailable`,
+    /// `stopped`, `no-job`, `not-managed`, `first-cycle-pending`.
     pub code: String,
     /// What and what to do.
     pub message: String,
@@ -258,6 +264,14 @@ pub fn assess(subject: &Subject<'_>) -> Vec<Finding> {
                 "Test Connection with the saved credentials failed ({code}: {message}); if the token was changed outside scimform, run `scimform apply --replace app.{name}.provisioning.token`"
             ),
         );
+    }
+    if let Some(Connection::NotRun { reason }) = subject.connection {
+        add(Level::Info, "connection-not-checked", format!("Test Connection: not run ({reason})"));
+    }
+    if let FailureLog::Unavailable { reason } = subject.failures
+        && !job.last_execution.as_ref().is_some_and(Execution::failed_objects)
+    {
+        add(Level::Info, "logs-unavailable", format!("provisioning logs: not readable ({reason})"));
     }
     if subject.wanted_on == Some(true) && job.schedule != JobSchedule::Active {
         add(

@@ -34,7 +34,9 @@ pub use markers::{
     MANAGED_TAG, NAME_TAG_PREFIX, PENDING_PREFIX, STACK_TAG_PREFIX, marker_tags, name_tag, pending_app_name,
     pending_display_name, stack_tag,
 };
-pub use model::{Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SchemaPart, SpecLocation, Step, Warning};
+pub use model::{
+    Action, Attribute, Change, PLAN_FORMAT, Plan, ResetPart, SchemaPart, SpecLocation, Step, UncheckedToken, Warning,
+};
 pub use resolve::{Directory, NON_GALLERY_ROLES, ResolveError, resolve};
 pub use schema::SCHEMA_RESTART;
 pub use state::{DEFAULT_ACCESS, DEFAULT_STACK, Desired, Live};

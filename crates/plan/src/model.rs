@@ -27,6 +27,21 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Things reviewers should know that are not changes.
     pub warnings: Vec<Warning>,
+    /// SCIM tokens not read when the plan was made (absent where it ran): apply reads them,
+    /// refuses to start without them, and refuses a saved plan whose token turns out
+    /// changed (the plan did not save it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_tokens: Vec<UncheckedToken>,
+}
+
+/// A token a plan did not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UncheckedToken {
+    /// The app's name.
+    pub app: String,
+    /// Why (`NETSKOPE_SCIM_TOKEN is not set`).
+    pub reason: String,
 }
 
 impl Plan {

@@ -148,6 +148,7 @@ pub fn resolve(
             // No entry means the caller could not compare: treat the token as changed, so it is saved.
             token_state: tokens.get(&app.name).map_or(TokenState::Changed, |check| check.state),
             short_token: tokens.get(&app.name).is_some_and(|check| check.short),
+            token_gap: None,
         });
         apps.insert(
             app.name.clone(),

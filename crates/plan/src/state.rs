@@ -506,6 +506,10 @@ pub struct DesiredProvisioning {
     /// fingerprint any tenant reader can see, so the plan warns.
     #[serde(default)]
     pub short_token: bool,
+    /// Why the token was not read, when [`TokenState::Unchecked`] (`NETSKOPE_SCIM_TOKEN is
+    /// not set`).
+    #[serde(default)]
+    pub token_gap: Option<String>,
 }
 
 /// The fewest characters a SCIM token should have. SCIM apps issue long random bearer
@@ -537,6 +541,9 @@ pub enum TokenState {
     Unchanged,
     /// A different token, or none known: save it, and record its fingerprint.
     Changed,
+    /// Not read (its variable or file is absent where the plan is made: a pull-request
+    /// plan without secrets). Apply reads it, and refuses to start without it.
+    Unchecked,
 }
 
 /// Assignments as the spec wants them.

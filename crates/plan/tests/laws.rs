@@ -64,6 +64,7 @@ fn provisioning() -> impl Strategy<Value = DesiredProvisioning> {
                 verify: None,
             },
             token_state: TokenState::Unchanged,
+            token_gap: None,
             short_token: false,
         })
 }

@@ -58,7 +58,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         target.client.set_time_limit(Some(limit));
         let environment = super::token_environment(&loaded);
         let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
-        let outcome = match super::report_prepare(global, prepared)? {
+        let outcome = match super::report_prepare(global, &loaded.sources, prepared)? {
             Some(prepared) => {
                 super::check_targets(&options, &prepared.desired)?;
                 let plan = the_plan(&prepared, saved, &options)?;
@@ -87,12 +87,51 @@ fn the_plan(prepared: &Prepared, saved: Option<SavedPlan>, options: &scimform_pl
             "the saved plan is stale: the live state changed since it was made (someone or something changed the tenant); make a new plan with `scimform plan --out` and review it again"
         );
     }
-    if let Some(difference) = crate::saved::first_difference(&saved.plan, &fresh) {
+    check_unchecked_tokens(prepared, &saved.plan)?;
+    let comparable = |plan: &Plan| without_unchecked_token_lines(plan, &saved.plan.unchecked_tokens);
+    if let Some(difference) = crate::saved::first_difference(&comparable(&saved.plan), &comparable(&fresh)) {
         anyhow::bail!(
             "the saved plan is not what the specs and the tenant give: {difference}; was the plan file edited? Make a new plan with `scimform plan --out` and review it again"
         );
     }
     Ok(saved.plan)
+}
+
+/// The tokens a saved plan did not check (it was made without them) are checked now: one
+/// that differs from the token saved in the tenant is a change the reviewed plan does not
+/// hold, so the plan is refused.
+fn check_unchecked_tokens(prepared: &Prepared, saved: &Plan) -> anyhow::Result<()> {
+    for unchecked in &saved.unchecked_tokens {
+        let changed = prepared
+            .desired
+            .apps
+            .get(&unchecked.app)
+            .and_then(|app| app.provisioning.as_ref())
+            .is_some_and(|provisioning| provisioning.token_state == scimform_plan::state::TokenState::Changed);
+        let has_job = prepared.live.app_for(&unchecked.app).is_some_and(|app| app.job.is_some());
+        if changed && has_job {
+            anyhow::bail!(
+                "app.{}: the saved plan was made without its SCIM token ({}), and the token differs from the one saved in the tenant: saving it is a change the reviewed plan does not hold; make a new plan and review it again",
+                unchecked.app,
+                unchecked.reason
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A plan without the `token` lines of the apps whose token `unchecked` lists: what a
+/// plan made without tokens and one made with them (the same tokens) have in common.
+fn without_unchecked_token_lines(plan: &Plan, unchecked: &[scimform_plan::UncheckedToken]) -> Plan {
+    let mut plan = plan.clone();
+    for change in &mut plan.changes {
+        let app =
+            change.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next()).unwrap_or_default();
+        if unchecked.iter().any(|token| token.app == app) {
+            change.attributes.retain(|attribute| attribute.name != "token");
+        }
+    }
+    plan
 }
 
 async fn execute(

@@ -1,5 +1,6 @@
 //! `scimform doctor`: signs in, reads the application permissions in the access token,
-//! compares them with what the specs need (README's least-privilege table), checks that
+//! compares them with what the specs need for the identity's use (`--for plan|drift|apply`,
+//! README's least-privilege table), checks that
 //! the pipeline owns the apps it must change when only `Application.ReadWrite.OwnedBy`
 //! is granted, and says what is missing with the command that grants it. Read-only.
 
@@ -8,7 +9,7 @@ use scimform_spec::Spec;
 use serde::Serialize;
 
 use crate::ExitStatus;
-use crate::cli::{DoctorArgs, Format, GlobalArgs};
+use crate::cli::{DoctorArgs, DoctorUse, Format, GlobalArgs};
 use crate::render;
 use crate::target;
 
@@ -27,6 +28,9 @@ struct Check {
     detail: String,
     /// How to fix it, when it does not hold.
     fix: Option<String>,
+    /// An optional permission not granted: the use works, with a named gap.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    gap: bool,
 }
 
 /// A permission the specs need, and the permissions that also grant it.
@@ -34,49 +38,74 @@ struct Need {
     permission: &'static str,
     also: &'static [&'static str],
     for_what: &'static str,
+    /// Without it the use still works, with a named gap (`drift`: logs, Test Connection).
+    optional: bool,
 }
 
-fn needs(spec: &Spec) -> Vec<Need> {
-    let mut needs = vec![Need {
-        permission: "Application.Read.All",
-        also: &["Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-        for_what: "finding apps by marker tag and display name",
-    }];
+const fn need(permission: &'static str, also: &'static [&'static str], for_what: &'static str) -> Need {
+    Need { permission, also, for_what, optional: false }
+}
+
+/// What `spec` needs for `use_for`: the README's least-privilege table. `plan` reads only;
+/// `drift` reads, and names what it gives up without the logs or Test Connection; `apply`
+/// changes.
+fn needs(spec: &Spec, use_for: DoctorUse) -> Vec<Need> {
+    let apply = use_for == DoctorUse::Apply;
+    let mut needs = vec![need(
+        "Application.Read.All",
+        &["Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+        "finding apps by marker tag and display name",
+    )];
     if spec.apps.is_empty() {
         return needs;
     }
-    needs.push(Need {
-        permission: "Application.ReadWrite.OwnedBy",
-        also: &["Application.ReadWrite.All"],
-        for_what: "creating apps from templates and changing the apps it owns",
-    });
     let any = |test: &dyn Fn(&scimform_spec::model::App) -> bool| spec.apps.iter().any(test);
-    if any(&|app| app.provisioning.is_some()) {
-        needs.push(Need {
-            permission: "Synchronization.ReadWrite.All",
-            also: &[],
-            for_what: "provisioning jobs, secrets, Test Connection, start and pause",
-        });
+    let provisioning = any(&|app| app.provisioning.is_some());
+    if apply {
+        needs.push(need(
+            "Application.ReadWrite.OwnedBy",
+            &["Application.ReadWrite.All"],
+            "creating apps from templates and changing the apps it owns",
+        ));
     }
-    if any(&|app| app.assignments.is_some()) {
-        needs.push(Need {
-            permission: "AppRoleAssignment.ReadWrite.All",
-            also: &[],
-            for_what: "assigning users and groups",
-        });
+    if provisioning && apply {
+        needs.push(need(
+            "Synchronization.ReadWrite.All",
+            &[],
+            "provisioning jobs, secrets, Test Connection, start and pause",
+        ));
+    } else if provisioning {
+        needs.push(need(
+            "Synchronization.Read.All",
+            &["Synchronization.ReadWrite.All"],
+            "reading provisioning jobs and their schemas",
+        ));
+    }
+    if apply && any(&|app| app.assignments.is_some()) {
+        needs.push(need("AppRoleAssignment.ReadWrite.All", &[], "assigning users and groups"));
     }
     if any(&|app| app.owners.is_some() || app.assignments.is_some()) {
-        needs.push(Need {
-            permission: "User.Read.All",
-            also: &["Directory.Read.All", "Directory.ReadWrite.All", "User.ReadWrite.All"],
-            for_what: "resolving users by UPN",
-        });
+        needs.push(need(
+            "User.Read.All",
+            &["Directory.Read.All", "Directory.ReadWrite.All", "User.ReadWrite.All"],
+            "resolving users by UPN",
+        ));
     }
     if any(&|app| app.assignments.is_some()) {
+        needs.push(need(
+            "Group.Read.All",
+            &["Directory.Read.All", "Directory.ReadWrite.All", "Group.ReadWrite.All"],
+            "resolving groups by name and detecting nested groups",
+        ));
+    }
+    if provisioning && use_for == DoctorUse::Drift {
         needs.push(Need {
-            permission: "Group.Read.All",
-            also: &["Directory.Read.All", "Directory.ReadWrite.All", "Group.ReadWrite.All"],
-            for_what: "resolving groups by name and detecting nested groups",
+            optional: true,
+            ..need("AuditLog.Read.All", &[], "naming the objects that fail (provisioning logs)")
+        });
+        needs.push(Need {
+            optional: true,
+            ..need("Synchronization.ReadWrite.All", &[], "`--test-connection` (Test Connection is a write)")
         });
     }
     needs
@@ -88,9 +117,9 @@ fn grant_command(app_id: &str, permission: &str) -> String {
     )
 }
 
-fn permission_checks(identity: &Identity, spec: &Spec) -> Vec<Check> {
+fn permission_checks(identity: &Identity, spec: &Spec, use_for: DoctorUse) -> Vec<Check> {
     let app_id = identity.app_id.clone().unwrap_or_else(|| "<application id>".to_owned());
-    needs(spec)
+    needs(spec, use_for)
         .into_iter()
         .map(|need| {
             let granted = std::iter::once(need.permission)
@@ -98,12 +127,14 @@ fn permission_checks(identity: &Identity, spec: &Spec) -> Vec<Check> {
                 .find(|permission| identity.roles.iter().any(|role| role == permission));
             Check {
                 name: format!("permission {}", need.permission),
-                ok: granted.is_some(),
-                detail: match granted {
-                    Some(permission) => format!("granted ({permission}): {}", need.for_what),
-                    None => format!("missing: needed for {}", need.for_what),
+                ok: granted.is_some() || need.optional,
+                detail: match (granted, need.optional) {
+                    (Some(permission), _) => format!("granted ({permission}): {}", need.for_what),
+                    (None, false) => format!("missing: needed for {}", need.for_what),
+                    (None, true) => format!("not granted (optional): without it, no {}", need.for_what),
                 },
-                fix: granted.is_none().then(|| grant_command(&app_id, need.permission)),
+                fix: (granted.is_none() && !need.optional).then(|| grant_command(&app_id, need.permission)),
+                gap: granted.is_none() && need.optional,
             }
         })
         .collect()
@@ -117,7 +148,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DoctorArgs) -> anyhow::Result<Exit
     let checks = runtime.block_on(async {
         let target = target::connect(&args.target).await?;
         render::note(global, &format!("Checking {}…", target.description));
-        let result = checks(&target.client, &loaded.spec).await;
+        let result = checks(&target.client, &loaded.spec, args.use_for).await;
         target.close().await;
         result
     })?;
@@ -127,7 +158,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DoctorArgs) -> anyhow::Result<Exit
     Ok(if checks.iter().all(|check| check.ok) { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
-async fn checks(client: &scimform_graph::GraphClient, spec: &Spec) -> anyhow::Result<Vec<Check>> {
+async fn checks(client: &scimform_graph::GraphClient, spec: &Spec, use_for: DoctorUse) -> anyhow::Result<Vec<Check>> {
     let identity = client.identity().await?;
     let mut checks = vec![Check {
         name: "sign-in".to_owned(),
@@ -139,11 +170,12 @@ async fn checks(client: &scimform_graph::GraphClient, spec: &Spec) -> anyhow::Re
             identity.tenant_id.as_deref().unwrap_or("?")
         ),
         fix: None,
+        gap: false,
     }];
-    checks.extend(permission_checks(&identity, spec));
+    checks.extend(permission_checks(&identity, spec, use_for));
     let owned_by_only = identity.roles.iter().any(|role| role == "Application.ReadWrite.OwnedBy")
         && !identity.roles.iter().any(|role| role == "Application.ReadWrite.All");
-    if owned_by_only && !spec.apps.is_empty() {
+    if owned_by_only && !spec.apps.is_empty() && use_for == DoctorUse::Apply {
         checks.extend(ownership_checks(client, spec, &identity).await?);
     }
     Ok(checks)
@@ -162,6 +194,7 @@ async fn ownership_checks(
             ok: false,
             detail: "the access token names no service principal (`oid`), so ownership cannot be checked".to_owned(),
             fix: None,
+            gap: false,
         }]);
     };
     let refreshed = scimform_apply::refresh(client, spec).await?;
@@ -181,6 +214,7 @@ async fn ownership_checks(
                 )
             },
             fix: (!owned).then(|| format!("az ad app owner add --id {} --owner-object-id {owner}", live.app_id)),
+            gap: false,
         });
     }
     Ok(checks)
@@ -218,7 +252,11 @@ fn print(format: Format, checks: &[&Check]) -> anyhow::Result<()> {
         Format::Human => {
             let mut out = String::new();
             for check in checks {
-                let mark = if check.ok { "ok     " } else { "MISSING" };
+                let mark = match (check.ok, check.gap) {
+                    (true, false) => "ok     ",
+                    (true, true) => "gap    ",
+                    (false, _) => "MISSING",
+                };
                 out.push_str(&format!("{mark} {}: {}\n", check.name, check.detail));
                 if let Some(fix) = &check.fix {
                     out.push_str(&format!("        fix: {fix}\n"));

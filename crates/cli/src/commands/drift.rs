@@ -21,10 +21,15 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let target = target::connect(&args.target).await?;
         render::note(global, &format!("Reading the live state and provisioning health from {}…", target.description));
         let environment = super::token_environment(&loaded);
-        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
-        let outcome = match super::report_prepare(global, prepared) {
+        // The nightly job may run without SCIM secrets: tokens absent here are not checked.
+        let absent = scimform_apply::AbsentTokens::Allow;
+        let prepared =
+            scimform_apply::prepare_with(&target.client, &loaded.spec, &environment, &loaded.project.stack, absent)
+                .await;
+        let outcome = match super::report_prepare(global, &loaded.sources, prepared) {
             Ok(Some(prepared)) => {
-                let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+                let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+                super::locate_token_warnings(&mut plan, &loaded);
                 let checks = scimform_apply::health::Checks { test_connection: args.test_connection, logs: args.logs };
                 super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)
                     .await

@@ -136,6 +136,39 @@ pub(crate) fn check_targets(options: &scimform_plan::Options, desired: &scimform
     anyhow::bail!("{}; nothing was changed", problems.join("; "))
 }
 
+/// The line of `key:` in the document that starts at `origin` (that first line when the
+/// document has no such key): where an annotation about one setting belongs.
+pub(crate) fn spec_line(sources: &[scimform_spec::Source], origin: &scimform_spec::model::Origin, key: &str) -> u32 {
+    let start = origin.span.line;
+    let wanted = format!("{key}:");
+    sources
+        .iter()
+        .find(|source| source.name == origin.file)
+        .and_then(|source| {
+            source
+                .text
+                .lines()
+                .enumerate()
+                .skip(start.saturating_sub(1) as usize)
+                .take_while(|(index, line)| *index + 1 == start as usize || line.trim_end() != "---")
+                .find(|(_, line)| line.trim_start().starts_with(&wanted))
+                .map(|(index, _)| index as u32 + 1)
+        })
+        .unwrap_or(start)
+}
+
+/// Points each `token-not-checked` warning at its spec's `token:` line.
+pub(crate) fn locate_token_warnings(plan: &mut scimform_plan::Plan, loaded: &LoadedSpecs) {
+    for warning in plan.warnings.iter_mut().filter(|warning| warning.code == "token-not-checked") {
+        let name = warning.address.strip_prefix("app.").and_then(|rest| rest.split('.').next()).unwrap_or_default();
+        if let (Some(app), Some(location)) =
+            (loaded.spec.apps.iter().find(|app| app.name == name), warning.location.as_mut())
+        {
+            location.line = spec_line(&loaded.sources, &app.origin, "token");
+        }
+    }
+}
+
 /// The token reader's view of the environment, confined to the project's directories.
 pub(crate) fn token_environment(loaded: &LoadedSpecs) -> scimform_apply::TokenEnvironment {
     scimform_apply::TokenEnvironment::from_process().confined_to(loaded.project.file_roots())
@@ -150,6 +183,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// errors on.
 pub(crate) fn report_prepare(
     global: &GlobalArgs,
+    sources: &[scimform_spec::Source],
     prepared: Result<scimform_apply::Prepared, scimform_apply::PrepareError>,
 ) -> anyhow::Result<Option<scimform_apply::Prepared>> {
     use scimform_apply::PrepareError;
@@ -158,7 +192,9 @@ pub(crate) fn report_prepare(
         Err(PrepareError::Tokens(errors)) => errors
             .iter()
             .map(|(app, origin, error)| {
-                let mut problem = Problem::at("unreadable-token", Location::of(origin), error);
+                let location =
+                    Location { line: spec_line(sources, origin, "token"), column: 1, ..Location::of(origin) };
+                let mut problem = Problem::at("unreadable-token", location, error);
                 problem.message = format!("app `{app}`: {}", problem.message);
                 problem
             })

@@ -18,14 +18,22 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         let target = target::connect(&args.target).await?;
         render::note(global, &format!("Reading the live state from {}…", target.description));
         let environment = super::token_environment(&loaded);
-        let prepared = scimform_apply::prepare(&target.client, &loaded.spec, &environment, &loaded.project.stack).await;
-        let Some(prepared) = super::report_prepare(global, prepared)? else {
+        let absent = if args.require_tokens {
+            scimform_apply::AbsentTokens::Refuse
+        } else {
+            scimform_apply::AbsentTokens::Allow
+        };
+        let prepared =
+            scimform_apply::prepare_with(&target.client, &loaded.spec, &environment, &loaded.project.stack, absent)
+                .await;
+        let Some(prepared) = super::report_prepare(global, &loaded.sources, prepared)? else {
             target.close().await;
             return anyhow::Ok(None);
         };
         super::check_targets(&options, &prepared.desired)?;
         let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
         plan.warnings.extend(super::scim_check::plan_warnings(&loaded.spec));
+        super::locate_token_warnings(&mut plan, &loaded);
         let owned = super::check_ownership(global, &target.client, &plan, &prepared.live).await;
         target.close().await;
         owned?;

@@ -126,28 +126,8 @@ fn spec_target(
     };
     let dialect = if credentials.scim_compliance == Some(true) { Dialect::Compliant } else { Dialect::Default };
     let target = Target { base_url: without_query(credentials.base_url.as_str()), token, dialect, users, groups };
-    let line = base_url_line(app, sources);
+    let line = super::spec_line(sources, &app.origin, "baseUrl");
     Ok((target, Some((app.name.clone(), app.origin.file.clone(), line))))
-}
-
-/// The line of the app's `baseUrl:`, for annotations (its document's first line when not
-/// found).
-fn base_url_line(app: &App, sources: &[scimform_spec::Source]) -> u32 {
-    let start = app.origin.span.line;
-    sources
-        .iter()
-        .find(|source| source.name == app.origin.file)
-        .and_then(|source| {
-            source
-                .text
-                .lines()
-                .enumerate()
-                .skip(start.saturating_sub(1) as usize)
-                .take_while(|(index, line)| *index + 1 == start as usize || line.trim() != "---")
-                .find(|(_, line)| line.trim_start().starts_with("baseUrl:"))
-                .map(|(index, _)| index as u32 + 1)
-        })
-        .unwrap_or(start)
 }
 
 fn without_query(base_url: &str) -> String {

@@ -49,6 +49,10 @@ pub(crate) struct SummaryView {
     pub(crate) adopt: usize,
     /// Jobs to restart that the provisioning service stopped (`repair`).
     pub(crate) repair: usize,
+    /// SCIM tokens the plan did not check (absent where it ran); the warnings say which
+    /// and why.
+    #[serde(rename = "tokensNotChecked")]
+    pub(crate) tokens_not_checked: usize,
 }
 
 /// One change.
@@ -114,6 +118,7 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
             destroy,
             adopt: plan.count(Action::Adopt),
             repair: plan.count(Action::Repair),
+            tokens_not_checked: plan.unchecked_tokens.len(),
         },
         changes: plan
             .changes
@@ -290,6 +295,10 @@ pub(crate) fn summary_text(plan: &Plan) -> String {
     let repair = plan.count(Action::Repair);
     if repair > 0 {
         parts.push(format!("{repair} to repair"));
+    }
+    let unchecked = plan.unchecked_tokens.len();
+    if unchecked > 0 {
+        parts.push(format!("{unchecked} token(s) not checked"));
     }
     parts.join(", ")
 }

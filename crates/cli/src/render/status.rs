@@ -146,11 +146,11 @@ pub(crate) struct ExecutionView {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConnectionView {
-    /// `passed` or `failed`.
+    /// `passed`, `failed`, or `notRun` (the identity may not run it).
     pub(crate) result: String,
     /// The service's error code, when it failed.
     pub(crate) code: Option<String>,
-    /// The service's message, when it failed.
+    /// The service's message, when it failed; why it did not run, when it did not.
     pub(crate) message: Option<String>,
 }
 
@@ -270,6 +270,9 @@ fn app_view(app: &AppHealth) -> AppView {
             Connection::Passed => ConnectionView { result: "passed".to_owned(), code: None, message: None },
             Connection::Failed { code, message } => {
                 ConnectionView { result: "failed".to_owned(), code: Some(code.clone()), message: Some(message.clone()) }
+            }
+            Connection::NotRun { reason } => {
+                ConnectionView { result: "notRun".to_owned(), code: None, message: Some(reason.clone()) }
             }
         }),
         findings: app
