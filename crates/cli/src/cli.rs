@@ -605,4 +605,46 @@ mod tests {
             unreviewed.join("\n")
         );
     }
+
+    /// No example pipeline gives a pull-request job a SCIM secret or the writing identity:
+    /// the GitHub pull-request workflow reads no secret and signs in as the read-only
+    /// identity; the Azure DevOps pull-request stage uses the template's defaults (the
+    /// read-only connection, no tokens); the writing identity appears only in protected
+    /// environments.
+    #[test]
+    fn ci_examples_keep_pull_requests_least_privileged() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci-examples");
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let github_pr = read("github/plan.yml");
+        assert!(github_pr.contains("pull_request:"), "plan.yml is the pull-request workflow");
+        assert!(!github_pr.contains("secrets."), "the pull-request workflow reads a secret");
+        assert!(github_pr.contains("vars.AZURE_READER_CLIENT_ID"), "it signs in as the read-only identity");
+        assert!(!github_pr.contains("vars.AZURE_CLIENT_ID"), "it names the writing identity");
+        for workflow in ["github/apply.yml", "github/drift.yml", "github/fleet.yml"] {
+            let text = read(workflow);
+            for (index, line) in text.lines().enumerate() {
+                if line.contains("vars.AZURE_CLIENT_ID") || line.contains("secrets.") {
+                    let job =
+                        text.lines().take(index).filter(|line| line.trim_start().starts_with("environment:")).count();
+                    assert!(
+                        job > 0,
+                        "{workflow}:{}: a secret or the writing identity outside an environment",
+                        index + 1
+                    );
+                }
+            }
+        }
+        let azure = read("azure-devops/azure-pipelines.yml");
+        let review = azure.split("- stage: review").nth(1).unwrap().split("- stage:").next().unwrap();
+        assert!(
+            !review.contains("connection:") && !review.contains("tokens: true"),
+            "the pull-request stage: {review}"
+        );
+        let writer_uses = azure.matches("connection: entra-scimform ").count();
+        let apply = azure.split("- stage: apply").nth(1).unwrap();
+        assert_eq!(writer_uses, 1);
+        assert!(apply.contains("connection: entra-scimform ") && apply.contains("environment: entra-production"));
+        let steps = read("azure-devops/scimform-steps.yml");
+        assert!(steps.contains("default: entra-scimform-reader") && steps.contains("default: false"));
+    }
 }

@@ -265,7 +265,7 @@ impl World {
             "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
             "env" => {
                 let (name, value) = rest.split_once('=').unwrap();
-                if name.ends_with("TOKEN") {
+                if name.ends_with("TOKEN") && !value.is_empty() {
                     self.secrets.push(value.to_owned());
                 }
                 self.environment.insert(name.to_owned(), value.to_owned());
@@ -285,6 +285,31 @@ impl World {
                 let mut args = vec!["apply", "specs", "--auto-approve"];
                 args.extend(rest.split_whitespace());
                 self.run_expecting(0, &args);
+            }
+            // `plans-differ-only-in-tokens VAR`: the plan made without VAR is the plan made
+            // with it, but for the lines about the token it did not check.
+            "plans-differ-only-in-tokens" => {
+                self.run_expecting(0, &["plan", "specs"]);
+                let full = self.last.clone();
+                let kept = self.environment.remove(rest).expect("the variable is set");
+                self.run_expecting(0, &["plan", "specs"]);
+                let partial = self.last.clone();
+                self.environment.insert(rest.to_owned(), kept);
+                assert!(
+                    partial.contains("token(s) not checked") && !full.contains("token(s) not checked"),
+                    "{partial}"
+                );
+                let without_tokens = |text: &str| -> Vec<String> {
+                    text.lines()
+                        .map(|line| {
+                            (1..10).fold(line.to_owned(), |line, n| {
+                                line.replace(&format!(", {n} token(s) not checked"), "")
+                            })
+                        })
+                        .filter(|line| !line.contains("token") && line.trim() != "Warnings:" && !line.trim().is_empty())
+                        .collect()
+                };
+                assert_eq!(without_tokens(&partial), without_tokens(&full), "\n{full}\n---\n{partial}");
             }
             "plan-empty" => self.run_expecting(0, &["plan", "specs", "--detailed-exitcode"]),
             "plan-changes" => self.run_expecting(2, &["plan", "specs", "--detailed-exitcode"]),
@@ -529,9 +554,11 @@ impl World {
             haystack.push_str(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
         }
         for secret in &self.secrets {
+            let at = haystack.find(secret.as_str()).map(|index| &haystack[index.saturating_sub(200)..index]);
             assert!(
-                !haystack.contains(secret.as_str()),
-                "a secret appears in the output, a file or the emulator's records:\n{}",
+                at.is_none(),
+                "the test secret `{secret}` appears in the output, a file or the emulator's records, after:\n{}\n\nTranscript:\n{}",
+                at.unwrap_or_default(),
                 self.transcript
             );
         }
