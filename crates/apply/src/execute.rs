@@ -1299,7 +1299,7 @@ impl Executor<'_> {
         on_event: OnEvent<'_>,
         applied: &mut Applied,
     ) -> Result<(), ApplyError> {
-        for chunk in run.chunks(MAX_BATCH) {
+        for chunk in run.chunks(MAX_BATCH * crate::writes::BATCHES_IN_FLIGHT) {
             if cancel.load(Ordering::SeqCst) {
                 applied.interrupted = true;
                 return Ok(());
@@ -1307,7 +1307,11 @@ impl Executor<'_> {
             let requests: Vec<Option<Request>> = chunk.iter().map(|change| self.write_request(change)).collect();
             pacer.take(requests.iter().flatten().count()).await;
             let started = Instant::now();
+            let throttled = self.client.throttled_count();
             let outcomes = crate::writes::send_chunk(self.client, chunk, &requests).await;
+            if self.client.throttled_count() > throttled {
+                pacer.throttled();
+            }
             for (change, done) in chunk.iter().zip(outcomes) {
                 on_event(&Event::Started { address: change.address.clone(), action: change.action });
                 if !done {

@@ -49,7 +49,7 @@ use scimform_spec::model::{Origin, Spec};
 pub use execute::{Applied, ApplyError, ApplyOptions, Event, apply};
 pub use refresh::{RefreshError, Refreshed, refresh};
 pub use tokens::{MAX_TOKEN_FILE_BYTES, TokenEnvironment, TokenError, new_salt, read_token};
-pub use writes::GRAPH_WRITE_RATE;
+pub use writes::{GRAPH_WRITE_BURST, GRAPH_WRITE_RATE};
 
 /// An error and its sources, joined with `: ` (for errors listed inside another).
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {

@@ -212,6 +212,11 @@ async fn graph_entry(
     }
 
     let mut reply = dispatch_locked(&shared, &caller, &request, route, path, &request_id, lost_response);
+    // A batch costs its slowest item: what its items' latency adds beyond the batch's own.
+    let item_wait = reply.slowest_item_ms.saturating_sub(decision.delay_ms);
+    if item_wait > 0 {
+        tokio::time::sleep(Duration::from_millis(item_wait)).await;
+    }
     finish_deferred(&shared, &mut reply).await;
     if lost_response {
         // Processed above; the answer never arrives.

@@ -159,6 +159,8 @@ struct Inner {
     config: Config,
     requests: AtomicU64,
     ids: AtomicU64,
+    /// `$batch` items Graph throttled (429), every attempt counted.
+    throttled: AtomicU64,
     /// The run's time limit: when it ends, and how long it is (for messages).
     deadline: std::sync::Mutex<Option<Deadline>>,
 }
@@ -188,6 +190,7 @@ impl GraphClient {
                 config,
                 requests: AtomicU64::new(0),
                 ids: AtomicU64::new(0),
+                throttled: AtomicU64::new(0),
                 deadline: std::sync::Mutex::new(None),
             }),
         }
@@ -239,6 +242,12 @@ impl GraphClient {
     /// HTTP requests sent to Graph so far (every attempt counts; token requests do not).
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// `$batch` items Graph has throttled (429) so far, retried ones included: the signal
+    /// a writer slows down on.
+    pub fn throttled_count(&self) -> u64 {
+        self.inner.throttled.load(Ordering::Relaxed)
     }
 
     /// The endpoints in use.
@@ -467,6 +476,9 @@ impl GraphClient {
                     }
                     Ok(items) => {
                         for (index, item) in chunk.iter().zip(items) {
+                            if item.as_ref().err().is_some_and(|error| error.status() == Some(429)) {
+                                self.inner.throttled.fetch_add(1, Ordering::Relaxed);
+                            }
                             let retry_now =
                                 item.as_ref().err().is_some_and(|error| retryable(requests[*index].retry, error));
                             if retry_now && round < config.max_attempts {

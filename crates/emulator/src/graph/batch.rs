@@ -102,6 +102,7 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::new();
     let mut mutated = false;
+    let mut slowest_item_ms = 0;
     for item in items {
         let (path, query) = split_url(&item.url);
         let route = route_template(&item.method, &path);
@@ -117,6 +118,7 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
             (Reply::error(&error, &item_request_id, None), None)
         } else {
             let decision = world.faults.decide(&route);
+            slowest_item_ms = slowest_item_ms.max(decision.delay_ms);
             // Graph's quotas count each item on its own.
             let quota = if decision.outcome.is_none() {
                 let users = world.tenant.users.len();
@@ -179,7 +181,14 @@ fn execute(world: &mut World, caller: &Caller, items: Vec<Item>, request_id: &st
     }
     responses.reverse();
     let _ = request_id;
-    Reply { status: 200, headers: Vec::new(), body: Some(json!({ "responses": responses })), mutated, deferred: None }
+    Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: Some(json!({ "responses": responses })),
+        mutated,
+        deferred: None,
+        slowest_item_ms,
+    }
 }
 
 /// The reply a fault gives in place of the real one.

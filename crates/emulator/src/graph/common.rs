@@ -62,15 +62,18 @@ pub(crate) struct Reply {
     /// Work to finish outside the lock before answering (provision on demand sends SCIM
     /// requests); the body is then replaced by its result.
     pub(crate) deferred: Option<crate::provisioning::OnDemand>,
+    /// A `$batch`: the latency its slowest item was given (items run side by side, so a
+    /// batch costs its slowest item, not the sum).
+    pub(crate) slowest_item_ms: u64,
 }
 
 impl Reply {
     pub(crate) fn json(status: u16, body: Value) -> Reply {
-        Reply { status, headers: Vec::new(), body: Some(body), mutated: false, deferred: None }
+        Reply { status, headers: Vec::new(), body: Some(body), mutated: false, deferred: None, slowest_item_ms: 0 }
     }
 
     pub(crate) fn no_content() -> Reply {
-        Reply { status: 204, headers: Vec::new(), body: None, mutated: true, deferred: None }
+        Reply { status: 204, headers: Vec::new(), body: None, mutated: true, deferred: None, slowest_item_ms: 0 }
     }
 
     pub(super) fn changed(mut self) -> Reply {
@@ -89,6 +92,7 @@ impl Reply {
             body: Some(error.body(request_id, client_request_id, &crate::util::now_timestamp())),
             mutated: false,
             deferred: None,
+            slowest_item_ms: 0,
         }
     }
 }

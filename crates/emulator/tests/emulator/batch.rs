@@ -106,3 +106,25 @@ async fn items_are_throttled_one_by_one() {
     assert_ne!(order, ["0", "1", "2", "3"]);
     harness.emulator.shutdown().await;
 }
+
+/// A batch costs its slowest item: latency injected on an item's route delays the batch
+/// answer (items run side by side: two slow items cost one delay, not two). Only a lower
+/// bound is asserted; an upper one would be a timing test.
+#[tokio::test]
+async fn a_batch_waits_for_its_slowest_item() {
+    let harness = Harness::start().await;
+    harness
+        .set_faults(json!({ "rules": [{ "route": "GET /users", "action": { "type": "latency", "ms": 400 } }] }))
+        .await;
+    let started = std::time::Instant::now();
+    let answer = batch(
+        &harness,
+        json!([
+            { "id": "1", "method": "GET", "url": "/users?$top=1" },
+            { "id": "2", "method": "GET", "url": "/users?$top=2" },
+        ]),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400), "the items' latency applies to the batch");
+}
