@@ -398,6 +398,8 @@ fn apply_section(
     }
     let write_s = (usage.wall_s - planning.wall_s).max(f64::EPSILON);
     let achieved = assignments as f64 / write_s;
+    // The least time the quota allows: the burst goes at once, the rest at the refill rate.
+    let floor_s = (assignments as f64 - scimform_apply::GRAPH_WRITE_BURST).max(0.0) / rate;
     Ok(json!({
         "assignments": assignments,
         "timeScale": scale,
@@ -406,7 +408,9 @@ fn apply_section(
         "writeS": write_s,
         "writesPerSecond": achieved,
         "quotaPerSecond": rate,
-        "quotaUsed": achieved / rate,
+        "quotaBurst": scimform_apply::GRAPH_WRITE_BURST,
+        "quotaFloorS": floor_s,
+        "overFloor": if floor_s > 0.0 { write_s / floor_s - 1.0 } else { 0.0 },
         "writeRequests": sent,
         "throttled": throttled,
         "throttledShare": throttled as f64 / sent.max(1) as f64,
@@ -520,10 +524,15 @@ fn rows(report: &Value) -> Vec<Row> {
         ),
         (
             "/apply",
-            "apply of 10k: write rate / quota",
-            format!("{:.0} %", number("/apply/quotaUsed") * 100.0),
-            "≥ 90 %",
-            number("/apply/quotaUsed") >= 0.9,
+            "apply of 10k: writes' time over the quota's floor",
+            format!(
+                "{:.1} s against {:.1} s ({:+.1} %)",
+                number("/apply/writeS"),
+                number("/apply/quotaFloorS"),
+                number("/apply/overFloor") * 100.0
+            ),
+            "≤ +10 %",
+            number("/apply/overFloor") <= 0.1,
         ),
         (
             "/apply",
