@@ -251,6 +251,28 @@ pub(crate) struct Tenant {
     /// Users deleted and not yet purged (Entra's recycle bin), by id.
     #[serde(default)]
     pub(crate) deleted_users: BTreeMap<String, DeletedUser>,
+    /// User ids by lower-cased UPN, for `/users/{upn}` and `userPrincipalName` filters.
+    /// Not stored, and only a hint: every hit is checked against the user it names, a
+    /// miss falls back to a scan, and it is rebuilt when the number of users changes, so
+    /// no path that changes users can make a lookup wrong (only, at worst, slower).
+    #[serde(skip)]
+    upn_index: UpnIndex,
+}
+
+/// See [`Tenant::upn_index`].
+#[derive(Debug, Default)]
+pub(crate) struct UpnIndex(std::sync::Mutex<(usize, std::collections::HashMap<String, String>)>);
+
+impl Clone for UpnIndex {
+    fn clone(&self) -> UpnIndex {
+        UpnIndex::default()
+    }
+}
+
+impl PartialEq for UpnIndex {
+    fn eq(&self, _: &UpnIndex) -> bool {
+        true
+    }
 }
 
 /// A soft-deleted user: gone from Graph's reads, with what a restore puts back.
@@ -301,6 +323,7 @@ impl Tenant {
             scim_endpoints: BTreeMap::new(),
             provisioning_logs: Vec::new(),
             deleted_users: BTreeMap::new(),
+            upn_index: UpnIndex::default(),
         }
     }
 
@@ -343,13 +366,29 @@ impl Tenant {
 
     /// A user by object id or user principal name (case-insensitive), as `/users/{id}` takes.
     pub(crate) fn user(&self, id_or_upn: &str) -> Option<&Object> {
-        self.users.get(id_or_upn).or_else(|| {
-            self.users.values().find(|user| {
-                user.get("userPrincipalName")
-                    .and_then(Value::as_str)
-                    .is_some_and(|upn| upn.eq_ignore_ascii_case(id_or_upn))
-            })
-        })
+        self.users.get(id_or_upn).or_else(|| self.user_by_upn(id_or_upn))
+    }
+
+    /// A user by UPN: through the index when it answers truly, else by a scan.
+    pub(crate) fn user_by_upn(&self, upn: &str) -> Option<&Object> {
+        let has_upn = |user: &&Object| {
+            user.get("userPrincipalName").and_then(Value::as_str).is_some_and(|found| found.eq_ignore_ascii_case(upn))
+        };
+        let hinted = {
+            let mut index = self.upn_index.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if index.0 != self.users.len() || index.1.is_empty() {
+                index.1 = self
+                    .users
+                    .iter()
+                    .filter_map(|(id, user)| {
+                        Some((user.get("userPrincipalName")?.as_str()?.to_lowercase(), id.clone()))
+                    })
+                    .collect();
+                index.0 = self.users.len();
+            }
+            index.1.get(&upn.to_lowercase()).cloned()
+        };
+        hinted.and_then(|id| self.users.get(&id)).filter(has_upn).or_else(|| self.users.values().find(has_upn))
     }
 
     pub(crate) fn service_principal_by_app_id(&self, app_id: &str) -> Option<&Object> {
@@ -854,6 +893,27 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The UPN index is a hint only: a UPN changed in place, a user added or removed,
+    /// never makes a lookup wrong.
+    #[test]
+    fn upn_lookups_stay_true_when_users_change_behind_the_index() {
+        let mut tenant = Tenant::empty("t", "contoso.com", 1);
+        let user = |upn: &str| {
+            let mut object = Object::new();
+            object.insert("userPrincipalName".to_owned(), json!(upn));
+            object
+        };
+        tenant.users.insert("u1".to_owned(), user("Ann@contoso.com"));
+        assert!(tenant.user_by_upn("ann@CONTOSO.com").is_some());
+        tenant.users.get_mut("u1").unwrap().insert("userPrincipalName".to_owned(), json!("anne@contoso.com"));
+        assert!(tenant.user_by_upn("ann@contoso.com").is_none(), "a stale entry is checked, not trusted");
+        assert!(tenant.user_by_upn("anne@contoso.com").is_some(), "a miss falls back to a scan");
+        tenant.users.insert("u2".to_owned(), user("bo@contoso.com"));
+        assert!(tenant.user_by_upn("bo@contoso.com").is_some());
+        tenant.users.remove("u2");
+        assert!(tenant.user_by_upn("bo@contoso.com").is_none());
+    }
 
     /// Entra keeps a deleted user restorable for 30 days, then purges her.
     #[test]

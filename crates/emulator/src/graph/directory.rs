@@ -77,6 +77,36 @@ const MEMBERS: Filterable = Filterable {
     ],
 };
 
+/// The users a `$filter` of `userPrincipalName` or `id` by `eq` or `in` can only match,
+/// in the collection's order; `None` for any other filter (a scan then).
+fn looked_up<'w>(world: &'w World, request: &GraphRequest) -> Option<Vec<&'w crate::tenant::Object>> {
+    use crate::odata::{CompareOp, Expr, Literal, QueryOptions};
+    let options = QueryOptions::parse(&request.query, request.eventual(), Some(&USERS)).ok()?;
+    let (property, values): (&str, Vec<&Literal>) = match options.filter.as_ref()? {
+        Expr::In { property, values } => (property, values.iter().collect()),
+        Expr::Compare { property, op: CompareOp::Eq, value } => (property, vec![value]),
+        _ => return None,
+    };
+    let mut found: Vec<&crate::tenant::Object> = values
+        .into_iter()
+        .filter_map(|value| match value {
+            Literal::String(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .filter_map(|text| match property {
+            "userPrincipalName" => world.tenant.user_by_upn(text),
+            "id" => world.tenant.users.get(text).or_else(|| world.tenant.users.get(&text.to_lowercase())),
+            _ => None,
+        })
+        .collect();
+    if !matches!(property, "userPrincipalName" | "id") {
+        return None;
+    }
+    found.sort_by(|left, right| left.get("id").and_then(Value::as_str).cmp(&right.get("id").and_then(Value::as_str)));
+    found.dedup_by(|left, right| left.get("id") == right.get("id"));
+    Some(found)
+}
+
 pub(super) fn route(
     world: &mut World,
     request: &GraphRequest,
@@ -91,8 +121,12 @@ pub(super) fn route(
     }
     match parts {
         ["users"] => {
-            // Borrowed: a tenant of many users answers a filter of 15 names copying only those.
-            list(world, request, world.tenant.users.values().map(Cow::Borrowed), Some(&USERS), "users")
+            // Borrowed: a tenant of many users answers a filter of 15 names copying only those;
+            // a filter by UPN or id looks them up instead of scanning (the filter still runs).
+            match looked_up(world, request) {
+                Some(found) => list(world, request, found.into_iter().map(Cow::Borrowed), Some(&USERS), "users"),
+                None => list(world, request, world.tenant.users.values().map(Cow::Borrowed), Some(&USERS), "users"),
+            }
         }
         ["users", id] => {
             let user = world.tenant.user(id).ok_or_else(|| GraphError::not_found(id))?;
