@@ -23,28 +23,24 @@ const FAILS_IN_BOTH: [&str; 10] = [
     "update phoneNumbers[type eq \"work\"].value (add, none before)",
 ];
 
+/// A list of scim2-server's resources of a kind, as the test's own SCIM client reads it.
+fn listed(server: &Scim2Server, kind: &str) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("{}/{kind}", server.root))
+            .bearer_auth(PROVISIONED_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    })
+}
+
 pub(crate) fn scim_check_against_scim2_server() {
     let server = Scim2Server::start();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let state = || {
-        runtime.block_on(async {
-            let http = reqwest::Client::new();
-            let mut state = json!({});
-            for kind in ["Users", "Groups"] {
-                let listed: Value = http
-                    .get(format!("{}/{kind}", server.root))
-                    .bearer_auth(PROVISIONED_TOKEN)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                state[kind] = listed["Resources"].clone();
-            }
-            state
-        })
-    };
+    let state =
+        || json!({ "Users": listed(&server, "Users")["Resources"], "Groups": listed(&server, "Groups")["Resources"] });
     let before = state();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
         .args(["scim-check", "--base-url", &server.root, "--token-env", "SCIM_CHECK_TOKEN", "--write"])
@@ -93,21 +89,7 @@ pub(crate) fn scim_check_against_scim2_server() {
 /// it made, says so, exits 1, and scim2-server is as it was.
 pub(crate) fn an_interrupted_scim_check_removes_its_test_objects() {
     let server = Scim2Server::start();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let count = || {
-        runtime.block_on(async {
-            let listed: Value = reqwest::Client::new()
-                .get(format!("{}/Users", server.root))
-                .bearer_auth(PROVISIONED_TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            listed["totalResults"].as_u64().unwrap()
-        })
-    };
+    let count = || listed(&server, "Users")["totalResults"].as_u64().unwrap();
     assert_eq!(count(), 0);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_scimform"))
         .args(["scim-check", "--base-url", &server.root, "--token-env", "SCIM_CHECK_TOKEN", "--write"])
