@@ -305,8 +305,9 @@ impl Checker<'_> {
         let mut values = Map::new();
         values.insert("userName".to_owned(), json!(name));
         values.insert("active".to_owned(), json!("True"));
+        // Unique per test user: an app may hold externalId unique, as Entra's matching does.
         if self.mapped("externalId") {
-            values.insert("externalId".to_owned(), json!(format!("scimform-check-{}", self.suffix)));
+            values.insert("externalId".to_owned(), json!(name.split('@').next().unwrap_or(name)));
         }
         if self.mapped("displayName") {
             values.insert("displayName".to_owned(), json!(format!("scimform check {}", self.suffix)));
