@@ -112,7 +112,7 @@ fn main() -> anyhow::Result<()> {
     let shape = Shape { apps: args.apps, assignments: args.assignments, users: args.users };
     let work = tempfile::tempdir()?;
     let wanted = |section: &str| args.sections.iter().any(|wanted| wanted == section);
-    let mut report = json!({ "shape": shape, "latencyMs": args.latency_ms });
+    let mut report = json!({ "shape": shape, "latencyMs": args.latency_ms, "commit": commit(), "machine": machine() });
     if wanted("plan") {
         eprintln!(
             "plan: {} apps × {} assignments over {} users, {} ms latency…",
@@ -257,9 +257,33 @@ fn plan_section(scimform: &Path, shape: Shape, runs: PlanRuns, work: &Path) -> a
             "wallS": naive.wall_s,
         });
         report["speedup"] = json!(naive.wall_s / wall_s.max(f64::EPSILON));
+        runtime.block_on(http.delete(&format!("{admin}/requests")))?;
+        let listed = runtime.block_on(naive::refresh(&graph, &naive::listed(&state)))?;
+        let listed_log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
+        report["listed"] = json!({
+            "httpRequests": listed.requests,
+            "roundTrips": listed_log["roundTrips"],
+            "wallS": listed.wall_s,
+        });
+        report["speedupOverListed"] = json!(listed.wall_s / wall_s.max(f64::EPSILON));
     }
     runtime.block_on(emulator.shutdown());
     Ok(report)
+}
+
+/// The commit measured (`git rev-parse HEAD`; none outside a checkout).
+fn commit() -> Option<String> {
+    let output = Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// What the figures were measured on.
+fn machine() -> Value {
+    json!({
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+        "cpus": std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
+    })
 }
 
 /// The median of some figures (the mean of the middle two for an even count).
@@ -508,6 +532,15 @@ fn rows(report: &Value) -> Vec<Row> {
             "≥ 100×",
             number("/plan/speedup") >= 100.0,
         ),
+        (
+            "/plan/listed",
+            "list-based (no $batch): HTTP requests",
+            number("/plan/listed/httpRequests").to_string(),
+            "",
+            true,
+        ),
+        ("/plan/listed", "list-based: wall", format!("{:.1} s", number("/plan/listed/wallS")), "", true),
+        ("/plan/listed", "speed-up over list-based", format!("{:.1}×", number("/plan/speedupOverListed")), "", true),
         (
             "/diff",
             "diff of 100k: CPU",
