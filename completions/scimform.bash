@@ -681,7 +681,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__schema)
-            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version spec plan apply-events error status drift inventory scim-check"
+            opts="-q -v -h -V --format --no-color --quiet --verbose --log-format --help --version spec assignments plan apply-events error status drift inventory scim-check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -26,9 +26,11 @@ use scimform_graph::{GraphClient, Intent, MAX_BATCH, Owned, Request, Secret, lit
 use scimform_plan::state::{BaseUrl, Live, ProvisioningSettings, Roles, TokenSource};
 use scimform_plan::{Action, Change, Plan, ResetPart, Step, fingerprint};
 
+use crate::lanes::{Relay, app_of_address};
 use crate::retry::{Object, Outcome, Retrier};
 use crate::tokens::{TokenEnvironment, TokenError, new_salt, read_token};
 use crate::wire;
+use crate::writes::SharedPacer;
 
 /// How apply behaves.
 #[derive(Debug, Clone)]
@@ -212,6 +214,10 @@ pub enum ApplyError {
         /// The quarantine, in words.
         reason: String,
     },
+    /// Changes of several new apps failed (their chains run at once, see `lanes.rs`);
+    /// each says what became of its app.
+    #[error("changes of {} apps failed:{}", .0.len(), listed(.0))]
+    Several(Vec<ApplyError>),
     /// Problems found before the first write: nothing was changed.
     #[error("nothing was changed; {} problem(s) found before the first write:{}", .0.len(), listed(.0))]
     Preflight(Vec<ApplyError>),
@@ -258,7 +264,7 @@ impl ApplyError {
             | ApplyError::Roles { address, .. }
             | ApplyError::StillQuarantined { address, .. } => Some(address),
             ApplyError::RolledBack { cause, .. } | ApplyError::RollbackFailed { cause, .. } => cause.address(),
-            ApplyError::Preflight(_) => None,
+            ApplyError::Preflight(_) | ApplyError::Several(_) => None,
         }
     }
 
@@ -280,6 +286,7 @@ impl ApplyError {
             | ApplyError::Missing { .. }
             | ApplyError::LostRace { .. }
             | ApplyError::Preflight(_)
+            | ApplyError::Several(_)
             | ApplyError::RolledBack { .. }
             | ApplyError::RollbackFailed { .. } => false,
         }
@@ -339,19 +346,23 @@ pub async fn apply(
     let mut applied = Applied::default();
     match executor.run_changes(plan, options, on_event, &mut applied).await {
         Ok(()) => Ok(applied),
-        Err(error) => Err(executor.roll_back(error, on_event).await),
+        Err(Failed::Here(error)) => Err(executor.roll_back(error, on_event).await),
+        Err(Failed::Handled(error)) => Err(error),
     }
+}
+
+/// How running the changes failed.
+enum Failed {
+    /// In the sequence: the caller rolls back.
+    Here(ApplyError),
+    /// In lanes, each of which rolled its own app back.
+    Handled(ApplyError),
 }
 
 /// Reports a change done and counts it.
 pub(crate) fn completed(change: &Change, started: Instant, on_event: OnEvent<'_>, applied: &mut Applied) {
     on_event(&Event::Completed { address: change.address.clone(), action: change.action, elapsed: started.elapsed() });
     applied.completed.push((change.address.clone(), change.action));
-}
-
-/// The app name of an address (`app.NAME`, `app.NAME.provisioning`, …).
-fn app_of_address(address: &str) -> Option<&str> {
-    address.strip_prefix("app.")?.split(['.', '[']).next().filter(|name| !name.is_empty())
 }
 
 pub(crate) type OnEvent<'e> = &'e mut (dyn FnMut(&Event) + Send);
@@ -393,29 +404,46 @@ fn failed(address: &str, what: &str) -> impl FnOnce(scimform_graph::Error) -> Ap
     move |source| ApplyError::Graph { address, what, source }
 }
 
-impl Executor<'_> {
-    /// Runs the plan's changes in order, runs of assignment changes in paced batches.
+impl<'a> Executor<'a> {
+    /// Runs the plan's changes: the sequence, then the lanes of new apps (`lanes.rs`).
     async fn run_changes(
         &mut self,
         plan: &Plan,
         options: &ApplyOptions,
         on_event: OnEvent<'_>,
         applied: &mut Applied,
+    ) -> Result<(), Failed> {
+        let pacer = SharedPacer::new(options.write_rate);
+        let split = crate::lanes::split(&plan.changes);
+        self.run_sequence(&split.sequence, &pacer, &options.cancel, on_event, applied).await.map_err(Failed::Here)?;
+        if applied.interrupted || split.lanes.is_empty() {
+            return Ok(());
+        }
+        self.run_lanes(split.lanes, &pacer, &options.cancel, on_event, applied).await
+    }
+
+    /// Runs changes one after another, runs of assignment changes in paced batches.
+    async fn run_sequence(
+        &mut self,
+        changes: &[&Change],
+        pacer: &SharedPacer,
+        cancel: &AtomicBool,
+        on_event: OnEvent<'_>,
+        applied: &mut Applied,
     ) -> Result<(), ApplyError> {
-        let mut pacer = crate::writes::Pacer::new(options.write_rate);
         let mut index = 0;
-        while index < plan.changes.len() {
-            if options.cancel.load(Ordering::SeqCst) {
+        while index < changes.len() {
+            if cancel.load(Ordering::SeqCst) {
                 applied.interrupted = true;
                 break;
             }
-            let run = crate::writes::batchable_run(&plan.changes[index..]);
+            let run = crate::writes::batchable_run(&changes[index..]);
             if run.len() > 1 {
-                self.write_run(run, &mut pacer, &options.cancel, on_event, applied).await?;
+                self.write_run(run, pacer, cancel, on_event, applied).await?;
                 index += run.len();
                 continue;
             }
-            let change = &plan.changes[index];
+            let change = changes[index];
             index += 1;
             on_event(&Event::Started { address: change.address.clone(), action: change.action });
             let started = Instant::now();
@@ -425,6 +453,78 @@ impl Executor<'_> {
             completed(change, started, on_event, applied);
         }
         Ok(())
+    }
+
+    /// Runs the lanes of new apps, [`crate::lanes::APPS_IN_FLIGHT`] at once, each on an
+    /// executor of its own. A lane that fails rolls its app back itself; lanes in flight
+    /// then finish, and no other lane starts.
+    async fn run_lanes(
+        &self,
+        lanes: Vec<Vec<&Change>>,
+        pacer: &SharedPacer,
+        cancel: &AtomicBool,
+        on_event: OnEvent<'_>,
+        applied: &mut Applied,
+    ) -> Result<(), Failed> {
+        use futures::StreamExt;
+        let relay = Relay::new(on_event, lanes.len());
+        let failed = AtomicBool::new(false);
+        let (relay, failed) = (&relay, &failed);
+        let mut outcomes: Vec<(usize, Applied, Result<(), ApplyError>)> =
+            futures::stream::iter(lanes.into_iter().enumerate())
+                .map(|(index, lane)| {
+                    let mut executor = self.fork(&lane);
+                    async move {
+                        let mut lane_applied = Applied::default();
+                        let mut sink = |event: &Event| relay.event(index, event);
+                        let mut result = Ok(());
+                        if cancel.load(Ordering::SeqCst) {
+                            lane_applied.interrupted = true;
+                        } else if !failed.load(Ordering::SeqCst) {
+                            result = executor.run_sequence(&lane, pacer, cancel, &mut sink, &mut lane_applied).await;
+                        }
+                        if let Err(error) = result {
+                            failed.store(true, Ordering::SeqCst);
+                            result = Err(executor.roll_back(error, &mut sink).await);
+                        }
+                        relay.finish(index);
+                        (index, lane_applied, result)
+                    }
+                })
+                .buffer_unordered(crate::lanes::APPS_IN_FLIGHT)
+                .collect()
+                .await;
+        outcomes.sort_by_key(|(index, _, _)| *index);
+        let mut errors = Vec::new();
+        for (_, lane_applied, result) in outcomes {
+            applied.completed.extend(lane_applied.completed);
+            applied.interrupted |= lane_applied.interrupted;
+            errors.extend(result.err());
+        }
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(Failed::Handled(errors.remove(0))),
+            _ => Err(Failed::Handled(ApplyError::Several(errors))),
+        }
+    }
+
+    /// An executor for one lane: the ids and tokens of its apps, nothing learnt yet.
+    fn fork<'s>(&'s self, lane: &[&Change]) -> Executor<'a> {
+        let apps: BTreeSet<&str> = lane.iter().filter_map(|change| app_of_address(&change.address)).collect();
+        let mine = |name: &String| apps.contains(name.as_str());
+        Executor {
+            client: self.client,
+            environment: self.environment,
+            retrier: self.retrier,
+            settle: self.settle,
+            run_id: self.run_id.clone(),
+            stack: self.stack.clone(),
+            apps: self.apps.iter().filter(|(name, _)| mine(name)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            tokens: self.tokens.iter().filter(|(name, _)| mine(name)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            deleted_jobs: Vec::new(),
+            created: BTreeSet::new(),
+            replicated: BTreeSet::new(),
+        }
     }
 
     /// What can be checked before the first write without a request: every token the plan
@@ -702,21 +802,27 @@ impl Executor<'_> {
         unreachable!("the last attempt returns")
     }
 
-    /// Asks `look` until it finds something or the settle time is over.
+    /// Asks `look` until it finds something or the settle time is over: at once, then
+    /// after pauses that double from [`SETTLE_POLL`], and once more at the end (what
+    /// another run made usually shows within a moment; when nothing is there, which is
+    /// the usual case, five looks in two seconds say so as well as eight).
     async fn settled<T, F, Fut>(&self, address: &str, what: &str, look: F) -> Result<Option<T>, ApplyError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, scimform_graph::Error>>,
     {
         let deadline = Instant::now() + self.settle;
+        let mut pause = SETTLE_POLL;
         loop {
             if let Some(found) = self.read(address, what, Object::Settled, &look).await? {
                 return Ok(Some(found));
             }
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return Ok(None);
             }
-            tokio::time::sleep(SETTLE_POLL).await;
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause *= 2;
         }
     }
 
@@ -1293,8 +1399,8 @@ impl Executor<'_> {
     /// Executes a run of assignment changes in paced batches, reporting each change.
     pub(crate) async fn write_run(
         &mut self,
-        run: &[Change],
-        pacer: &mut crate::writes::Pacer,
+        run: &[&Change],
+        pacer: &SharedPacer,
         cancel: &AtomicBool,
         on_event: OnEvent<'_>,
         applied: &mut Applied,
@@ -1312,7 +1418,7 @@ impl Executor<'_> {
             if self.client.throttled_count() > throttled {
                 pacer.throttled();
             }
-            for (change, done) in chunk.iter().zip(outcomes) {
+            for (&change, done) in chunk.iter().zip(outcomes) {
                 on_event(&Event::Started { address: change.address.clone(), action: change.action });
                 if !done {
                     // The single-write path: its failure policy and its errors.

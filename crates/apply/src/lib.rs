@@ -14,13 +14,14 @@
 //!   changes (marker tags alone can be copied by hand).
 //! - `verify`: provisioning on demand of the specs' `verify` subjects.
 //! - `writes`: runs of assignment changes in paced `$batch`es.
+//! - `lanes`: a plan's changes split by app, so that new apps' chains run at once.
 //! - `execute`: [`apply`] runs a plan's steps in order, idempotently.
 //! - `retry`: the retry policy of a step; `verified`: what on-demand provisioning did.
 //!
 //! The modules stand in floors, lowest first (checked by the tidy test
 //! `modules_stand_in_floors_without_circles`):
 //!
-//! Floors: retry, tokens, verified, writes → wire, schema_wire → refresh → inventory, health, verify, execute → ownership
+//! Floors: lanes, retry, tokens, verified, writes → wire, schema_wire → refresh → inventory, health, verify, execute → ownership
 
 // Errors carry the Graph error they wrap (see scimform-graph); they are cold-path values.
 #![allow(clippy::result_large_err)]
@@ -28,6 +29,7 @@
 mod execute;
 pub mod health;
 pub mod inventory;
+mod lanes;
 pub mod ownership;
 mod refresh;
 mod retry;

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use scimform_graph::models::{
     AppRoleAssignment, DirectoryObject, Group, SecretReadBack, ServicePrincipal, SynchronizationJob, User,
 };
-use scimform_graph::{BatchItem, GraphClient, Owned, Request, literal, parse, reads};
+use scimform_graph::{BatchItem, EXPANDED_OWNERS, GraphClient, Owned, Request, literal, parse, reads};
 use scimform_plan::health::JobHealth;
 use scimform_plan::state::{
     Adoption, Live, LiveApp, LiveAssignment, Lookalike, NameConflict, Principal, PrincipalKind, Role, Roles, Stray,
@@ -150,7 +150,7 @@ struct Managed {
 /// Phase 1: the managed service principals, by app name.
 async fn managed_apps(client: &GraphClient) -> Result<Managed, RefreshError> {
     let managed = client
-        .list_service_principals(Some(&format!("tags/any(t:t eq {})", literal(MANAGED_TAG))))
+        .list_service_principals_with_owners(Some(&format!("tags/any(t:t eq {})", literal(MANAGED_TAG))))
         .await
         .map_err(failed("the managed apps"))?;
     let mut claims: BTreeMap<String, Vec<ServicePrincipal>> = BTreeMap::new();
@@ -219,7 +219,7 @@ async fn app_reads(
     let mut requests = vec![strays_request];
     requests.extend(lookalike_requests.iter().cloned());
     for (name, service_principal) in managed {
-        requests.extend(per_app_requests(&service_principal.id, Wants::of(spec, name)));
+        requests.extend(per_app_requests(service_principal, Wants::of(spec, name)));
     }
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let pending: Vec<ServicePrincipal> = results.next("apps left by interrupted creates").await?;
@@ -235,7 +235,7 @@ async fn app_reads(
     lookalikes.dedup();
     let mut apps = Vec::new();
     for (name, service_principal) in managed {
-        apps.push(results.app(name, &service_principal.id, Wants::of(spec, name)).await?);
+        apps.push(results.app(name, service_principal, Wants::of(spec, name)).await?);
     }
     Ok(AppReads { lookalikes, strays, apps })
 }
@@ -296,10 +296,18 @@ impl Wants {
     }
 }
 
-/// The reads of one app that `wants` asks for: owners, jobs, saved settings, assignments.
-fn per_app_requests(service_principal_id: &str, wants: Wants) -> Vec<Request> {
+/// The owners a list of service principals expanded, when they are all there (Graph
+/// expands at most [`EXPANDED_OWNERS`]: a list that long may have been cut short).
+fn expanded_owners(service_principal: &ServicePrincipal) -> Option<&Vec<DirectoryObject>> {
+    service_principal.owners.as_ref().filter(|owners| owners.len() < EXPANDED_OWNERS)
+}
+
+/// The reads of one app that `wants` asks for: owners (unless its listing expanded them
+/// all), jobs, saved settings, assignments.
+fn per_app_requests(service_principal: &ServicePrincipal, wants: Wants) -> Vec<Request> {
+    let service_principal_id = service_principal.id.as_str();
     let mut requests = Vec::new();
-    if wants.owners {
+    if wants.owners && expanded_owners(service_principal).is_none() {
         requests.push(reads::owners(Owned::ServicePrincipal(service_principal_id)));
     }
     if wants.provisioning {
@@ -319,13 +327,12 @@ pub(crate) async fn read_apps(
     client: &GraphClient,
     service_principals: Vec<ServicePrincipal>,
 ) -> Result<Vec<LiveApp>, RefreshError> {
-    let requests: Vec<Request> =
-        service_principals.iter().flat_map(|sp| per_app_requests(&sp.id, Wants::ALL)).collect();
+    let requests: Vec<Request> = service_principals.iter().flat_map(|sp| per_app_requests(sp, Wants::ALL)).collect();
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let mut reads = Vec::new();
     for service_principal in &service_principals {
         let name = service_principal.display_name.clone().unwrap_or_else(|| service_principal.id.clone());
-        reads.push(results.app(&name, &service_principal.id, Wants::ALL).await?);
+        reads.push(results.app(&name, service_principal, Wants::ALL).await?);
     }
     schema_reads(client, reads.iter_mut().collect()).await?;
     let directory = Wanted::unknown_principals(reads.iter(), &Directory::default()).fetch(client).await?;
@@ -360,11 +367,11 @@ async fn adoption_reads(
     let present: Vec<(&str, &ServicePrincipal)> =
         wanted.iter().filter_map(|(name, id)| Some((*name, found.get(*id)?))).collect();
     let requests: Vec<Request> =
-        present.iter().flat_map(|(name, sp)| per_app_requests(&sp.id, Wants::of(spec, name))).collect();
+        present.iter().flat_map(|(name, sp)| per_app_requests(sp, Wants::of(spec, name))).collect();
     let mut results = Results { client, items: client.batch(&requests).await.into_iter().zip(requests) };
     let mut reads = BTreeMap::new();
     for (name, service_principal) in present {
-        let found = results.app(name, &service_principal.id, Wants::of(spec, name)).await?;
+        let found = results.app(name, service_principal, Wants::of(spec, name)).await?;
         reads.insert(name.to_owned(), (service_principal.clone(), found));
     }
     Ok(wanted.into_iter().map(|(name, id)| (name.to_owned(), id.to_owned(), reads.remove(name))).collect())
@@ -430,11 +437,16 @@ impl<'c, I: Iterator<Item = (BatchItem, Request)>> Results<'c, I> {
 
     /// The results of [`per_app_requests`] for app `name` (service principal `id`); what
     /// was not read is empty.
-    async fn app(&mut self, name: &str, id: &str, wants: Wants) -> Result<ManagedReads, RefreshError> {
+    async fn app(
+        &mut self,
+        name: &str,
+        service_principal: &ServicePrincipal,
+        wants: Wants,
+    ) -> Result<ManagedReads, RefreshError> {
         let what = |part: &str| format!("the {part} of app `{name}`");
         let mut reads = ManagedReads {
             name: name.to_owned(),
-            service_principal_id: id.to_owned(),
+            service_principal_id: service_principal.id.clone(),
             schema: None,
             owners: Vec::new(),
             jobs: Vec::new(),
@@ -442,7 +454,10 @@ impl<'c, I: Iterator<Item = (BatchItem, Request)>> Results<'c, I> {
             assignments: Vec::new(),
         };
         if wants.owners {
-            reads.owners = self.next(&what("owners")).await?;
+            reads.owners = match expanded_owners(service_principal) {
+                Some(owners) => owners.clone(),
+                None => self.next(&what("owners")).await?,
+            };
         }
         if wants.provisioning {
             reads.jobs = self.next(&what("provisioning jobs")).await?;

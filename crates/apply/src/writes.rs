@@ -14,6 +14,7 @@
 //! whole failure policy (confirming a create whose outcome is unknown, a delete already
 //! done). Nothing is decided here: the same steps run, in the plan's order, batched.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use scimform_graph::{GraphClient, MAX_BATCH, Request};
@@ -29,7 +30,7 @@ pub const GRAPH_WRITE_BURST: f64 = 3000.0;
 pub(crate) const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The changes at the start of `changes` that are one assignment write each.
-pub(crate) fn batchable_run(changes: &[Change]) -> &[Change] {
+pub(crate) fn batchable_run<'c, 'p>(changes: &'c [&'p Change]) -> &'c [&'p Change] {
     let end = changes
         .iter()
         .position(|change| !matches!(change.steps.as_slice(), [Step::Assign { .. } | Step::Unassign { .. }]))
@@ -66,18 +67,38 @@ impl Pacer {
         Duration::from_secs_f64((-self.tokens).max(0.0) / self.rate)
     }
 
+    /// Graph throttled writes: the quota is used up elsewhere, so the burst is gone and
+    /// writes go at the refill rate from here.
+    fn throttled(&mut self) {
+        self.tokens = self.tokens.min(0.0);
+    }
+}
+
+/// The one bucket of a run, shared by the lanes of new apps that write at once (the
+/// quota is the pipeline identity's, not an app's).
+pub(crate) struct SharedPacer(Mutex<Pacer>);
+
+impl SharedPacer {
+    /// Graph's quota with the refill at `rate` writes a second (`--write-rate`).
+    pub(crate) fn new(rate: f64) -> SharedPacer {
+        SharedPacer(Mutex::new(Pacer::new(rate)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Waits until `writes` may go out, and takes them.
-    pub(crate) async fn take(&mut self, writes: usize) {
-        let wait = self.reserve(writes, Instant::now());
+    pub(crate) async fn take(&self, writes: usize) {
+        let wait = self.lock().reserve(writes, Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
     }
 
-    /// Graph throttled writes: the quota is used up elsewhere, so the burst is gone and
-    /// writes go at the refill rate from here.
-    pub(crate) fn throttled(&mut self) {
-        self.tokens = self.tokens.min(0.0);
+    /// See [`Pacer::throttled`].
+    pub(crate) fn throttled(&self) {
+        self.lock().throttled();
     }
 }
 
@@ -85,7 +106,7 @@ impl Pacer {
 /// Graph did it (an assignment created, or one to delete already gone). A change whose
 /// request could not be built, or whose item failed, is not done: the caller takes it
 /// through the single-write path.
-pub(crate) async fn send_chunk(client: &GraphClient, chunk: &[Change], requests: &[Option<Request>]) -> Vec<bool> {
+pub(crate) async fn send_chunk(client: &GraphClient, chunk: &[&Change], requests: &[Option<Request>]) -> Vec<bool> {
     let sendable: Vec<Request> = requests.iter().flatten().cloned().collect();
     let mut answers = client.batch(&sendable).await.into_iter();
     chunk

@@ -2,9 +2,11 @@
 //! sequential round trips whatever the number of apps (request and round-trip counts are
 //! deterministic; timings live in the benchmark).
 
+mod support;
+
 use scimform_apply::{TokenEnvironment, prepare};
 use scimform_emulator::{Options, Seed, SeedApp, SeedAssignment, SeedProvisioning, SeedSecret};
-use scimform_graph::{Cloud, Config, Credential, Endpoints, GraphClient, Secret};
+use scimform_graph::Config;
 
 /// A tenant with `count` managed apps, each with a job, secrets and two assignments, and
 /// the specs that name them.
@@ -50,16 +52,8 @@ async fn requests_for(count: usize) -> (u64, u64) {
     let http = reqwest::Client::new();
     let latency = serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 20 } }] });
     http.put(format!("{}/faults", emulator.admin_url())).json(&latency).send().await.unwrap();
-    let endpoints = Endpoints::new(Cloud::Global, Some(&emulator.graph_url()), Some(emulator.authority_url())).unwrap();
-    let credential = Credential::ClientSecret {
-        tenant_id: emulator.tenant_id().to_owned(),
-        client_id: client_seed.client_id,
-        secret: Secret::new(client_seed.secret.unwrap()),
-    };
-    // The CLI's default: 16 batches in flight.
-    let client = GraphClient::new(endpoints, credential, Config { concurrency: 16, ..Config::standard() });
-    let loaded = scimform_spec::load(&[scimform_spec::Source { name: "specs.yaml".to_owned(), text: specs }]);
-    let spec = loaded.spec.expect("valid specs");
+    let client = support::client(&emulator, &client_seed, Config { concurrency: 16, ..Config::standard() });
+    let spec = support::spec(specs);
     let environment = TokenEnvironment::from_pairs([("REFRESH_SCIM_TOKEN", "refresh-test-token")]);
     let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
     assert_eq!(prepared.live.apps.len(), count);
@@ -84,12 +78,59 @@ async fn round_trips_grow_with_apps_over_twenty() {
         let (requests, round_trips) = requests_for(apps).await;
         // The managed list; per-app reads and name look-ups; nested groups.
         assert_eq!(round_trips, 3, "{apps} apps");
-        // 1 list of managed apps, 1 read of stray apps and 4 reads per app in $batches of 20, 1 batch of directory
-        // look-ups, 1 batch of nested-group checks.
-        let bound = 1 + (1 + 4 * apps as u64).div_ceil(20) + 1 + 1;
+        // 1 list of managed apps (their owners expanded), 1 read of stray apps and 3 reads per app (jobs, settings,
+        // assignments) in $batches of 20, 1 batch of directory look-ups, 1 batch of nested-group checks.
+        let bound = 1 + (1 + 3 * apps as u64).div_ceil(20) + 1 + 1;
         assert!(requests <= bound, "{apps} apps took {requests} requests (bound {bound})");
         counts.push(requests);
     }
     // Fifty times the apps, nowhere near fifty times the requests.
     assert!(counts[2] < counts[0] * 5, "{counts:?}");
+}
+
+/// Graph expands at most 20 owners of each service principal: an app with 25 is read in
+/// full by its own request, so the plan sees all of them (and none to add).
+#[tokio::test]
+async fn owners_past_graphs_expand_limit_are_read_in_full() {
+    let (mut seed, _) = tenant_and_specs(0);
+    let owners: Vec<String> = (0..25).map(|index| format!("owner{index:02}@contoso.com")).collect();
+    seed.users.extend(owners.iter().map(|upn| scimform_emulator::SeedUser {
+        user_principal_name: upn.clone(),
+        ..scimform_emulator::SeedUser::default()
+    }));
+    for (name, count) in [("many", 25), ("few", 3)] {
+        seed.apps.push(SeedApp {
+            display_name: format!("Owned {name}"),
+            template_id: None,
+            tags: vec!["scimform:managed".to_owned(), format!("scimform:name={name}")],
+            notes: None,
+            owners: owners[..count].to_vec(),
+            assignments: Vec::new(),
+            provisioning: None,
+        });
+    }
+    let specs: String = [("many", 25), ("few", 3)]
+        .iter()
+        .map(|(name, count)| {
+            format!(
+                "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: {name}\ndisplayName: Owned {name}\nowners: [{}]\n---\n",
+                owners[..*count].join(", ")
+            )
+        })
+        .collect();
+    let client_seed = seed.clients[0].clone();
+    let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
+    let client = support::client(&emulator, &client_seed, Config::standard());
+    let spec = support::spec(specs);
+    let environment = TokenEnvironment::from_pairs([("UNUSED", "x")]);
+    let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
+    assert_eq!(prepared.live.apps["many"].owners.len(), 25);
+    assert_eq!(prepared.live.apps["few"].owners.len(), 3);
+    let plan = scimform_plan::plan(&prepared.desired, &prepared.live, &scimform_plan::Options::standard());
+    assert!(plan.is_empty(), "{:?}", plan.changes.iter().map(|change| &change.address).collect::<Vec<_>>());
+    let log: serde_json::Value =
+        reqwest::get(format!("{}/requests", emulator.admin_url())).await.unwrap().json().await.unwrap();
+    let owner_reads = log["byRoute"]["GET /servicePrincipals/{id}/owners"].as_u64().unwrap_or(0);
+    assert_eq!(owner_reads, 1, "only the app whose expanded owners may be cut short: {}", log["byRoute"]);
+    emulator.shutdown().await;
 }

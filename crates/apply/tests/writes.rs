@@ -2,9 +2,11 @@
 //! that assigns 60 users costs a handful of requests, one that assigns 320 goes out in a
 //! few round trips, every assignment exists afterwards, and the next plan is empty.
 
+mod support;
+
 use scimform_apply::{ApplyOptions, TokenEnvironment, apply, prepare};
 use scimform_emulator::{Options, Running, Seed, SeedApp, SeedUser};
-use scimform_graph::{Cloud, Config, Credential, Endpoints, GraphClient, Secret};
+use scimform_graph::{Config, GraphClient};
 use scimform_spec::Spec;
 
 struct Batched {
@@ -34,15 +36,8 @@ async fn batched(users: usize) -> Batched {
     );
     let client_seed = seed.clients[0].clone();
     let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
-    let endpoints = Endpoints::new(Cloud::Global, Some(&emulator.graph_url()), Some(emulator.authority_url())).unwrap();
-    let credential = Credential::ClientSecret {
-        tenant_id: emulator.tenant_id().to_owned(),
-        client_id: client_seed.client_id,
-        secret: Secret::new(client_seed.secret.unwrap()),
-    };
-    let client = GraphClient::new(endpoints, credential, Config::standard());
-    let loaded = scimform_spec::load(&[scimform_spec::Source { name: "specs.yaml".to_owned(), text: specs }]);
-    let spec = loaded.spec.expect("valid specs");
+    let client = support::client(&emulator, &client_seed, Config::standard());
+    let spec = support::spec(specs);
     let environment = TokenEnvironment::from_pairs([("UNUSED", "x")]);
     Batched { emulator, client, spec, environment }
 }

@@ -8,13 +8,20 @@
 //! - `diff`: the planner alone on one app of 100,000 assignments.
 //! - `validate`: `scimform validate` of 100 spec files.
 //! - `hostile`: `scimform validate` of spec trees built to exhaust it (`hostile.rs`).
+//! - `load`: the emulator loading a tenant of 100,000 assignments.
+//! - `apply`: 10,000 new assignments against Graph's write quota (time-scaled).
+//! - `create`: 50 new apps from nothing (`create.rs`).
 //!
-//! It prints a table with the targets and writes the figures as JSON.
+//! Every section runs `--runs` times (default 5): the table gives medians with their
+//! ranges, and the JSON every number's median, `runs`, and under `ranges` the least and
+//! most of every number that varied. It prints a table with the targets and writes the
+//! figures as JSON, with the commit and the machine.
 
 // A measuring tool: printing its table and progress is its job (the product prints through
 // its renderers only).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod create;
 mod diff;
 mod hostile;
 mod measure;
@@ -45,10 +52,11 @@ struct Args {
     /// Latency the emulator adds to every HTTP request, in milliseconds.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
-    /// Plans measured; the table gives their median (a shared 2-core machine's CPU speed
-    /// varies by 10–20 % from one second to the next, so one run says little).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-    plan_runs: u32,
+    /// Runs of every section; the table gives their medians and ranges (a shared 2-core
+    /// machine's CPU speed varies by 10–20 % from one second to the next, so one run says
+    /// little).
+    #[arg(long, alias = "plan-runs", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
     /// Assignments of the diff-only section.
     #[arg(long, default_value_t = 100_000)]
     diff_assignments: usize,
@@ -62,6 +70,9 @@ struct Args {
     /// apply section (apply's write rate is raised to match).
     #[arg(long, default_value_t = 10.0)]
     time_scale: f64,
+    /// New apps of the create section.
+    #[arg(long, default_value_t = 50)]
+    create_apps: usize,
     /// Spec files of the validate section.
     #[arg(long, default_value_t = 100)]
     validate_files: usize,
@@ -72,7 +83,7 @@ struct Args {
     #[arg(long, default_value = "target/bench.json")]
     json: PathBuf,
     /// The sections to run.
-    #[arg(long, value_delimiter = ',', default_value = "plan,naive,diff,validate,hostile,load,apply")]
+    #[arg(long, value_delimiter = ',', default_value = "plan,naive,diff,validate,hostile,load,apply,create")]
     sections: Vec<String>,
     /// Extra environment for the scimform child processes (`KEY=VALUE`, repeatable), to
     /// measure its settings (`SCIMFORM_WRITE_RATE`, allocator variables, …).
@@ -118,29 +129,36 @@ fn main() -> anyhow::Result<()> {
             "plan: {} apps × {} assignments over {} users, {} ms latency…",
             shape.apps, shape.assignments, shape.users, args.latency_ms
         );
-        let runs = PlanRuns { count: args.plan_runs, latency_ms: args.latency_ms, naive: wanted("naive") };
+        let runs = PlanRuns { count: args.runs, latency_ms: args.latency_ms, naive: wanted("naive") };
         report["plan"] = plan_section(&scimform, shape, runs, work.path())?;
     }
+    let runs = args.runs;
     if wanted("diff") {
         eprintln!("diff: {} assignments…", args.diff_assignments);
-        report["diff"] = diff_section(args.diff_assignments)?;
+        report["diff"] = repeated(runs, || diff_section(args.diff_assignments))?;
     }
     if wanted("validate") {
         eprintln!("validate: {} files…", args.validate_files);
-        report["validate"] = validate_section(&scimform, args.validate_files, work.path())?;
+        report["validate"] = repeated(runs, || validate_section(&scimform, args.validate_files, work.path()))?;
     }
     if wanted("hostile") {
         eprintln!("hostile: spec trees that fill the input budget…");
-        report["hostile"] = hostile::section(&scimform, work.path())?;
+        report["hostile"] = repeated(runs, || hostile::section(&scimform, work.path()))?;
     }
     if wanted("load") {
         eprintln!("load: a tenant of {} assignments…", args.load_assignments);
-        report["load"] = load_section(args.load_assignments)?;
+        report["load"] = repeated(runs, || load_section(args.load_assignments))?;
     }
     if wanted("apply") {
         eprintln!("apply: {} new assignments, quotas at {}× time…", args.apply_assignments, args.time_scale);
-        report["apply"] =
-            apply_section(&scimform, args.apply_assignments, args.latency_ms, args.time_scale, work.path())?;
+        report["apply"] = repeated(runs, || {
+            apply_section(&scimform, args.apply_assignments, args.latency_ms, args.time_scale, work.path())
+        })?;
+    }
+    if wanted("create") {
+        eprintln!("create: {} new apps, {} ms latency…", args.create_apps, args.latency_ms);
+        report["create"] =
+            repeated(runs, || create::section(&scimform, args.create_apps, args.latency_ms, work.path()))?;
     }
     print!("{}", table(&report));
     if let Some(parent) = args.json.parent() {
@@ -249,23 +267,20 @@ fn plan_section(scimform: &Path, shape: Shape, runs: PlanRuns, work: &Path) -> a
         "emulatorCpuS": median("/emulatorCpuS"),
     });
     if runs.naive {
-        let naive = runtime.block_on(naive::refresh(&graph, &state))?;
-        let naive_log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
-        report["naive"] = json!({
-            "httpRequests": naive.requests,
-            "roundTrips": naive_log["roundTrips"],
-            "wallS": naive.wall_s,
-        });
-        report["speedup"] = json!(naive.wall_s / wall_s.max(f64::EPSILON));
-        runtime.block_on(http.delete(&format!("{admin}/requests")))?;
-        let listed = runtime.block_on(naive::refresh(&graph, &naive::listed(&state)))?;
-        let listed_log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
-        report["listed"] = json!({
-            "httpRequests": listed.requests,
-            "roundTrips": listed_log["roundTrips"],
-            "wallS": listed.wall_s,
-        });
-        report["speedupOverListed"] = json!(listed.wall_s / wall_s.max(f64::EPSILON));
+        let listed_state = naive::listed(&state);
+        for (key, baseline) in [("naive", &state), ("listed", &listed_state)] {
+            report[key] = repeated(runs.count, || {
+                runtime.block_on(http.delete(&format!("{admin}/requests")))?;
+                let refreshed = runtime.block_on(naive::refresh(&graph, baseline))?;
+                let log = runtime.block_on(http.get(&format!("{admin}/requests")))?;
+                Ok(
+                    json!({ "httpRequests": refreshed.requests, "roundTrips": log["roundTrips"], "wallS": refreshed.wall_s }),
+                )
+            })?;
+        }
+        report["speedup"] = json!(report["naive"]["wallS"].as_f64().unwrap_or(0.0) / wall_s.max(f64::EPSILON));
+        report["speedupOverListed"] =
+            json!(report["listed"]["wallS"].as_f64().unwrap_or(0.0) / wall_s.max(f64::EPSILON));
     }
     runtime.block_on(emulator.shutdown());
     Ok(report)
@@ -284,6 +299,47 @@ fn machine() -> Value {
         "arch": std::env::consts::ARCH,
         "cpus": std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
     })
+}
+
+/// Runs a section `runs` times: every number of its figures as the median of the runs,
+/// `runs`, and under `ranges` (JSON pointer → [least, most]) every number that varied.
+fn repeated(runs: u32, mut once: impl FnMut() -> anyhow::Result<Value>) -> anyhow::Result<Value> {
+    let mut all = Vec::new();
+    for run in 1..=runs {
+        eprintln!("  run {run} of {runs}");
+        all.push(once()?);
+    }
+    let mut ranges = serde_json::Map::new();
+    let mut summary = summarize("", &all, &mut ranges);
+    summary["runs"] = json!(all.len());
+    summary["ranges"] = Value::Object(ranges);
+    Ok(summary)
+}
+
+/// The medians of runs' figures (objects key by key; other values as the first run has
+/// them), noting the ranges of numbers that varied.
+fn summarize(pointer: &str, values: &[Value], ranges: &mut serde_json::Map<String, Value>) -> Value {
+    match &values[0] {
+        Value::Object(first) => Value::Object(
+            first
+                .keys()
+                .map(|key| {
+                    let children: Vec<Value> = values.iter().map(|value| value[key].clone()).collect();
+                    (key.clone(), summarize(&format!("{pointer}/{key}"), &children, ranges))
+                })
+                .collect(),
+        ),
+        Value::Number(_) => {
+            let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+            let least = numbers.iter().copied().fold(f64::INFINITY, f64::min);
+            let most = numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if least < most {
+                ranges.insert(pointer.to_owned(), json!([least, most]));
+            }
+            json!(median(numbers.into_iter()))
+        }
+        other => other.clone(),
+    }
 }
 
 /// The median of some figures (the mean of the middle two for an even count).
@@ -525,7 +581,7 @@ fn rows(report: &Value) -> Vec<Row> {
         (
             "/diff",
             "diff of 100k: CPU",
-            format!("{:.0} ms", number("/diff/cpuS") * 1000.0),
+            format!("{:.0} ms{}", number("/diff/cpuS") * 1000.0, range(report, "/diff/cpuS", 1000.0, 0)),
             "≤ 200 ms",
             number("/diff/cpuS") <= 0.2,
         ),
@@ -540,8 +596,9 @@ fn rows(report: &Value) -> Vec<Row> {
             "/apply",
             "apply of 10k: writes' time over the quota's floor",
             format!(
-                "{:.1} s against {:.1} s ({:+.1} %)",
+                "{:.1} s{} against {:.1} s ({:+.1} %)",
                 number("/apply/writeS"),
+                range(report, "/apply/writeS", 1.0, 1),
                 number("/apply/quotaFloorS"),
                 number("/apply/overFloor") * 100.0
             ),
@@ -559,22 +616,60 @@ fn rows(report: &Value) -> Vec<Row> {
         (
             "/load",
             "emulator: load 100k assignments",
-            format!("{:.2} s", number("/load/loadS")),
+            format!("{:.2} s{}", number("/load/loadS"), range(report, "/load/loadS", 1.0, 2)),
             "≤ 2 s",
             number("/load/loadS") <= 2.0,
         ),
         (
             "/validate",
             "validate of 100 files: wall",
-            format!("{:.0} ms", number("/validate/usage/wallS") * 1000.0),
+            format!(
+                "{:.0} ms{}",
+                number("/validate/usage/wallS") * 1000.0,
+                range(report, "/validate/usage/wallS", 1000.0, 0)
+            ),
             "≤ 100 ms",
             number("/validate/usage/wallS") <= 0.1,
         ),
     ]
     .into_iter()
+    .chain(create_rows(report))
     .chain(baseline_rows(report))
     .chain(hostile::rows(report))
     .collect()
+}
+
+/// ` (least–most)` of a figure that varied across runs (scaled, with `decimals`), else
+/// nothing.
+fn range(report: &Value, pointer: &str, scale: f64, decimals: usize) -> String {
+    let mut parts = pointer.splitn(3, '/').skip(1);
+    let (Some(section), Some(inner)) = (parts.next(), parts.next()) else { return String::new() };
+    let Some([least, most]) = report[section]["ranges"][format!("/{inner}")].as_array().map(Vec::as_slice) else {
+        return String::new();
+    };
+    let (least, most) = (least.as_f64().unwrap_or(f64::NAN) * scale, most.as_f64().unwrap_or(f64::NAN) * scale);
+    format!(" ({least:.decimals$}–{most:.decimals$})")
+}
+
+/// The create section: new apps from nothing.
+fn create_rows(report: &Value) -> Vec<Row> {
+    let number = |pointer: &str| report.pointer(pointer).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let apps = number("/create/apps");
+    vec![
+        (
+            "/create",
+            "create 50 new apps: wall",
+            format!(
+                "{:.1} s{} for {apps} apps",
+                number("/create/usage/wallS"),
+                range(report, "/create/usage/wallS", 1.0, 1)
+            ),
+            "≤ 30 s",
+            number("/create/usage/wallS") <= 30.0,
+        ),
+        ("/create", "create: HTTP requests", number("/create/httpRequests").to_string(), "", true),
+        ("/create", "create: sequential round trips", number("/create/roundTrips").to_string(), "", true),
+    ]
 }
 
 /// The plan section's baselines: a per-object refresh and a list-based one.

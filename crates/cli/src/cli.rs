@@ -350,6 +350,8 @@ pub(crate) struct SchemaArgs {
 pub(crate) enum SchemaKind {
     /// The spec language.
     Spec,
+    /// `AppAssignments` documents: more of an app's assignments, in other files.
+    Assignments,
     /// `plan --format json` output.
     Plan,
     /// The lines of `apply --format json`.

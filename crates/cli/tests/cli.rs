@@ -167,10 +167,15 @@ fn validate_walks_directories_recursively_in_sorted_order() {
 
 #[test]
 fn schema_prints_the_committed_schema() {
-    let output = scimform(&["schema"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let committed = std::fs::read_to_string(workspace_root().join("schemas/scimform.schema.json")).unwrap();
-    assert!(output.stdout == committed.as_bytes(), "`scimform schema` differs from schemas/scimform.schema.json");
+    for (arguments, file) in [
+        (&["schema"][..], "scimform.schema.json"),
+        (&["schema", "assignments"][..], "scimform-assignments.schema.json"),
+    ] {
+        let output = scimform(arguments).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let committed = std::fs::read_to_string(workspace_root().join("schemas").join(file)).unwrap();
+        assert!(output.stdout == committed.as_bytes(), "`scimform {arguments:?}` differs from schemas/{file}");
+    }
 }
 
 #[test]

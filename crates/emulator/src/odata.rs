@@ -39,8 +39,60 @@ pub(crate) struct QueryOptions {
     pub(crate) top: Option<usize>,
     pub(crate) count: bool,
     pub(crate) skip: usize,
+    /// `$expand`: one navigation property, optionally with its own `$select`. Only the
+    /// routes that expand (`list_expanded`) accept it.
+    pub(crate) expand: Option<Expand>,
     /// The raw options, to rebuild next links.
     raw: Vec<(String, String)>,
+}
+
+/// `$expand=property` or `$expand=property($select=a,b)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Expand {
+    pub(crate) property: String,
+    pub(crate) select: Option<Vec<String>>,
+}
+
+/// The most objects an expanded relationship of a directory object holds (Graph returns
+/// the first 20, with no next link for the rest).
+pub(crate) const EXPANDED_MAX: usize = 20;
+/// The largest page of a list with `$expand` (Graph serves at most 100 whatever `$top`).
+pub(crate) const EXPANDED_PAGE: usize = 100;
+
+impl Expand {
+    fn parse(value: &str) -> Result<Expand, GraphError> {
+        let unsupported = || {
+            GraphError::bad_request(format!(
+                "Invalid $expand value '{value}': expand one property, with at most a nested $select."
+            ))
+        };
+        let (property, nested) = match value.split_once('(') {
+            None => (value.trim(), None),
+            Some((property, rest)) => (property.trim(), Some(rest.strip_suffix(')').ok_or_else(unsupported)?)),
+        };
+        if property.is_empty() || property.contains([',', '/', ' ']) {
+            return Err(unsupported());
+        }
+        let select = match nested {
+            None => None,
+            Some(nested) => {
+                let fields = nested.strip_prefix("$select=").ok_or_else(unsupported)?;
+                Some(fields.split(',').map(|field| field.trim().to_owned()).filter(|field| !field.is_empty()).collect())
+            }
+        };
+        Ok(Expand { property: property.to_owned(), select })
+    }
+
+    /// An expanded object as `$select` keeps it (`@odata.type` always stays).
+    pub(crate) fn project(&self, object: &Object) -> Object {
+        object
+            .iter()
+            .filter(|(key, _)| {
+                key.starts_with("@odata") || self.select.as_ref().is_none_or(|fields| fields.iter().any(|f| f == *key))
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    }
 }
 
 impl QueryOptions {
@@ -103,6 +155,7 @@ impl QueryOptions {
                     "false" => {}
                     other => return Err(GraphError::bad_request(format!("Invalid value '{other}' for $count."))),
                 },
+                "$expand" => options.expand = Some(Expand::parse(value)?),
                 "$skiptoken" => {
                     options.skip = decode_skip_token(value).ok_or_else(|| {
                         GraphError::bad_request("The specified page token value has expired or is invalid.")
@@ -148,24 +201,35 @@ impl QueryOptions {
     /// One page of a collection response: filter, page, select, next link. Items the
     /// tenant holds come borrowed, and only the selected fields of the page's items are
     /// copied (a list of 200 assignments with `$select` copies 4 of their 8 fields).
+    /// `expand` gives what each item of the page expands (the property's name and value);
+    /// with `$expand` a page holds at most [`EXPANDED_PAGE`] items.
     pub(crate) fn page<'a>(
         &self,
         items: impl IntoIterator<Item = Cow<'a, Object>>,
         link_base: &str,
         context: &str,
+        expand: impl Fn(&Object) -> Option<(String, Value)>,
     ) -> Value {
         let matching: Vec<Cow<'a, Object>> = items.into_iter().filter(|item| self.matches(item)).collect();
-        let page_size = self.top.unwrap_or(DEFAULT_PAGE);
+        let mut page_size = self.top.unwrap_or(DEFAULT_PAGE);
+        if self.expand.is_some() {
+            page_size = page_size.min(EXPANDED_PAGE);
+        }
         let total = matching.len();
         let page: Vec<Value> = matching
             .into_iter()
             .skip(self.skip)
             .take(page_size)
             .map(|item| {
-                Value::Object(match item {
+                let expanded = expand(&item);
+                let mut object = match item {
                     Cow::Owned(object) => self.project_owned(object),
                     Cow::Borrowed(object) => self.project(object),
-                })
+                };
+                if let Some((property, value)) = expanded {
+                    object.insert(property, value);
+                }
+                Value::Object(object)
             })
             .collect();
         let mut body = Map::new();
@@ -674,7 +738,7 @@ mod tests {
     fn paging_follows_next_links() {
         let items: Vec<Object> = (0..5).map(|index| object(json!({ "id": index.to_string() }))).collect();
         let options = QueryOptions::parse(&[("$top".to_owned(), "2".to_owned())], false, None).unwrap();
-        let first = options.page(items.iter().map(Cow::Borrowed), "http://x/v1.0/users", "ctx");
+        let first = options.page(items.iter().map(Cow::Borrowed), "http://x/v1.0/users", "ctx", |_| None);
         assert_eq!(first["value"].as_array().unwrap().len(), 2);
         let link = first["@odata.nextLink"].as_str().unwrap();
         let query = link.split_once('?').unwrap().1;
@@ -689,8 +753,33 @@ mod tests {
             items.into_iter().map(Cow::Owned),
             "http://x/v1.0/users",
             "ctx",
+            |_| None,
         );
         assert_eq!(second["value"][0]["id"], "2");
         assert!(QueryOptions::parse(&[("$top".to_owned(), "1000".to_owned())], false, None).is_err());
+    }
+
+    #[test]
+    fn expanded_lists_page_at_100_and_keep_the_expansion_in_next_links() {
+        let items: Vec<Object> = (0..150).map(|index| object(json!({ "id": index.to_string() }))).collect();
+        let pairs = [
+            ("$top".to_owned(), "999".to_owned()),
+            ("$expand".to_owned(), "owners($select=id,userPrincipalName)".to_owned()),
+        ];
+        let options = QueryOptions::parse(&pairs, false, None).unwrap();
+        let wanted = options.expand.clone().unwrap();
+        assert_eq!((wanted.property.as_str(), wanted.select.unwrap().len()), ("owners", 2));
+        let first = options
+            .page(items.iter().map(Cow::Borrowed), "http://x/v1.0/sp", "ctx", |_| Some(("owners".into(), json!([]))));
+        assert_eq!(first["value"].as_array().unwrap().len(), EXPANDED_PAGE);
+        assert_eq!(first["value"][0]["owners"], json!([]));
+        assert!(
+            first["@odata.nextLink"].as_str().unwrap().contains("%24expand=owners")
+                || first["@odata.nextLink"].as_str().unwrap().contains("$expand=owners")
+        );
+        for bad in ["owners,memberOf", "owners($top=5)", "owners(", ""] {
+            let pairs = [("$expand".to_owned(), bad.to_owned())];
+            assert!(QueryOptions::parse(&pairs, false, None).is_err(), "{bad}");
+        }
     }
 }

@@ -32,6 +32,9 @@ pub const APPLICATION_SELECT: &str = "id,appId,displayName,applicationTemplateId
 pub const ASSIGNMENT_SELECT: &str = "id,appRoleId,principalId,principalType,principalDisplayName,resourceId";
 /// Properties read of members and owners.
 pub const MEMBER_SELECT: &str = "id,displayName,userPrincipalName";
+/// The most objects Graph returns in an expanded relationship of a directory object
+/// (`$expand=owners`): a list of exactly this many may have been cut short.
+pub const EXPANDED_OWNERS: usize = 20;
 
 /// `key=value` pairs as a query string, values percent-encoded.
 pub fn query(pairs: &[(&str, &str)]) -> String {
@@ -240,6 +243,14 @@ impl GraphClient {
     /// `GET /servicePrincipals?$filter=…`, every page.
     pub async fn list_service_principals(&self, filter: Option<&str>) -> Result<Vec<ServicePrincipal>, Error> {
         self.list_with(reads::service_principals(filter)).await
+    }
+
+    /// `GET /servicePrincipals?$expand=owners…`: see [`reads::service_principals_with_owners`].
+    pub async fn list_service_principals_with_owners(
+        &self,
+        filter: Option<&str>,
+    ) -> Result<Vec<ServicePrincipal>, Error> {
+        self.list_with(reads::service_principals_with_owners(filter)).await
     }
 
     /// `GET /servicePrincipals/{id}`.
@@ -546,6 +557,18 @@ pub mod reads {
     /// `GET /servicePrincipals?$filter=…`.
     pub fn service_principals(filter: Option<&str>) -> Request {
         filtered("servicePrincipals", SERVICE_PRINCIPAL_SELECT, filter)
+    }
+
+    /// `GET /servicePrincipals?$expand=owners(…)&$filter=…`: service principals with their
+    /// first owners inline. Graph returns at most [`EXPANDED_OWNERS`] owners of each (no
+    /// next link for them) and at most 100 service principals a page with `$expand`.
+    pub fn service_principals_with_owners(filter: Option<&str>) -> Request {
+        let expand = format!("owners($select={MEMBER_SELECT})");
+        let mut pairs = vec![("$select", SERVICE_PRINCIPAL_SELECT), ("$expand", expand.as_str()), ("$top", "999")];
+        if let Some(filter) = filter {
+            pairs.push(("$filter", filter));
+        }
+        Request::get(format!("/servicePrincipals{}", query(&pairs)))
     }
 
     /// `GET /groups/{id}/members/microsoft.graph.group`: the groups among direct members.

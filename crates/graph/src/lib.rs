@@ -28,8 +28,8 @@ pub mod models;
 mod secret;
 
 pub use api::{
-    APPLICATION_SELECT, ASSIGNMENT_SELECT, GROUP_SELECT, MEMBER_SELECT, Owned, SERVICE_PRINCIPAL_SELECT, USER_SELECT,
-    literal, parse, query, segment,
+    APPLICATION_SELECT, ASSIGNMENT_SELECT, EXPANDED_OWNERS, GROUP_SELECT, MEMBER_SELECT, Owned,
+    SERVICE_PRINCIPAL_SELECT, USER_SELECT, literal, parse, query, segment,
 };
 pub use api::{reads, writes};
 pub use auth::{AuthError, Credential, Environment, Identity};

@@ -120,6 +120,10 @@ pub struct ServicePrincipal {
     /// Whether users need an assignment to sign in.
     #[serde(default)]
     pub app_role_assignment_required: Option<bool>,
+    /// Its first owners, when the read expanded them (`$expand=owners`; at most
+    /// [`crate::api::EXPANDED_OWNERS`]).
+    #[serde(default)]
+    pub owners: Option<Vec<DirectoryObject>>,
 }
 
 /// The properties of a service principal scimform changes.

@@ -161,6 +161,9 @@ codes! {
     UnknownAttribute => "unknown-attribute",
     /// A regular expression that does not compile.
     InvalidRegex => "invalid-regex",
+    /// An `AppAssignments` document for an app no spec of the run declares, or for one
+    /// whose spec does not manage assignments.
+    UnknownApp => "unknown-app",
 }
 
 impl fmt::Display for Code {

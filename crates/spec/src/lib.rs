@@ -90,7 +90,24 @@ pub fn json_schema() -> &'static serde_json::Value {
 
 /// The JSON Schema as text, exactly as committed in `schemas/scimform.schema.json`.
 pub fn json_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(json_schema()).expect("a JSON value always serializes");
+    schema_text(json_schema())
+}
+
+/// The JSON Schema of an `AppAssignments` document (more of an app's assignments, in
+/// another file).
+pub fn assignments_json_schema() -> &'static serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    SCHEMA.get_or_init(raw::assignments_json_schema)
+}
+
+/// [`assignments_json_schema`] as text, exactly as committed in
+/// `schemas/scimform-assignments.schema.json`.
+pub fn assignments_json_schema_text() -> String {
+    schema_text(assignments_json_schema())
+}
+
+fn schema_text(schema: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).expect("a JSON value always serializes");
     text.push('\n');
     text
 }

@@ -320,8 +320,22 @@ pub struct Assignments {
     pub policy: AssignmentPolicy,
     /// Role for principals listed without one, by display name.
     pub default_role: Option<String>,
-    /// Users and groups, in the order written; no principal appears twice.
+    /// Users and groups, in the order written (those of `AppAssignments` documents after
+    /// the app's own); no principal appears twice.
     pub principals: Vec<Principal>,
+    /// Where the app's `assignments` section is written.
+    pub origin: Origin,
+}
+
+/// More assignments of an app, from an `AppAssignments` document: merged into the app's
+/// [`Assignments`] once every source is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AssignmentsPart {
+    /// The app's name, and where the document names it.
+    pub(crate) app: String,
+    pub(crate) app_origin: Origin,
+    /// Users and groups, in the order written; none twice within the document.
+    pub(crate) principals: Vec<Principal>,
 }
 
 /// Assignment policy.

@@ -7,7 +7,8 @@
 //! write them for users.
 //!
 //! Nothing here is checked beyond its YAML type; `validate.rs` turns a [`AppDocument`]
-//! into the checked [`crate::model::App`].
+//! into the checked [`crate::model::App`], and an [`AssignmentsDocument`] into more of an
+//! app's assignments.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -407,15 +408,54 @@ pub struct GroupDetail {
     pub role: Option<String>,
 }
 
+/// More assignments of an app that a `ProvisioningApp` document declares, for lists too
+/// long for one file (a spec file holds at most 1 MiB, some 35,000 user principal names).
+/// An app's assignments may be split over any number of these, in any files of the run;
+/// the app's own `assignments` section gives the policy and default role, and must be
+/// there. A user or group is listed once across all of them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "scimform AppAssignments")]
+pub struct AssignmentsDocument {
+    /// Version of the spec language. This scimform understands `scimform/v1`.
+    pub api_version: ApiVersion,
+    /// Kind of document: `AppAssignments`.
+    pub kind: AssignmentsKind,
+    /// The `name` of the app these assignments belong to.
+    pub app: String,
+    /// Users, by user principal name, or `{ upn | id, role }`.
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+    /// Groups, by display name (unique in the tenant), or `{ name | id, role }`. Members of
+    /// nested groups are not provisioned by Entra.
+    #[serde(default)]
+    pub groups: Vec<GroupEntry>,
+}
+
+/// Kind of an assignments document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum AssignmentsKind {
+    /// More assignments of an app.
+    AppAssignments,
+}
+
+/// The `kind` of [`AssignmentsDocument`]s.
+pub const ASSIGNMENTS_KIND: &str = "AppAssignments";
+
 /// The JSON Schema of one spec document, as committed in `schemas/`.
 pub fn json_schema() -> serde_json::Value {
-    let mut schema =
-        serde_json::to_value(schemars::schema_for!(AppDocument)).expect("a generated JSON Schema always serializes");
+    with_id(schemars::schema_for!(AppDocument), "scimform.schema.json")
+}
+
+/// The JSON Schema of an `AppAssignments` document, as committed in `schemas/`.
+pub fn assignments_json_schema() -> serde_json::Value {
+    with_id(schemars::schema_for!(AssignmentsDocument), "scimform-assignments.schema.json")
+}
+
+fn with_id(schema: schemars::Schema, file: &str) -> serde_json::Value {
+    let mut schema = serde_json::to_value(schema).expect("a generated JSON Schema always serializes");
     if let Some(object) = schema.as_object_mut() {
-        object.insert(
-            "$id".to_owned(),
-            serde_json::Value::String("https://scimform.dev/schemas/scimform.schema.json".to_owned()),
-        );
+        object.insert("$id".to_owned(), serde_json::Value::String(format!("https://scimform.dev/schemas/{file}")));
     }
     schema
 }

@@ -312,7 +312,10 @@ impl<'s> Checker<'s> {
             "kind" => (
                 Code::UnknownKind,
                 format!("unknown kind {shown}"),
-                format!("scimform manages documents of kind {expected}"),
+                format!(
+                    "scimform reads documents of kind {expected} (an app) and `{}` (more of an app's assignments)",
+                    crate::raw::ASSIGNMENTS_KIND
+                ),
             ),
             // A template is a name or a mapping; the message should offer both.
             "template" => (

@@ -101,15 +101,45 @@ pub(crate) fn validate(
     policy: &SecretPolicy,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<model::App> {
-    let mut checker = Checker { file, node, policy, found_error: false, diagnostics };
+    let mut checker = Checker { file, node, policy, lists_at: Some("assignments"), found_error: false, diagnostics };
     let app = checker.app(document);
     if checker.found_error { None } else { Some(app) }
+}
+
+/// Checks an `AppAssignments` document: the app's name, and each entry (each once within
+/// the document; across documents `load.rs` checks when it merges them).
+pub(crate) fn validate_part(
+    file: &str,
+    document: &raw::AssignmentsDocument,
+    node: &Node,
+    policy: &SecretPolicy,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<model::AssignmentsPart> {
+    let mut checker = Checker { file, node, policy, lists_at: None, found_error: false, diagnostics };
+    let app_span = checker.span(&[Key("app")]);
+    if !is_slug(&document.app) {
+        checker.error(
+            Code::InvalidName,
+            app_span,
+            format!("`{}` is not an app name", document.app),
+            Some(
+                "give the `name` of the app's ProvisioningApp document: lowercase letters, digits and hyphens"
+                    .to_owned(),
+            ),
+        );
+    }
+    let principals = checker.entries(&document.users, &document.groups);
+    let part = model::AssignmentsPart { app: document.app.clone(), app_origin: checker.origin(app_span), principals };
+    if checker.found_error { None } else { Some(part) }
 }
 
 pub(crate) struct Checker<'a> {
     file: &'a str,
     node: &'a Node,
     policy: &'a SecretPolicy,
+    /// The key holding the `users` and `groups` lists (`assignments` in an app; none in
+    /// an `AppAssignments` document, which holds them at its root).
+    lists_at: Option<&'static str>,
     found_error: bool,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -472,34 +502,27 @@ impl Checker<'_> {
         if let Some(role) = &assignments.default_role {
             self.role(role, self.span(&[Key("assignments"), Key("defaultRole")]));
         }
+        let principals = self.entries(&assignments.users, &assignments.groups);
+        let origin = self.origin(self.span(&[Key("assignments")]));
+        model::Assignments { policy, default_role: assignments.default_role.clone(), principals, origin }
+    }
+
+    /// Checks the entries of a `users` and a `groups` list: each principal once.
+    fn entries(&mut self, users: &[raw::UserEntry], groups: &[raw::GroupEntry]) -> Vec<model::Principal> {
         let mut seen = HashMap::new();
         let mut principals = Vec::new();
-        let lists: [(&EntryKind, Vec<Entry<'_>>); 2] = [
-            (&USER, assignments.users.iter().map(Entry::from).collect()),
-            (&GROUP, assignments.groups.iter().map(Entry::from).collect()),
-        ];
+        let lists: [(&EntryKind, Vec<Entry<'_>>); 2] =
+            [(&USER, users.iter().map(Entry::from).collect()), (&GROUP, groups.iter().map(Entry::from).collect())];
         for (kind, entries) in &lists {
             for (index, entry) in entries.iter().enumerate() {
                 principals.extend(self.assignment_entry(kind, index, entry, &mut seen));
             }
         }
-        let listed = |checker: &Self, key| {
-            checker
-                .find(&[Key("assignments"), Key(key)])
-                .is_some_and(|node| !matches!(&node.value, Value::Sequence(items) if items.is_empty()))
-        };
-        if policy == model::AssignmentPolicy::Exact && !listed(self, "users") && !listed(self, "groups") {
-            self.warning(
-                Code::Risky,
-                self.span(&[Key("assignments")]),
-                "policy `exact` with no users and no groups removes every assignment of this app",
-                Some("list the users and groups to keep, use `policy: additive`, or leave `assignments` out to manage none".to_owned()),
-            );
-        }
-        model::Assignments { policy, default_role: assignments.default_role.clone(), principals }
+        principals
     }
 
-    /// Checks one entry of `assignments.users` or `assignments.groups`.
+    /// Checks one entry of `assignments.users` or `assignments.groups` (or of the lists
+    /// of an `AppAssignments` document).
     fn assignment_entry(
         &mut self,
         kind: &EntryKind,
@@ -507,10 +530,17 @@ impl Checker<'_> {
         entry: &Entry<'_>,
         seen: &mut HashMap<String, Span>,
     ) -> Option<model::Principal> {
-        let at = [Key("assignments"), Key(kind.list), Index(index)];
+        let mut at: Vec<Step<'_>> = self.lists_at.map(Key).into_iter().collect();
+        at.extend([Key(kind.list), Index(index)]);
         let span = self.span(&at);
         let field_span = |checker: &Self, field| {
-            if entry.short { span } else { checker.span(&[at[0], at[1], at[2], Key(field)]) }
+            if entry.short {
+                span
+            } else {
+                let mut path = at.clone();
+                path.push(Key(field));
+                checker.span(&path)
+            }
         };
         let reference = match (entry.name, entry.id) {
             (Some(name), None) => {

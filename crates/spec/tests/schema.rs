@@ -31,17 +31,41 @@ fn documents_as_json(path: &Path) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn committed_schema_is_current() {
-    let path = workspace_root().join("schemas/scimform.schema.json");
-    let expected = scimform_spec::json_schema_text();
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, &expected).unwrap();
+fn committed_schemas_are_current() {
+    for (file, expected) in [
+        ("scimform.schema.json", scimform_spec::json_schema_text()),
+        ("scimform-assignments.schema.json", scimform_spec::assignments_json_schema_text()),
+    ] {
+        let path = workspace_root().join("schemas").join(file);
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "schemas/{file} is stale: run `UPDATE_EXPECT=1 cargo test -p scimform-spec --test schema` and commit it"
+        );
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == expected,
-        "schemas/scimform.schema.json is stale: run `UPDATE_EXPECT=1 cargo test -p scimform-spec --test schema` and commit it"
-    );
+}
+
+/// `AppAssignments` documents agree with their own schema, and the app documents beside
+/// them with theirs.
+#[test]
+fn split_assignments_agree_with_their_schemas() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ok/split-assignments");
+    let apps = validator();
+    let parts = jsonschema::validator_for(scimform_spec::assignments_json_schema()).expect("a valid JSON Schema");
+    let mut checked = 0;
+    for case in yaml_files(&data) {
+        for document in documents_as_json(&case) {
+            let is_part = document["kind"] == "AppAssignments";
+            let validator = if is_part { &parts } else { &apps };
+            assert!(validator.is_valid(&document), "{} fails its JSON Schema", case.display());
+            assert!(!(if is_part { &apps } else { &parts }).is_valid(&document), "{} fits both", case.display());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
 }
 
 #[test]
@@ -145,5 +169,6 @@ fn schema_uses_only_keywords_the_structural_check_knows() {
     }
     let mut unknown = Vec::new();
     walk(scimform_spec::json_schema(), false, &mut unknown);
+    walk(scimform_spec::assignments_json_schema(), false, &mut unknown);
     assert!(unknown.is_empty(), "unknown schema keywords: {unknown:?}");
 }

@@ -6,6 +6,7 @@ use crate::cli::{SchemaArgs, SchemaKind};
 pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
     let text = match args.kind {
         SchemaKind::Spec => scimform_spec::json_schema_text(),
+        SchemaKind::Assignments => scimform_spec::assignments_json_schema_text(),
         SchemaKind::Plan => crate::render::plan::json_schema_text(),
         SchemaKind::ApplyEvents => crate::render::apply::json_schema_text(),
         SchemaKind::Error => crate::render::errors::json_schema_text(),

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use serde_json::{Value, json};
 
 use super::common::{
-    GraphRequest, Reply, created, entity, id_of, is_guid, json_object, list, patch, reference_id, required_string,
-    with_context,
+    GraphRequest, Reply, created, entity, id_of, is_guid, json_object, list, list_expanded, patch, reference_id,
+    required_string, with_context,
 };
 use crate::auth::Caller;
 use crate::error::GraphError;
@@ -186,7 +186,14 @@ pub(super) fn route(
         // --- Service principals ---
         ("GET", ["servicePrincipals"]) => {
             let items = visible(world, world.tenant.service_principals.values());
-            list(world, request, items, Some(&SERVICE_PRINCIPALS), "servicePrincipals")
+            let owners = |item: &Object, expand: &crate::odata::Expand| {
+                let id = item.get("id")?.as_str()?;
+                let owners = owner_objects(&world.tenant, world.tenant.service_principal_owners.get(id));
+                let first =
+                    owners.iter().take(crate::odata::EXPANDED_MAX).map(|owner| Value::Object(expand.project(owner)));
+                Some(Value::Array(first.collect()))
+            };
+            list_expanded(world, request, items, Some(&SERVICE_PRINCIPALS), "servicePrincipals", &["owners"], owners)
         }
         ("POST", ["servicePrincipals"]) => create_service_principal(world, request),
         ("GET", ["servicePrincipals", id]) => {

@@ -106,10 +106,38 @@ pub(super) fn list<'a>(
     filterable: Option<&Filterable>,
     context: &str,
 ) -> Result<Reply, GraphError> {
+    list_expanded(world, request, items, filterable, context, &[], |_, _| None)
+}
+
+/// [`list`] of a collection whose items may expand the navigation properties in
+/// `expandable`: `expand(item, expand)` gives an item's expanded value (Graph's limits:
+/// see `odata::EXPANDED_MAX` and `odata::EXPANDED_PAGE`). Another `$expand` is Graph's 400.
+pub(super) fn list_expanded<'a>(
+    world: &World,
+    request: &GraphRequest,
+    items: impl IntoIterator<Item = Cow<'a, Object>>,
+    filterable: Option<&Filterable>,
+    context: &str,
+    expandable: &[&str],
+    expand: impl Fn(&Object, &crate::odata::Expand) -> Option<Value>,
+) -> Result<Reply, GraphError> {
     let options = QueryOptions::parse(&request.query, request.eventual(), filterable)?;
+    if let Some(wanted) = &options.expand
+        && !expandable.contains(&wanted.property.as_str())
+    {
+        let type_name = context.trim_end_matches('s');
+        return Err(GraphError::bad_request(format!(
+            "Could not find a property named '{}' on type 'microsoft.graph.{type_name}'.",
+            wanted.property
+        )));
+    }
     let link_base = format!("{}{}", world.graph_root(), request.path);
     let context = format!("{}/$metadata#{context}", world.graph_root());
-    Ok(Reply::json(200, options.page(items, &link_base, &context)))
+    let body = options.page(items, &link_base, &context, |item| {
+        let wanted = options.expand.as_ref()?;
+        Some((wanted.property.clone(), expand(item, wanted)?))
+    });
+    Ok(Reply::json(200, body))
 }
 
 /// One entity, with `$select` and `@odata.context`.

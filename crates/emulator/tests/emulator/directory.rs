@@ -36,6 +36,7 @@ async fn unsupported_queries_are_refused() {
         ("$orderby=displayName", "Request_BadRequest"),
         ("$count=true", "Request_UnsupportedQuery"),
         ("$filter=displayName ne 'x'", "Request_UnsupportedQuery"),
+        ("$expand=owners", "Request_BadRequest"),
     ] {
         let encoded = query.split_once('=').map(|(name, value)| format!("{name}={}", urlencode(value))).unwrap();
         let response = harness.get(&format!("/users?{encoded}")).await;
@@ -112,5 +113,24 @@ async fn paging_over_more_than_999_users() {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen.len(), 2107);
+    harness.emulator.shutdown().await;
+}
+
+/// Service principals expand their owners as Graph does: the first 20 of each, with the
+/// nested `$select`, at most 100 service principals a page.
+#[tokio::test]
+async fn service_principals_expand_their_first_twenty_owners() {
+    let harness = Harness::start().await;
+    let listed = harness.get(&format!("/servicePrincipals?$expand={}", urlencode("owners($select=id)"))).await;
+    assert_eq!(listed.status, 200);
+    let service_principals = listed.json()["value"].as_array().unwrap().clone();
+    assert!(!service_principals.is_empty());
+    for service_principal in &service_principals {
+        let owners = service_principal["owners"].as_array().expect("owners expanded");
+        assert!(owners.len() <= 20);
+        assert!(owners.iter().all(|owner| owner.get("displayName").is_none() && owner["id"].is_string()));
+    }
+    let refused = harness.get(&format!("/servicePrincipals?$expand={}", urlencode("memberOf"))).await;
+    assert_eq!((refused.status, refused.error_code()), (400, "Request_BadRequest"));
     harness.emulator.shutdown().await;
 }
