@@ -134,3 +134,33 @@ async fn owners_past_graphs_expand_limit_are_read_in_full() {
     assert_eq!(owner_reads, 1, "only the app whose expanded owners may be cut short: {}", log["byRoute"]);
     emulator.shutdown().await;
 }
+
+/// `status --test-connection --logs N` and `drift` read every app's health at once: Test
+/// Connection and provisioning logs of 30 apps go 20 to a `$batch`, in one round trip.
+#[tokio::test]
+async fn health_reads_of_many_apps_go_in_a_few_batches() {
+    const APPS: usize = 30;
+    let (seed, specs) = tenant_and_specs(APPS);
+    let client_seed = seed.clients[0].clone();
+    let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
+    let http = reqwest::Client::new();
+    let latency = serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 20 } }] });
+    http.put(format!("{}/faults", emulator.admin_url())).json(&latency).send().await.unwrap();
+    let client = support::client(&emulator, &client_seed, Config { concurrency: 16, ..Config::standard() });
+    let spec = support::spec(specs);
+    let environment = TokenEnvironment::from_pairs([("REFRESH_SCIM_TOKEN", "refresh-test-token")]);
+    let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
+    http.delete(format!("{}/requests", emulator.admin_url())).send().await.unwrap();
+    let before = client.request_count();
+    let names: Vec<&str> = prepared.live.apps.keys().map(String::as_str).collect();
+    let checks = scimform_apply::health::Checks { test_connection: true, logs: Some(5) };
+    let reads = scimform_apply::health::read(&client, &prepared.live, &prepared.health, &names, checks).await.unwrap();
+    assert_eq!(reads.len(), APPS);
+    assert!(reads.values().all(|app| app.connection == Some(scimform_plan::health::Connection::Passed)));
+    // Two reads per app, 20 to a batch.
+    assert_eq!(client.request_count() - before, (2 * APPS as u64).div_ceil(20));
+    let log: serde_json::Value =
+        http.get(format!("{}/requests", emulator.admin_url())).send().await.unwrap().json().await.unwrap();
+    assert_eq!(log["roundTrips"], 1, "the batches go together");
+    emulator.shutdown().await;
+}

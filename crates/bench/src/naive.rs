@@ -1,11 +1,11 @@
 //! The baseline: a naive per-object refresh, as a provider with a state file does it (the
 //! Terraform azuread provider reads each resource by id): one GET per application, service
-//! principal, provisioning job list, secret set and assignment, and one per user and group
-//! assigned, 10 in flight.
+//! principal, owner list, provisioning job list, secret set and assignment, and one per
+//! user and group assigned, 10 in flight.
 //! The ids it needs (its "state") are read before the measured part starts.
 //!
 //! And a second, fairer baseline: a careful list-based tool without `$batch` ([`listed`]):
-//! the managed list once, per app its job list, secrets and assignment list, and the
+//! the managed list once, per app its owners, job list, secrets and assignment list, and the
 //! principals 15 to a `$filter … in (…)`, 10 in flight.
 
 use std::time::Instant;
@@ -77,6 +77,7 @@ pub(crate) async fn state(graph: &Graph) -> anyhow::Result<Vec<String>> {
         let app_id = sp["appId"].as_str().unwrap_or_default();
         paths.push(format!("/servicePrincipals/{id}"));
         paths.push(format!("/applications(appId='{app_id}')"));
+        paths.push(format!("/servicePrincipals/{id}/owners"));
         paths.push(format!("/servicePrincipals/{id}/synchronization/jobs"));
         paths.push(format!("/servicePrincipals/{id}/synchronization/secrets"));
         for assignment in graph.list(&format!("/servicePrincipals/{id}/appRoleAssignedTo?$top=999")).await? {
@@ -103,6 +104,7 @@ pub(crate) fn listed(state: &[String]) -> Vec<String> {
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match parts.as_slice() {
             ["servicePrincipals", id] => {
+                paths.push(format!("/servicePrincipals/{id}/owners"));
                 paths.push(format!("/servicePrincipals/{id}/synchronization/jobs"));
                 paths.push(format!("/servicePrincipals/{id}/synchronization/secrets"));
                 paths.push(format!("/servicePrincipals/{id}/appRoleAssignedTo?$top=999"));

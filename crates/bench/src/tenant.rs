@@ -1,5 +1,5 @@
-//! Generated tenants and their specs: N managed apps, each with M user and a few group
-//! assignments drawn from K users, and a provisioning job whose settings and token
+//! Generated tenants and their specs: N managed apps, each with an owner, M user and a
+//! few group assignments drawn from K users, and a provisioning job whose settings and token
 //! fingerprint match the spec, so that a plan of the specs shows no changes.
 
 use std::path::Path;
@@ -39,6 +39,11 @@ pub(crate) fn app_name(index: usize) -> String {
 /// The users app `app` assigns.
 fn assigned_users(shape: Shape, app: usize) -> impl Iterator<Item = usize> {
     (0..shape.assignments.min(shape.users)).map(move |slot| (app * 7919 + slot) % shape.users)
+}
+
+/// The user who owns app `app` (besides the pipeline, which made it), as its spec says.
+fn owner_of(shape: Shape, app: usize) -> usize {
+    app % shape.users
 }
 
 fn assigned_groups(app: usize) -> impl Iterator<Item = usize> {
@@ -82,7 +87,7 @@ pub(crate) fn seed(shape: Shape, fingerprint_tags: &[String]) -> anyhow::Result<
                     fingerprint_tags[app].clone(),
                 ],
                 notes: None,
-                owners: vec![pipeline.clone()],
+                owners: vec![pipeline.clone(), upn(owner_of(shape, app))],
                 assignments,
                 provisioning: Some(SeedProvisioning {
                     template_id: None,
@@ -99,22 +104,38 @@ pub(crate) fn seed(shape: Shape, fingerprint_tags: &[String]) -> anyhow::Result<
     Ok(seed)
 }
 
-/// One spec file per app, in `directory`.
+/// User assignments one spec file lists: past this, an app's users go on in
+/// `AppAssignments` files of their own (a file holds at most 1 MiB).
+const USERS_PER_FILE: usize = 20_000;
+
+/// One spec file per app, in `directory` (and for an app of more than
+/// [`USERS_PER_FILE`] users, `AppAssignments` files with the rest).
 pub(crate) fn write_specs(shape: Shape, directory: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(directory)?;
+    let listed = |upns: &[String]| upns.iter().map(|upn| format!("    - {upn}\n")).collect::<String>();
     for app in 0..shape.apps {
         let name = app_name(app);
         let users: Vec<String> = assigned_users(shape, app).map(upn).collect();
         let groups: Vec<String> = assigned_groups(app).map(group_name).collect();
+        let mut chunks = users.chunks(USERS_PER_FILE);
         let text = format!(
             "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: {name}\ndisplayName: Bench App {app:04}\n\
+             owners: [{}]\n\
              provisioning:\n  status: on\n  credentials:\n    baseUrl: https://{name}.bench.example/scim\n    \
              token: {{ fromEnv: BENCH_SCIM_TOKEN }}\n  scope: assigned\n\
              assignments:\n  users:\n{}  groups: [{}]\n",
-            users.iter().map(|upn| format!("    - {upn}\n")).collect::<String>(),
+            upn(owner_of(shape, app)),
+            chunks.next().map(listed).unwrap_or_default(),
             groups.join(", ")
         );
         std::fs::write(directory.join(format!("{name}.yaml")), text)?;
+        for (part, chunk) in chunks.enumerate() {
+            let text = format!(
+                "apiVersion: scimform/v1\nkind: AppAssignments\napp: {name}\nusers:\n{}",
+                listed(chunk).replace("    - ", "  - ")
+            );
+            std::fs::write(directory.join(format!("{name}-users-{}.yaml", part + 1)), text)?;
+        }
     }
     Ok(())
 }

@@ -177,7 +177,7 @@ pub(crate) fn read_confined(path: &Path, root: &Path) -> Result<String, Diagnost
             Code::TooLarge,
             format!("spec file is larger than the {MAX_SOURCE_BYTES} bytes scimform reads"),
         )
-        .with_help("a spec describes a few apps; split this file, or check that it is the file you meant"));
+        .with_help("a spec describes a few apps: split this file (a long assignment list can go into `AppAssignments` documents in files of their own), or check that it is the file you meant"));
     }
     String::from_utf8(bytes).map_err(|_| problem(Code::Io, "cannot read spec file: it is not UTF-8 text".to_owned()))
 }

@@ -39,6 +39,9 @@ pub(crate) struct QueryOptions {
     pub(crate) top: Option<usize>,
     pub(crate) count: bool,
     pub(crate) skip: usize,
+    /// The key of the last item of the page before, when the skip token carries one (a
+    /// collection served in key order resumes after it without walking to `skip`).
+    pub(crate) after: Option<String>,
     /// `$expand`: one navigation property, optionally with its own `$select`. Only the
     /// routes that expand (`list_expanded`) accept it.
     pub(crate) expand: Option<Expand>,
@@ -157,7 +160,7 @@ impl QueryOptions {
                 },
                 "$expand" => options.expand = Some(Expand::parse(value)?),
                 "$skiptoken" => {
-                    options.skip = decode_skip_token(value).ok_or_else(|| {
+                    (options.skip, options.after) = decode_skip_token(value).ok_or_else(|| {
                         GraphError::bad_request("The specified page token value has expired or is invalid.")
                     })?;
                 }
@@ -211,16 +214,33 @@ impl QueryOptions {
         expand: impl Fn(&Object) -> Option<(String, Value)>,
     ) -> Value {
         let matching: Vec<Cow<'a, Object>> = items.into_iter().filter(|item| self.matches(item)).collect();
+        let total = matching.len();
+        self.page_from(total, matching.into_iter().skip(self.skip), link_base, context, expand, |_| None)
+    }
+
+    /// [`QueryOptions::page`] of a collection of `total` items that the filter (if any)
+    /// has already been applied to, given from the page's first item on (the skip token's
+    /// items already passed), so that a long collection is not walked up to its page.
+    /// `key_of` gives an item's key in a collection served in key order: the next link
+    /// then carries the page's last key (see [`QueryOptions::after`]).
+    pub(crate) fn page_from<'a>(
+        &self,
+        total: usize,
+        from_skip: impl Iterator<Item = Cow<'a, Object>>,
+        link_base: &str,
+        context: &str,
+        expand: impl Fn(&Object) -> Option<(String, Value)>,
+        key_of: impl Fn(&Object) -> Option<String>,
+    ) -> Value {
         let mut page_size = self.top.unwrap_or(DEFAULT_PAGE);
         if self.expand.is_some() {
             page_size = page_size.min(EXPANDED_PAGE);
         }
-        let total = matching.len();
-        let page: Vec<Value> = matching
-            .into_iter()
-            .skip(self.skip)
+        let mut last_key = None;
+        let page: Vec<Value> = from_skip
             .take(page_size)
             .map(|item| {
+                last_key = key_of(&item);
                 let expanded = expand(&item);
                 let mut object = match item {
                     Cow::Owned(object) => self.project_owned(object),
@@ -239,20 +259,20 @@ impl QueryOptions {
         }
         let next = self.skip + page_size;
         if next < total {
-            body.insert("@odata.nextLink".to_owned(), Value::String(self.next_link(link_base, next)));
+            body.insert("@odata.nextLink".to_owned(), Value::String(self.next_link(link_base, next, last_key)));
         }
         body.insert("value".to_owned(), Value::Array(page));
         Value::Object(body)
     }
 
-    fn next_link(&self, link_base: &str, skip: usize) -> String {
+    fn next_link(&self, link_base: &str, skip: usize, after: Option<String>) -> String {
         let mut parts: Vec<String> = self
             .raw
             .iter()
             .filter(|(name, _)| name != "$skiptoken")
             .map(|(name, value)| format!("{}={}", percent_encode(name).replace("%24", "$"), percent_encode(value)))
             .collect();
-        parts.push(format!("$skiptoken={}", encode_skip_token(skip)));
+        parts.push(format!("$skiptoken={}", encode_skip_token(skip, after.as_deref())));
         format!("{link_base}?{}", parts.join("&"))
     }
 }
@@ -266,15 +286,24 @@ fn singular(resource: &str) -> &str {
 }
 
 /// Skip tokens are opaque to clients; this one hides an offset.
-fn encode_skip_token(skip: usize) -> String {
+fn encode_skip_token(skip: usize, after: Option<&str>) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("page:{skip}"))
+    let token = match after {
+        Some(key) => format!("page:{skip}:after:{key}"),
+        None => format!("page:{skip}"),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token)
 }
 
-fn decode_skip_token(token: &str) -> Option<usize> {
+fn decode_skip_token(token: &str) -> Option<(usize, Option<String>)> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("page:")?.parse().ok()
+    let text = String::from_utf8(bytes).ok()?;
+    let rest = text.strip_prefix("page:")?;
+    match rest.split_once(":after:") {
+        Some((skip, key)) => Some((skip.parse().ok()?, Some(key.to_owned()))),
+        None => Some((rest.parse().ok()?, None)),
+    }
 }
 
 // --- $filter -------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ pub(crate) fn too_large(text: &str) -> Option<Diagnostic> {
             Span { line: 1, column: 1, len: 0 },
             format!("spec file is {} bytes, more than the {MAX_SOURCE_BYTES} scimform reads", text.len()),
         )
-        .with_help("a spec describes a few apps; split this file, or check that it is the file you meant")
+        .with_help("a spec describes a few apps: split this file (a long assignment list can go into `AppAssignments` documents in files of their own), or check that it is the file you meant")
     })
 }
 

@@ -140,6 +140,29 @@ pub(super) fn list_expanded<'a>(
     Ok(Reply::json(200, body))
 }
 
+/// [`list`] of a long collection of `total` items kept in `id` order, whose page can be
+/// reached without walking up to it: `from(n, after)` gives the items from the n-th on,
+/// or those after the id `after` (the last of the page before). With a `$filter` every
+/// item is looked at, as [`list`] does.
+pub(super) fn list_seeking<'a, I: Iterator<Item = Cow<'a, Object>>>(
+    world: &World,
+    request: &GraphRequest,
+    total: usize,
+    from: impl FnOnce(usize, Option<&str>) -> I,
+    filterable: Option<&Filterable>,
+    context: &str,
+) -> Result<Reply, GraphError> {
+    let options = QueryOptions::parse(&request.query, request.eventual(), filterable)?;
+    if options.filter.is_some() || options.expand.is_some() {
+        return list(world, request, from(0, None), filterable, context);
+    }
+    let link_base = format!("{}{}", world.graph_root(), request.path);
+    let context = format!("{}/$metadata#{context}", world.graph_root());
+    let items = from(options.skip, options.after.as_deref());
+    let key_of = |item: &Object| item.get("id").and_then(Value::as_str).map(str::to_owned);
+    Ok(Reply::json(200, options.page_from(total, items, &link_base, &context, |_| None, key_of)))
+}
+
 /// One entity, with `$select` and `@odata.context`.
 pub(super) fn entity(
     world: &World,

@@ -134,3 +134,50 @@ async fn service_principals_expand_their_first_twenty_owners() {
     assert_eq!((refused.status, refused.error_code()), (400, "Request_BadRequest"));
     harness.emulator.shutdown().await;
 }
+
+/// An app's assignments page in id order, each page resuming after the last one's final
+/// id: every assignment once, whatever the page size.
+#[tokio::test]
+async fn assignments_page_in_order_once_each() {
+    let mut seed: Seed = test_seed();
+    let assignments: Vec<scimform_emulator::SeedAssignment> = seed
+        .users
+        .iter()
+        .map(|user| scimform_emulator::SeedAssignment {
+            principal: user.user_principal_name.clone(),
+            role: "User".to_owned(),
+        })
+        .collect();
+    let count = assignments.len();
+    assert!(count > 4);
+    seed.apps.push(scimform_emulator::SeedApp {
+        display_name: "Paged".to_owned(),
+        template_id: None,
+        tags: Vec::new(),
+        notes: None,
+        owners: Vec::new(),
+        assignments,
+        provisioning: None,
+    });
+    let harness = Harness::start_with(Options::for_tests(seed)).await;
+    let id = harness.id_of("servicePrincipals", "displayName eq 'Paged'").await;
+    let mut url = format!("/servicePrincipals/{id}/appRoleAssignedTo?$top=2");
+    let mut seen = Vec::new();
+    loop {
+        let page = harness.get(&url).await;
+        assert_eq!(page.status, 200);
+        seen.extend(
+            page.json()["value"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap().to_owned()),
+        );
+        match page.json()["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!((seen.len(), sorted.len()), (count, count), "each assignment once");
+    assert_eq!(seen, sorted, "in id order");
+    harness.emulator.shutdown().await;
+}
