@@ -470,6 +470,18 @@ pub(crate) enum Format {
     Markdown,
 }
 
+/// The `--format` the arguments name (`--format json`, `--format=json`), for reporting
+/// arguments that do not parse; human when none is named or it is not one of ours.
+pub(crate) fn format_asked(arguments: impl IntoIterator<Item = String>) -> Format {
+    let arguments: Vec<String> = arguments.into_iter().collect();
+    let named = arguments.iter().enumerate().find_map(|(index, argument)| match argument.strip_prefix("--format") {
+        Some("") => arguments.get(index + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+        None => None,
+    });
+    named.and_then(|name| <Format as ValueEnum>::from_str(&name, true).ok()).unwrap_or(Format::Human)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};

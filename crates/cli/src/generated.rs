@@ -30,10 +30,78 @@ pub(crate) fn man_pages() -> Vec<(String, Vec<u8>)> {
         let page = subcommand.clone().name(name.clone());
         render(name, page);
     }
-    render("scimform".to_owned(), command);
+    pages.push(("scimform.1".to_owned(), main_page(command)));
     pages.sort();
     pages
 }
+
+/// One of clap_mangen's section renderers.
+type Section = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
+
+/// `scimform.1`: clap's sections (without the `help` subcommand, which has no page of
+/// its own), then EXIT STATUS and EXAMPLES.
+fn main_page(command: clap::Command) -> Vec<u8> {
+    let man = clap_mangen::Man::new(command.disable_help_subcommand(true));
+    let mut out = Vec::new();
+    let sections: [Section; 6] = [
+        clap_mangen::Man::render_title,
+        clap_mangen::Man::render_name_section,
+        clap_mangen::Man::render_synopsis_section,
+        clap_mangen::Man::render_description_section,
+        clap_mangen::Man::render_options_section,
+        clap_mangen::Man::render_subcommands_section,
+    ];
+    for section in sections {
+        section(&man, &mut out).expect("rendering into memory does not fail");
+    }
+    out.extend_from_slice(EXIT_STATUS_AND_EXAMPLES.as_bytes());
+    man.render_version_section(&mut out).expect("rendering into memory does not fail");
+    out
+}
+
+/// The man page's EXIT STATUS (README, "Commands") and EXAMPLES, in roff.
+const EXIT_STATUS_AND_EXAMPLES: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success: valid specs, no changes (\fBplan \-\-detailed\-exitcode\fR), a complete apply, healthy apps.
+.TP
+\fB1\fR
+Failure: invalid specs, bad arguments, errors, a refused or interrupted apply.
+.TP
+\fB2\fR
+Changes present (\fBplan \-\-detailed\-exitcode\fR, \fBdrift\fR).
+.TP
+\fB3\fR
+Provisioning unhealthy (\fBstatus\fR, \fBdrift\fR).
+.TP
+\fB4\fR
+Both changes and unhealthy provisioning (\fBdrift\fR).
+.SH EXAMPLES
+Check specs offline:
+.PP
+.nf
+    scimform validate specs/
+.fi
+.PP
+Review a plan, save it, and apply exactly what was reviewed:
+.PP
+.nf
+    scimform plan specs/ \-\-out plan.json
+    scimform apply \-\-plan plan.json
+.fi
+.PP
+The nightly drift job, as an issue body:
+.PP
+.nf
+    scimform drift specs/ \-\-format markdown
+.fi
+.PP
+Try it all against the built\-in emulator, without a tenant:
+.PP
+.nf
+    NETSKOPE_SCIM_TOKEN=demo\-scim\-token\-1 scimform apply examples/netskope.yaml \-\-emulator \-\-auto\-approve
+.fi
+"#;
 
 #[cfg(test)]
 mod tests {
@@ -68,6 +136,22 @@ mod tests {
     #[test]
     fn generated_man_pages_are_committed_and_current() {
         check("man", man_pages());
+    }
+
+    /// The main page names only pages that exist, and has the sections a man page reader
+    /// looks for.
+    #[test]
+    fn the_main_page_has_exit_status_and_examples_and_no_missing_pages() {
+        let pages = man_pages();
+        let (_, main) = pages.iter().find(|(name, _)| name == "scimform.1").unwrap();
+        let text = String::from_utf8_lossy(main);
+        for section in [".SH \"EXIT STATUS\"", ".SH EXAMPLES", ".SH SUBCOMMANDS"] {
+            assert!(text.contains(section), "scimform.1 lacks {section}");
+        }
+        for line in text.lines().filter(|line| line.starts_with("scimform\\-") && line.ends_with("(1)")) {
+            let page = line.replace("\\-", "-").replace("(1)", ".1");
+            assert!(pages.iter().any(|(name, _)| *name == page), "scimform.1 names {page}, which does not exist");
+        }
     }
 
     #[test]

@@ -52,9 +52,14 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(error) => {
             // Help and version go to stdout with 0; usage errors exit 1, never 2, because 2
-            // means "changes present" for `plan --detailed-exitcode`.
-            let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(1) } else { ExitCode::from(0) };
+            // means "changes present" for `plan --detailed-exitcode`. A usage error comes
+            // in the format the arguments asked for, when they name one.
+            if !error.use_stderr() {
+                let _ = error.print();
+                return ExitCode::from(0);
+            }
+            render::errors::report_usage(cli::format_asked(std::env::args()), &error);
+            return ExitCode::from(1);
         }
     };
     if args.global.no_color {

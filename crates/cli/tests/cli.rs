@@ -178,6 +178,20 @@ fn schema_prints_the_committed_schema() {
     }
 }
 
+/// Bad arguments come in the format the arguments ask for.
+#[test]
+fn usage_errors_in_the_format_asked_for() {
+    let output = scimform(&["validate", "--format", "json", "--no-such-flag"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["errors"][0]["code"], "usage", "{document}");
+    assert!(document["errors"][0]["message"].as_str().unwrap().contains("--no-such-flag"), "{document}");
+    let output = scimform(&["validate", "--format=github", "--no-such-flag"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("::error title=scimform usage::"));
+    let output = scimform(&["validate", "--no-such-flag"]).output().unwrap();
+    assert!(output.stdout.is_empty() && String::from_utf8_lossy(&output.stderr).contains("--no-such-flag"));
+}
+
 #[test]
 fn usage_errors_exit_one_not_two() {
     // Exit code 2 is reserved for `plan --detailed-exitcode` ("changes present").
@@ -693,4 +707,66 @@ fn reports_and_reading_are_bounded() {
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("more problems not shown"), "{}", &text[text.len().saturating_sub(500)..]);
     assert!(text.contains("one run reads"), "the refused files are named");
+}
+
+/// The error document's code names the cause: a pipeline without credentials gets
+/// `sign-in`, a missing file `failed`.
+#[test]
+fn error_codes_name_the_cause() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("scimform")
+        .unwrap()
+        .current_dir(directory.path())
+        .env_clear()
+        .env("PATH", "")
+        .args(["plan", &example("netskope.yaml"), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["errors"][0]["code"], "sign-in", "{document}");
+    let errors: Vec<String> =
+        schema_validator("error.schema.json").iter_errors(&document).map(|error| error.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// Logs written to a file carry no colour codes; `-vv` says more than `-v`.
+#[test]
+fn logs_in_a_file_have_no_colour_and_verbosity_counts() {
+    let directory = tempfile::tempdir().unwrap();
+    let netskope = example("netskope.yaml");
+    let run = |flag: &str| {
+        let mut command = Command::cargo_bin("scimform").unwrap();
+        command.current_dir(directory.path()).env("NETSKOPE_SCIM_TOKEN", TOKEN).env_remove("NO_COLOR");
+        let output = command.args(["plan", &netskope, "--emulator", flag]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let (verbose, very) = (run("-v"), run("-vv"));
+    assert!(verbose.contains("graph"), "{verbose}");
+    assert!(!verbose.contains('\u{1b}') && !very.contains('\u{1b}'), "escape codes in a log file:\n{verbose}");
+    assert!(very.contains("batch item") && !verbose.contains("batch item"), "-vv shows each batch item");
+    assert!(!very.contains(TOKEN) && !verbose.contains(TOKEN));
+}
+
+/// `scimform emulator` says how to sign in to it.
+#[test]
+fn emulator_command_prints_how_to_sign_in() {
+    use std::io::{BufRead, BufReader};
+    let binary = assert_cmd::cargo::cargo_bin("scimform");
+    let mut child = std::process::Command::new(binary)
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|line| !line.contains("SCIMFORM_GRAPH_URL"))
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = lines.join("\n");
+    assert!(text.contains("export AZURE_TENANT_ID=6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f AZURE_CLIENT_ID=0a1b2c3d-"), "{text}");
+    assert!(text.contains("AZURE_CLIENT_SECRET=demo-client-secret-not-for-production"), "{text}");
 }

@@ -326,6 +326,8 @@ impl World {
                 let wanted = self.placeholders(rest);
                 assert!(self.last.contains(&wanted), "expected output to contain {wanted:?}:\n{}", self.last);
             }
+            // `output-empty`: the last command printed nothing at all.
+            "output-empty" => assert!(self.last.trim().is_empty(), "expected no output:\n{}", self.last),
             "expect-not" => {
                 assert!(!self.last.contains(rest), "expected output not to contain {rest:?}:\n{}", self.last)
             }

@@ -476,6 +476,12 @@ impl GraphClient {
                     }
                     Ok(items) => {
                         for (index, item) in chunk.iter().zip(items) {
+                            let status = match &item {
+                                Ok(response) => Some(response.status),
+                                Err(error) => error.status(),
+                            };
+                            let route = route_template(&requests[*index].path);
+                            tracing::trace!(method = requests[*index].method, route = %route, ?status, "batch item");
                             if item.as_ref().err().is_some_and(|error| error.status() == Some(429)) {
                                 self.inner.throttled.fetch_add(1, Ordering::Relaxed);
                             }

@@ -152,7 +152,8 @@ async fn execute(
     if let Some(limit) = args.max_deletes
         && removals > limit
     {
-        anyhow::bail!("the plan removes {removals} things, more than --max-deletes {limit}; nothing was changed");
+        let things = if removals == 1 { "thing" } else { "things" };
+        anyhow::bail!("the plan removes {removals} {things}, more than --max-deletes {limit}; nothing was changed");
     }
     if !args.auto_approve && !progress.confirm()? {
         progress.cancelled();
@@ -190,13 +191,18 @@ async fn execute(
         scimform_apply::apply(&target.client, plan, &prepared.live, environment, &options, &mut on_event).await;
     watcher.abort();
     progress.finish();
+    let made = progress.completed();
     let applied = result.map_err(|error| match error {
         // These say themselves what was and was not changed.
         scimform_apply::ApplyError::Preflight(_)
         | scimform_apply::ApplyError::RolledBack { .. }
         | scimform_apply::ApplyError::RollbackFailed { .. } => anyhow::Error::new(error),
-        error => anyhow::Error::new(error)
-            .context("apply stopped; the changes above were made, the rest were not; run apply again to continue"),
+        error if made == 0 => anyhow::Error::new(error)
+            .context("apply stopped at its first change, before any change was completed; fix the cause and run apply again to continue"),
+        error => anyhow::Error::new(error).context(format!(
+            "apply stopped after {made} of {} changes; those above were made, the rest were not; run apply again to continue",
+            plan.changes.len()
+        )),
     })?;
     if applied.interrupted {
         progress.interrupted(&applied, plan.changes.len());

@@ -47,7 +47,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
     } else {
         apps.clone()
     };
-    let report = render::drift::Report { plan: &plan, apps: &shown };
+    let quiet = global.quiet && global.format == crate::cli::Format::Human;
+    let report = render::drift::Report { plan: &plan, apps: &shown, quiet };
     render::stdout(&render::drift::render(global.format, &report))?;
     let drifted = plan.has_config_changes();
     let unhealthy = apps.iter().any(|app| !app.healthy);

@@ -17,6 +17,7 @@ pub(crate) fn run(args: &EmulatorArgs) -> anyhow::Result<ExitStatus> {
         }
         None => "the built-in demo tenant is broken".to_owned(),
     })?;
+    let clients = seed.clients.clone();
     let options = scimform_emulator::Options {
         seed,
         listen: args.listen,
@@ -49,9 +50,30 @@ pub(crate) fn run(args: &EmulatorArgs) -> anyhow::Result<ExitStatus> {
             running.admin_url(),
             running.tenant_id()
         ))?;
+        crate::render::stdout(&sign_in_help(&running, &clients))?;
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         running.shutdown().await;
         anyhow::Ok(())
     })?;
     Ok(ExitStatus::Success)
+}
+
+/// How to point scimform at the running emulator: for each API client of the tenant file
+/// with a secret (the demo tenant's are made up and public), the environment to sign in
+/// as it. The emulator's own credentials, never a real tenant's.
+fn sign_in_help(running: &scimform_emulator::Running, clients: &[scimform_emulator::Client]) -> String {
+    let mut out = String::from("\nTo use it from another shell, as one of the tenant's API clients:\n");
+    for client in clients.iter().filter(|client| client.secret.is_some()) {
+        out.push_str(&format!(
+            "\n  # {} ({})\n  export AZURE_TENANT_ID={} AZURE_CLIENT_ID={} AZURE_CLIENT_SECRET={}\n  export SCIMFORM_GRAPH_URL={} SCIMFORM_AUTHORITY_URL={}\n",
+            client.display_name,
+            client.permissions.join(", "),
+            running.tenant_id(),
+            client.client_id,
+            client.secret.as_deref().unwrap_or_default(),
+            running.graph_url(),
+            running.authority_url(),
+        ));
+    }
+    out
 }

@@ -77,7 +77,6 @@ pub(crate) fn load_specs(
 ) -> anyhow::Result<Option<LoadedSpecs>> {
     let (project, sources, mut loaded) = gather(paths, stack);
     let valid = loaded.error_count() == 0;
-    let spec = loaded.spec.take().filter(|_| valid);
     let human = global.format == Format::Human;
     if human && (!valid || (!global.quiet && !loaded.diagnostics.is_empty())) {
         // Warnings still deserve a look, but must not disturb machine output.
@@ -92,6 +91,8 @@ pub(crate) fn load_specs(
             .collect();
         render::errors::report(global.format, &problems);
     }
+    // Taken after the report, which counts the apps ("valid: 3 apps in 2 files").
+    let spec = loaded.spec.take().filter(|_| valid);
     Ok(spec.map(|spec| LoadedSpecs { spec, sources, project }))
 }
 

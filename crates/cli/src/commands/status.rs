@@ -35,7 +35,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         apps
     })?;
     let quiet = global.quiet && global.format == Format::Human;
-    print(global.format, &quieted(quiet, &apps))?;
+    let shown = quieted(quiet, &apps);
+    // `-q` prints problems only: nothing when every app is healthy.
+    if !(quiet && shown.is_empty() && !apps.is_empty()) {
+        print(global.format, &shown)?;
+    }
     Ok(if apps.iter().all(|app| app.healthy) { ExitStatus::Success } else { ExitStatus::Unhealthy })
 }
 

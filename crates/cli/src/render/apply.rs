@@ -110,6 +110,8 @@ pub(crate) struct Progress {
     format: Format,
     quiet: bool,
     bar: Option<indicatif::ProgressBar>,
+    /// Changes reported done so far (what an error message may say was made).
+    completed: std::sync::atomic::AtomicUsize,
 }
 
 impl Progress {
@@ -121,7 +123,12 @@ impl Progress {
                 format_name(format)
             );
         }
-        Ok(Progress { format, quiet, bar: None })
+        Ok(Progress { format, quiet, bar: None, completed: std::sync::atomic::AtomicUsize::new(0) })
+    }
+
+    /// How many changes were reported done.
+    pub(crate) fn completed(&self) -> usize {
+        self.completed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn json(&self) -> bool {
@@ -181,6 +188,7 @@ impl Progress {
                 (view, format!("{address}: removing the app this run created, since it could not be completed…"))
             }
             Event::Completed { address, action, elapsed } => {
+                self.completed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }

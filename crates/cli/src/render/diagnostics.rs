@@ -23,7 +23,8 @@ pub(crate) struct Report<'a> {
 pub(crate) fn print(format: Format, report: &Report<'_>) -> anyhow::Result<()> {
     let mut out = anstream::stdout().lock();
     let text = match format {
-        Format::Human | Format::Markdown => human(report),
+        Format::Human => human(report),
+        Format::Markdown => markdown(report),
         Format::Json => json(report),
         Format::Github => github(report),
     };
@@ -86,6 +87,48 @@ fn human(report: &Report<'_>) -> String {
             plural(errors, "error"),
             if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() },
             plural(files, "file"),
+        ));
+    }
+    out
+}
+
+/// A section for a pull-request comment: the verdict, then a table of the problems (each
+/// at its file, line and column; nothing quoted from the files).
+fn markdown(report: &Report<'_>) -> String {
+    let errors = report.loaded.error_count();
+    let warnings = report.loaded.warning_count();
+    let files = plural(report.sources.len(), "file");
+    let warned = if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() };
+    let verdict = if errors == 0 {
+        let apps = report.loaded.spec.as_ref().map_or(0, |spec| spec.apps.len());
+        format!(":white_check_mark: **valid**: {} in {files}{warned}", plural(apps, "app"))
+    } else {
+        format!(":x: **invalid**: {}{warned} in {files}", plural(errors, "error"))
+    };
+    let mut out = format!("### scimform validate\n\n{verdict}\n");
+    let rows: Vec<&Diagnostic> = shown(report).collect();
+    if !rows.is_empty() {
+        out.push_str("\n| where | problem | what to do |\n| --- | --- | --- |\n");
+        for diagnostic in rows {
+            let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+            out.push_str(&format!(
+                "| `{}:{}:{}` | {} `{}`: {} | {} |\n",
+                cell(&diagnostic.file),
+                diagnostic.span.line,
+                diagnostic.span.column,
+                diagnostic.severity,
+                diagnostic.code,
+                cell(&diagnostic.message),
+                cell(diagnostic.help.as_deref().unwrap_or(""))
+            ));
+        }
+    }
+    let (omitted_errors, omitted_warnings) = report.loaded.omitted;
+    if omitted_errors + omitted_warnings > 0 {
+        out.push_str(&format!(
+            "\n… and {} more not shown (scimform reports the first {}).\n",
+            omitted_errors + omitted_warnings,
+            scimform_spec::MAX_DIAGNOSTICS
         ));
     }
     out

@@ -17,6 +17,8 @@ pub(crate) const JSON_VERSION: u32 = 1;
 pub(crate) struct Report<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) apps: &'a [AppHealth],
+    /// `-q`: problems only (`apps` then holds the unhealthy ones).
+    pub(crate) quiet: bool,
 }
 
 impl Report<'_> {
@@ -84,10 +86,17 @@ fn json(report: &Report<'_>) -> String {
 }
 
 fn human(report: &Report<'_>) -> String {
+    if report.quiet && exit_code(report) == 0 {
+        return String::new();
+    }
     let mut out = format!("{BOLD}Configuration{BOLD:#}\n\n");
     out.push_str(&super::plan::human(report.plan));
     out.push_str(&format!("\n{BOLD}Provisioning health{BOLD:#}\n\n"));
-    out.push_str(&super::status::human(report.apps));
+    if report.quiet && report.apps.is_empty() {
+        out.push_str("Every app is healthy.\n");
+    } else {
+        out.push_str(&super::status::human(report.apps));
+    }
     if exit_code(report) == 0 {
         out.push_str(&format!("\n{GOOD}No drift, and provisioning is healthy.{GOOD:#}\n"));
     }

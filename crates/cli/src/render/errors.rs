@@ -22,8 +22,8 @@ const ERROR_VERSION: u32 = 1;
 /// One thing that went wrong, with where (when a spec says it) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
-    /// A stable name: a spec diagnostic's code, `unreadable-token`, `unresolved-name`, or
-    /// `failed` for everything else.
+    /// A stable name: a spec diagnostic's code, `unreadable-token`, `unresolved-name`,
+    /// `usage`, or the cause of an error that ended a command (see `code_of`).
     pub(crate) code: String,
     /// What is wrong.
     pub(crate) message: String,
@@ -53,7 +53,7 @@ impl Problem {
     /// An error that ended a command, with its chain of causes.
     pub(crate) fn from_error(error: &anyhow::Error) -> Problem {
         Problem {
-            code: "failed".to_owned(),
+            code: code_of(error).to_owned(),
             message: error.to_string(),
             help: None,
             causes: error.chain().skip(1).map(ToString::to_string).collect(),
@@ -88,6 +88,34 @@ impl Problem {
     }
 }
 
+/// The code of an error that ended a command, by its cause, so that a pipeline can tell
+/// what to do about it: `sign-in` (credentials, tokens, a 401), `permission` (a 403),
+/// `not-found`, `throttled` (429s past the retries), `unavailable` (Graph's 5xx past the
+/// retries), `network` (Graph not reached, or not in time), `graph` (any other answer),
+/// `failed` for the rest.
+fn code_of(error: &anyhow::Error) -> &'static str {
+    for cause in error.chain() {
+        if cause.downcast_ref::<scimform_graph::AuthError>().is_some() {
+            return "sign-in";
+        }
+        let Some(graph) = cause.downcast_ref::<scimform_graph::Error>() else { continue };
+        return match graph {
+            scimform_graph::Error::Auth(_) => "sign-in",
+            scimform_graph::Error::Transport { .. } | scimform_graph::Error::Deadline { .. } => "network",
+            scimform_graph::Error::Batch { source, .. } if source.status().is_none() => "network",
+            _ => match graph.status() {
+                Some(401) => "sign-in",
+                Some(403) => "permission",
+                Some(404) => "not-found",
+                Some(429) => "throttled",
+                Some(500..=599) => "unavailable",
+                _ => "graph",
+            },
+        };
+    }
+    "failed"
+}
+
 /// The error document of `--format json`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -105,7 +133,10 @@ pub(crate) enum ErrorDocument {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ProblemView {
-    /// Stable name: a spec diagnostic's code, `unreadable-token`, `unresolved-name`, `failed`.
+    /// Stable name: a spec diagnostic's code; `unreadable-token`, `unresolved-name`;
+    /// `usage` (bad arguments); or what ended the command: `sign-in`, `permission`,
+    /// `not-found`, `throttled`, `unavailable`, `network`, `graph`, `failed` (anything
+    /// else).
     pub(crate) code: String,
     /// What is wrong.
     pub(crate) message: String,
@@ -163,6 +194,21 @@ pub(crate) fn report(format: Format, problems: &[Problem]) {
 /// Prints an error that ended a command.
 pub(crate) fn report_error(format: Format, error: &anyhow::Error) {
     report(format, &[Problem::from_error(error)]);
+}
+
+/// Prints a usage error (bad arguments) in `format`: clap's own text for people, the
+/// error document (code `usage`) or an annotation for programs.
+pub(crate) fn report_usage(format: Format, error: &clap::Error) {
+    if format == Format::Human {
+        let _ = error.print();
+        return;
+    }
+    let text = error.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    let message = lines.next().unwrap_or("bad arguments").trim_start_matches("error: ").to_owned();
+    let help = lines.collect::<Vec<_>>().join(" ");
+    let problem = Problem { code: "usage".to_owned(), message, help: Some(help), causes: Vec::new(), location: None };
+    report(format, &[problem]);
 }
 
 fn place(location: &Location) -> String {

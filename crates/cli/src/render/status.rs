@@ -357,14 +357,16 @@ pub(crate) fn human(apps: &[AppHealth]) -> String {
     if apps.is_empty() {
         return "No apps in the specs given.\n".to_owned();
     }
-    let width = apps.iter().map(|app| app.name.len()).max().unwrap_or(0).max(3);
-    out.push_str(&format!("{BOLD}{:<width$}  {:<9}  {:<28}  last cycle{BOLD:#}\n", "app", "health", "job"));
-    for app in apps {
+    let width = apps.iter().map(|app| app.name.chars().count()).max().unwrap_or(0).max(3);
+    // The job column is as wide as its widest cell, so that the last column lines up.
+    let jobs: Vec<String> = apps.iter().map(|app| job_summary(app.job.as_ref())).collect();
+    let job_width = jobs.iter().map(|job| job.chars().count()).max().unwrap_or(0).max(3);
+    out.push_str(&format!("{BOLD}{:<width$}  {:<9}  {:<job_width$}  last cycle{BOLD:#}\n", "app", "health", "job"));
+    for (app, job) in apps.iter().zip(&jobs) {
         let (style, word) = if app.healthy { (GOOD, "healthy") } else { (ERROR, "unhealthy") };
         out.push_str(&format!(
-            "{:<width$}  {style}{word:<9}{style:#}  {:<28}  {}\n",
+            "{:<width$}  {style}{word:<9}{style:#}  {job:<job_width$}  {}\n",
             app.name,
-            job_summary(app.job.as_ref()),
             last_cycle(app.job.as_ref())
         ));
     }
