@@ -44,7 +44,11 @@ pub(crate) fn run(assignments: usize) -> DiffUsage {
             exact: true,
             entries: principals
                 .iter()
-                .map(|principal| DesiredAssignment { principal: principal.clone(), role: Some("User".to_owned()) })
+                .map(|principal| DesiredAssignment {
+                    principal: principal.clone(),
+                    role: Some("User".to_owned()),
+                    location: None,
+                })
                 .collect(),
         }),
         nested_groups: BTreeMap::new(),

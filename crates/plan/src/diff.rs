@@ -161,7 +161,7 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         planner.app(name, app, live);
     }
     let mut warnings = planner.warnings;
-    for warning in &mut warnings {
+    for warning in warnings.iter_mut().filter(|warning| warning.location.is_none()) {
         let app = warning.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next());
         warning.location = app.and_then(|app| desired.apps.get(app)).and_then(|app| app.location.clone());
     }
@@ -643,6 +643,10 @@ impl Planner<'_> {
                         nested.join(", ")
                     ),
                 );
+                // At the group's entry in the spec, where a pull request's annotation shows it.
+                if let Some(warning) = self.warnings.last_mut() {
+                    warning.location.clone_from(&entry.location);
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::{
     Desired, DesiredApp, DesiredAssignment, DesiredAssignments, DesiredProvisioning, Live, LiveApp, Principal,
-    PrincipalKind, TokenCheck, TokenState,
+    PrincipalKind, SpecLocation, TokenCheck, TokenState,
 };
 use scimform_spec::model::{self, PrincipalRef, Spec, fold_name};
 
@@ -161,10 +161,7 @@ pub fn resolve(
                 assignments,
                 nested_groups,
                 adopt: app.adopt.as_ref().map(|adopt| adopt.id.clone()),
-                location: Some(crate::model::SpecLocation {
-                    file: app.origin.file.clone(),
-                    line: app.origin.span.line,
-                }),
+                location: Some(SpecLocation::of(&app.origin)),
             },
         );
     }
@@ -284,7 +281,7 @@ impl Resolver<'_> {
                     });
                     return None;
                 }
-                Some(DesiredAssignment { principal, role })
+                Some(DesiredAssignment { principal, role, location: Some(SpecLocation::of(&entry.origin)) })
             })
             .collect();
         DesiredAssignments { exact: assignments.policy == model::AssignmentPolicy::Exact, entries }

@@ -564,6 +564,9 @@ pub struct DesiredAssignment {
     pub principal: Principal,
     /// The role by display name; `None` for default access (an app without roles).
     pub role: Option<String>,
+    /// Where the spec lists it (warnings about it point there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<SpecLocation>,
 }
 
 /// A place in a spec file.
@@ -574,4 +577,14 @@ pub struct SpecLocation {
     pub file: String,
     /// The line (1-based).
     pub line: u32,
+    /// The column (1-based; 0 when not known).
+    #[serde(default)]
+    pub column: u32,
+}
+
+impl SpecLocation {
+    /// Where a spec origin is.
+    pub fn of(origin: &scimform_spec::model::Origin) -> SpecLocation {
+        SpecLocation { file: origin.file.clone(), line: origin.span.line, column: origin.span.column }
+    }
 }

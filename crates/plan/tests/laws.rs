@@ -148,6 +148,7 @@ fn app() -> impl Strategy<Value = DesiredApp> {
                     .map(|(principal, role)| DesiredAssignment {
                         principal,
                         role: [Some("User"), Some("Admin"), None][role].map(str::to_owned),
+                        location: None,
                     })
                     .collect(),
             }),

@@ -140,6 +140,15 @@ pub(crate) fn check_targets(options: &scimform_plan::Options, desired: &scimform
 /// The line of `key:` in the document that starts at `origin` (that first line when the
 /// document has no such key): where an annotation about one setting belongs.
 pub(crate) fn spec_line(sources: &[scimform_spec::Source], origin: &scimform_spec::model::Origin, key: &str) -> u32 {
+    spec_place(sources, origin, key).0
+}
+
+/// [`spec_line`] with the key's column (1-based).
+pub(crate) fn spec_place(
+    sources: &[scimform_spec::Source],
+    origin: &scimform_spec::model::Origin,
+    key: &str,
+) -> (u32, u32) {
     let start = origin.span.line;
     let wanted = format!("{key}:");
     sources
@@ -153,9 +162,11 @@ pub(crate) fn spec_line(sources: &[scimform_spec::Source], origin: &scimform_spe
                 .skip(start.saturating_sub(1) as usize)
                 .take_while(|(index, line)| *index + 1 == start as usize || line.trim_end() != "---")
                 .find(|(_, line)| line.trim_start().starts_with(&wanted))
-                .map(|(index, _)| index as u32 + 1)
+                .map(|(index, line)| {
+                    (index as u32 + 1, (line.chars().count() - line.trim_start().chars().count()) as u32 + 1)
+                })
         })
-        .unwrap_or(start)
+        .unwrap_or((start, origin.span.column))
 }
 
 /// Points each `token-not-checked` warning at its spec's `token:` line.
@@ -165,7 +176,7 @@ pub(crate) fn locate_token_warnings(plan: &mut scimform_plan::Plan, loaded: &Loa
         if let (Some(app), Some(location)) =
             (loaded.spec.apps.iter().find(|app| app.name == name), warning.location.as_mut())
         {
-            location.line = spec_line(&loaded.sources, &app.origin, "token");
+            (location.line, location.column) = spec_place(&loaded.sources, &app.origin, "token");
         }
     }
 }

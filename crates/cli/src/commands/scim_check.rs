@@ -193,7 +193,7 @@ pub(crate) fn plan_warnings(spec: &scimform_spec::Spec) -> Vec<scimform_plan::Wa
             address: format!("app.{}", app.name),
             code: "scim-check".to_owned(),
             message,
-            location: Some(scimform_plan::SpecLocation { file: app.origin.file.clone(), line: app.origin.span.line }),
+            location: Some(scimform_plan::SpecLocation::of(&app.origin)),
         });
     }
     warnings

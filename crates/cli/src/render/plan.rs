@@ -103,8 +103,12 @@ pub(crate) struct WarningView {
     pub(crate) message: String,
     /// The spec file of the app it concerns (null for an app without a spec).
     pub(crate) file: Option<String>,
-    /// The line where that app's document starts.
+    /// The line the warning is about (the group's entry, the `token:` line), else where
+    /// the app's document starts.
     pub(crate) line: Option<u32>,
+    /// The column on that line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) column: Option<u32>,
 }
 
 pub(crate) fn view(plan: &Plan) -> PlanView {
@@ -154,6 +158,7 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
                 message: warning.message.clone(),
                 file: warning.location.as_ref().map(|location| location.file.clone()),
                 line: warning.location.as_ref().map(|location| location.line),
+                column: warning.location.as_ref().map(|location| location.column).filter(|column| *column > 0),
             })
             .collect(),
         live_fingerprint: plan.live_fingerprint.clone(),
@@ -428,7 +433,10 @@ pub(crate) fn github(plan: &Plan) -> String {
         let at = warning
             .location
             .as_ref()
-            .map(|location| format!("file={},line={},", super::escape_property(&location.file), location.line))
+            .map(|location| {
+                let column = if location.column > 0 { format!("col={},", location.column) } else { String::new() };
+                format!("file={},line={},{column}", super::escape_property(&location.file), location.line)
+            })
             .unwrap_or_default();
         out.push_str(&format!(
             "::warning {at}title={}::{}: {}\n",
