@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         }
         'scimform;plan' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Save the plan to this file (no secret values), for `apply --plan` and `show`')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable), as Terraform''s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Redo a part although nothing seems to differ, as Terraform''s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable')
             [CompletionResult]::new('--allow-deletes', '--allow-deletes', [CompletionResultType]::ParameterName, 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal''s "Allow deletes". Review them in the provisioning logs first. Repeatable')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
@@ -91,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         }
         'scimform;apply' {
             [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'Execute this saved plan instead of planning anew')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable), as Terraform''s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Redo a part although nothing seems to differ, as Terraform''s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable')
             [CompletionResult]::new('--allow-deletes', '--allow-deletes', [CompletionResultType]::ParameterName, 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal''s "Allow deletes". Review them in the provisioning logs first. Repeatable')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
@@ -158,6 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         }
         'scimform;status' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable): only it is read and judged')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')
@@ -222,6 +225,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         }
         'scimform;drift' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable): only it is read and judged')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')

@@ -129,13 +129,17 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__apply)
-            opts="-q -v -h -V --plan --auto-approve --prune --replace --allow-deletes --stack --max-deletes --settle-ms --write-rate --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --plan --auto-approve --prune --target --replace --allow-deletes --stack --max-deletes --settle-ms --write-rate --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -271,13 +275,17 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__drift)
-            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --target --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --logs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -623,13 +631,17 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__plan)
-            opts="-q -v -h -V --out --detailed-exitcode --prune --require-tokens --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --out --detailed-exitcode --prune --require-tokens --target --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -767,13 +779,17 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__status)
-            opts="-q -v -h -V --test-connection --logs --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --target --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --logs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         }
         &'scimform;plan'= {
             cand --out 'Save the plan to this file (no secret values), for `apply --plan` and `show`'
+            cand --target 'Only this app (`app.NAME`; repeatable), as Terraform''s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted'
             cand --replace 'Redo a part although nothing seems to differ, as Terraform''s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable'
             cand --allow-deletes 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal''s "Allow deletes". Review them in the provisioning logs first. Repeatable'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
@@ -85,6 +86,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         }
         &'scimform;apply'= {
             cand --plan 'Execute this saved plan instead of planning anew'
+            cand --target 'Only this app (`app.NAME`; repeatable), as Terraform''s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted'
             cand --replace 'Redo a part although nothing seems to differ, as Terraform''s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable'
             cand --allow-deletes 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal''s "Allow deletes". Review them in the provisioning logs first. Repeatable'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
@@ -149,6 +151,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         }
         &'scimform;status'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
+            cand --target 'Only this app (`app.NAME`; repeatable): only it is read and judged'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'
@@ -210,6 +213,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         }
         &'scimform;drift'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
+            cand --target 'Only this app (`app.NAME`; repeatable): only it is read and judged'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'

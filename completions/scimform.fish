@@ -61,6 +61,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand validate" -s v -l verb
 complete -c scimform -n "__fish_scimform_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l out -d 'Save the plan to this file (no secret values), for `apply --plan` and `show`' -r -F
+complete -c scimform -n "__fish_scimform_using_subcommand plan" -l target -d 'Only this app (`app.NAME`; repeatable), as Terraform\'s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l replace -d 'Redo a part although nothing seems to differ, as Terraform\'s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l allow-deletes -d 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal\'s "Allow deletes". Review them in the provisioning logs first. Repeatable' -r
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
@@ -87,6 +88,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand plan" -s v -l verbose 
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l plan -d 'Execute this saved plan instead of planning anew' -r -F
+complete -c scimform -n "__fish_scimform_using_subcommand apply" -l target -d 'Only this app (`app.NAME`; repeatable), as Terraform\'s `-target`: only it is read and planned, other apps of the stack are not orphans, and the plan says it is partial. With `--prune`, a targeted app whose spec is gone is deleted' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l replace -d 'Redo a part although nothing seems to differ, as Terraform\'s `-replace`: `app.NAME.provisioning.token` saves the token again (for a token changed outside scimform, which its fingerprint cannot see); `app.NAME.provisioning.job` recreates the provisioning job. Repeatable' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l allow-deletes -d 'Carry out the deletions the accidental-deletion guard holds for app NAME (`app.NAME`): the portal\'s "Allow deletes". Review them in the provisioning logs first. Repeatable' -r
 complete -c scimform -n "__fish_scimform_using_subcommand apply" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
@@ -149,6 +151,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand import" -s v -l verbos
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
+complete -c scimform -n "__fish_scimform_using_subcommand status" -l target -d 'Only this app (`app.NAME`; repeatable): only it is read and judged' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'
@@ -208,6 +211,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand scim-check" -s v -l ve
 complete -c scimform -n "__fish_scimform_using_subcommand scim-check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c scimform -n "__fish_scimform_using_subcommand scim-check" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
+complete -c scimform -n "__fish_scimform_using_subcommand drift" -l target -d 'Only this app (`app.NAME`; repeatable): only it is read and judged' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'

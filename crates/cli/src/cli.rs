@@ -145,6 +145,11 @@ pub(crate) struct PlanArgs {
     /// everything else and says which tokens it did not check; apply always needs them).
     #[arg(long)]
     pub(crate) require_tokens: bool,
+    /// Only this app (`app.NAME`; repeatable), as Terraform's `-target`: only it is read
+    /// and planned, other apps of the stack are not orphans, and the plan says it is
+    /// partial. With `--prune`, a targeted app whose spec is gone is deleted.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub(crate) only: Vec<String>,
     #[command(flatten)]
     pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
@@ -169,6 +174,11 @@ pub(crate) struct ApplyArgs {
     /// Delete managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Only this app (`app.NAME`; repeatable), as Terraform's `-target`: only it is read
+    /// and planned, other apps of the stack are not orphans, and the plan says it is
+    /// partial. With `--prune`, a targeted app whose spec is gone is deleted.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub(crate) only: Vec<String>,
     #[command(flatten)]
     pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
@@ -230,6 +240,9 @@ pub(crate) struct StatusArgs {
     /// AuditLog.Read.All permission).
     #[arg(long, value_name = "N")]
     pub(crate) logs: Option<usize>,
+    /// Only this app (`app.NAME`; repeatable): only it is read and judged.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub(crate) only: Vec<String>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]

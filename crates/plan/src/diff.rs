@@ -43,12 +43,26 @@ pub struct Options {
     /// Apps whose deletions held by the accidental-deletion guard are to be carried out
     /// (`--allow-deletes`).
     pub allow_deletes: Vec<String>,
+    /// The apps to plan, by name (`--target`); empty: all. Other apps are neither planned
+    /// nor orphans; an orphan is planned (with `--prune`) only when named here.
+    pub only: Vec<String>,
 }
 
 impl Options {
     /// No pruning, the default stack.
     pub fn standard() -> Options {
-        Options { prune: false, stack: DEFAULT_STACK.to_owned(), replace: Vec::new(), allow_deletes: Vec::new() }
+        Options {
+            prune: false,
+            stack: DEFAULT_STACK.to_owned(),
+            replace: Vec::new(),
+            allow_deletes: Vec::new(),
+            only: Vec::new(),
+        }
+    }
+
+    /// Whether app `name` is planned.
+    pub fn includes(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|only| only == name)
     }
 
     fn replaces(&self, app: &str, part: ReplacePart) -> bool {
@@ -149,15 +163,15 @@ pub fn parse_app_address(address: &str) -> Result<String, String> {
 /// Plans the changes that take `live` to `desired`. Pure, total and deterministic.
 pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
     let mut planner = Planner { changes: Vec::new(), warnings: Vec::new(), options };
-    for stray in &live.strays {
+    for stray in live.strays.iter().filter(|stray| options.includes(&stray.name)) {
         planner.stray(stray);
     }
     for (name, app) in &live.apps {
-        if !desired.apps.contains_key(name) && app.stack == options.stack {
+        if !desired.apps.contains_key(name) && app.stack == options.stack && options.includes(name) {
             planner.orphan(name, app, options.prune);
         }
     }
-    for (name, app) in &desired.apps {
+    for (name, app) in desired.apps.iter().filter(|(name, _)| options.includes(name)) {
         planner.app(name, app, live);
     }
     let mut warnings = planner.warnings;
@@ -180,6 +194,7 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         changes: planner.changes,
         warnings,
         unchecked_tokens,
+        targets: options.only.clone(),
     }
 }
 

@@ -32,6 +32,10 @@ pub struct Plan {
     /// changed (the plan did not save it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked_tokens: Vec<UncheckedToken>,
+    /// The apps the plan was limited to (`--target`); empty: every app of the specs and
+    /// the stack. A partial plan says nothing of the other apps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
 }
 
 /// A token a plan did not read.

@@ -51,6 +51,7 @@ fn run(case: &Path) -> String {
             .map(|address| scimform_plan::Replacement::parse(address).unwrap())
             .collect(),
         allow_deletes: strings(options.get("allowDeletes")),
+        only: strings(options.get("only")),
     };
     match scimform_plan::resolve(&spec, &directory, &live, &tokens, &options.stack) {
         Ok(desired) => {

@@ -31,26 +31,35 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         );
     }
     let stack = saved.as_ref().map(|saved| saved.stack.as_str()).or(args.stack.as_deref());
-    let Some(loaded) = super::load_specs(global, &paths, stack)? else { return Ok(ExitStatus::Failure) };
+    let Some(mut loaded) = super::load_specs(global, &paths, stack)? else { return Ok(ExitStatus::Failure) };
     if let Some(saved) = &saved
         && saved.spec_digest != spec_digest(&loaded.sources)
     {
         anyhow::bail!("the specs changed since the plan was made; make a new plan with `scimform plan --out`");
     }
-    if saved.is_some() && (!args.redo.replace.is_empty() || !args.redo.allow_deletes.is_empty()) {
+    if saved.is_some()
+        && (!args.redo.replace.is_empty() || !args.redo.allow_deletes.is_empty() || !args.only.is_empty())
+    {
         anyhow::bail!(
-            "--replace and --allow-deletes belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
+            "--replace, --allow-deletes and --target belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
         );
     }
     let choices = match &saved {
-        Some(saved) => {
-            super::Choices { prune: saved.prune, replace: &saved.replace, allow_deletes: &saved.allow_deletes }
-        }
-        None => {
-            super::Choices { prune: args.prune, replace: &args.redo.replace, allow_deletes: &args.redo.allow_deletes }
-        }
+        Some(saved) => super::Choices {
+            prune: saved.prune,
+            replace: &saved.replace,
+            allow_deletes: &saved.allow_deletes,
+            only: &saved.plan.targets,
+        },
+        None => super::Choices {
+            prune: args.prune,
+            replace: &args.redo.replace,
+            allow_deletes: &args.redo.allow_deletes,
+            only: &args.only,
+        },
     };
     let options = super::plan_options(&loaded, &choices)?;
+    super::limit_to_targets(&mut loaded, &options);
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let target = target::connect(&args.target).await?;
@@ -61,6 +70,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         let outcome = match super::report_prepare(global, &loaded.sources, prepared)? {
             Some(prepared) => {
                 super::check_targets(&options, &prepared.desired)?;
+                super::check_only(&options, &prepared)?;
                 let plan = the_plan(&prepared, saved, &options)?;
                 super::check_ownership(global, &target.client, &plan, &prepared.live).await?;
                 let stack = options.stack.as_str();

@@ -11,11 +11,12 @@ use crate::render;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
+    let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
-    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[] };
+    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[], only: &args.only };
     let options = super::plan_options(&loaded, &choices)?;
+    super::limit_to_targets(&mut loaded, &options);
     let runtime = super::runtime()?;
     let outcome = runtime.block_on(async {
         let target = target::connect(&args.target).await?;
@@ -27,14 +28,18 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
             scimform_apply::prepare_with(&target.client, &loaded.spec, &environment, &loaded.project.stack, absent)
                 .await;
         let outcome = match super::report_prepare(global, &loaded.sources, prepared) {
-            Ok(Some(prepared)) => {
-                let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
-                super::locate_token_warnings(&mut plan, &loaded);
-                let checks = scimform_apply::health::Checks { test_connection: args.test_connection, logs: args.logs };
-                super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)
-                    .await
-                    .map(|apps| Some((plan, apps)))
-            }
+            Ok(Some(prepared)) => match super::check_only(&options, &prepared) {
+                Err(error) => Err(error),
+                Ok(()) => {
+                    let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
+                    super::locate_token_warnings(&mut plan, &loaded);
+                    let checks =
+                        scimform_apply::health::Checks { test_connection: args.test_connection, logs: args.logs };
+                    super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)
+                        .await
+                        .map(|apps| Some((plan, apps)))
+                }
+            },
             Ok(None) => Ok(None),
             Err(error) => Err(error),
         };

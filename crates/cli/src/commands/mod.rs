@@ -101,13 +101,15 @@ pub(crate) struct Choices<'a> {
     pub(crate) prune: bool,
     pub(crate) replace: &'a [String],
     pub(crate) allow_deletes: &'a [String],
+    /// `--target` addresses.
+    pub(crate) only: &'a [String],
 }
 
 /// The planner's options; `--prune` is refused when no spec is loaded, since it would
 /// mean "delete every app of this stack"; `--replace` and `--allow-deletes` must name an
 /// address they take.
 pub(crate) fn plan_options(loaded: &LoadedSpecs, choices: &Choices<'_>) -> anyhow::Result<scimform_plan::Options> {
-    if choices.prune && loaded.spec.apps.is_empty() {
+    if choices.prune && loaded.spec.apps.is_empty() && choices.only.is_empty() {
         anyhow::bail!(
             "refusing to prune with no specs loaded: that would delete every app of stack `{}`; name the spec files or directories, or drop --prune",
             loaded.project.stack
@@ -125,7 +127,51 @@ pub(crate) fn plan_options(loaded: &LoadedSpecs, choices: &Choices<'_>) -> anyho
         .map(|address| scimform_plan::parse_app_address(address))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|message| anyhow::anyhow!("--allow-deletes: {message}"))?;
-    Ok(scimform_plan::Options { prune: choices.prune, stack: loaded.project.stack.clone(), replace, allow_deletes })
+    let mut only = choices
+        .only
+        .iter()
+        .map(|address| scimform_plan::parse_app_address(address))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| anyhow::anyhow!("--target: {message}"))?;
+    only.sort();
+    only.dedup();
+    Ok(scimform_plan::Options {
+        prune: choices.prune,
+        stack: loaded.project.stack.clone(),
+        replace,
+        allow_deletes,
+        only,
+    })
+}
+
+/// With `--target`, only the targeted apps' specs are read on: the others' apps are not
+/// refreshed, resolved or planned (as Terraform's `-target`).
+pub(crate) fn limit_to_targets(loaded: &mut LoadedSpecs, options: &scimform_plan::Options) {
+    if !options.only.is_empty() {
+        loaded.spec.apps.retain(|app| options.includes(&app.name));
+    }
+}
+
+/// Every `--target` names an app a spec gives or a managed app of the stack.
+pub(crate) fn check_only(options: &scimform_plan::Options, prepared: &scimform_apply::Prepared) -> anyhow::Result<()> {
+    let unknown: Vec<String> = options
+        .only
+        .iter()
+        .filter(|name| {
+            !prepared.desired.apps.contains_key(*name)
+                && prepared.live.apps.get(*name).is_none_or(|app| app.stack != options.stack)
+        })
+        .map(|name| {
+            format!(
+                "--target app.{name}: no spec given names app `{name}` and no managed app of stack `{}` has that name",
+                options.stack
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("{}; nothing was changed", unknown.join("; "))
 }
 
 /// Refuses `--replace` and `--allow-deletes` targets the specs do not manage.

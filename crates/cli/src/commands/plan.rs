@@ -7,12 +7,17 @@ use crate::saved::SavedPlan;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
+    let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
-    let choices =
-        super::Choices { prune: args.prune, replace: &args.redo.replace, allow_deletes: &args.redo.allow_deletes };
+    let choices = super::Choices {
+        prune: args.prune,
+        replace: &args.redo.replace,
+        allow_deletes: &args.redo.allow_deletes,
+        only: &args.only,
+    };
     let options = super::plan_options(&loaded, &choices)?;
+    super::limit_to_targets(&mut loaded, &options);
     let runtime = super::runtime()?;
     let plan = runtime.block_on(async {
         let target = target::connect(&args.target).await?;
@@ -31,6 +36,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
             return anyhow::Ok(None);
         };
         super::check_targets(&options, &prepared.desired)?;
+        super::check_only(&options, &prepared)?;
         let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
         plan.warnings.extend(super::scim_check::plan_warnings(&loaded.spec));
         super::locate_token_warnings(&mut plan, &loaded);

@@ -16,9 +16,12 @@ use crate::render::status::AppHealth;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
+    let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
+    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[], only: &args.only };
+    let options = super::plan_options(&loaded, &choices)?;
+    super::limit_to_targets(&mut loaded, &options);
     let runtime = super::runtime()?;
     let apps = runtime.block_on(async {
         let target = target::connect(&args.target).await?;

@@ -32,6 +32,8 @@ pub(crate) struct PlanView {
     pub(crate) changes: Vec<ChangeView>,
     /// Notes for reviewers.
     pub(crate) warnings: Vec<WarningView>,
+    /// The apps the plan was limited to (`--target`, by name); empty: a whole plan.
+    pub(crate) targets: Vec<String>,
     /// Digest of the live state the plan was made from.
     pub(crate) live_fingerprint: String,
 }
@@ -161,8 +163,18 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
                 column: warning.location.as_ref().map(|location| location.column).filter(|column| *column > 0),
             })
             .collect(),
+        targets: plan.targets.clone(),
         live_fingerprint: plan.live_fingerprint.clone(),
     }
+}
+
+/// What a partial plan says of itself (`--target`), or nothing for a whole plan.
+fn partial(plan: &Plan) -> Option<String> {
+    if plan.targets.is_empty() {
+        return None;
+    }
+    let apps: Vec<String> = plan.targets.iter().map(|name| format!("app.{name}")).collect();
+    Some(format!("Partial plan: only {} (--target); other apps were not read or planned.", apps.join(", ")))
 }
 
 /// The JSON Schema of [`PlanView`], as committed in `schemas/plan.schema.json`.
@@ -310,6 +322,9 @@ pub(crate) fn summary_text(plan: &Plan) -> String {
 
 pub(crate) fn human(plan: &Plan) -> String {
     let mut out = String::new();
+    if let Some(partial) = partial(plan) {
+        out.push_str(&format!("{WARNING}{partial}{WARNING:#}\n\n"));
+    }
     if plan.is_empty() {
         out.push_str(&format!("{GOOD}No changes.{GOOD:#} Live state matches the specs.\n"));
     } else {
@@ -353,10 +368,11 @@ pub(crate) fn human(plan: &Plan) -> String {
 
 pub(crate) fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
+    let partial = partial(plan).map(|partial| format!("**{partial}**\n\n")).unwrap_or_default();
     if plan.is_empty() {
-        out.push_str("### scimform plan: no changes\n\nLive state matches the specs.\n");
+        out.push_str(&format!("### scimform plan: no changes\n\n{partial}Live state matches the specs.\n"));
     } else {
-        out.push_str(&format!("### scimform plan: {}\n\n", summary_text(plan)));
+        out.push_str(&format!("### scimform plan: {}\n\n{partial}", summary_text(plan)));
         out.push_str("| | address | action | reason |\n| --- | --- | --- | --- |\n");
         for change in &plan.changes {
             let icon = match change.action {
@@ -444,6 +460,9 @@ pub(crate) fn github(plan: &Plan) -> String {
             warning.address,
             super::escape_data(&warning.message)
         ));
+    }
+    if let Some(partial) = partial(plan) {
+        out.push_str(&format!("::notice title=scimform plan::{}\n", super::escape_data(&partial)));
     }
     if plan.is_empty() {
         out.push_str("::notice title=scimform plan::No changes. Live state matches the specs.\n");
