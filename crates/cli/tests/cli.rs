@@ -50,7 +50,7 @@ fn validate_examples_is_valid() {
 fn validate_without_paths_reads_the_current_directory() {
     let output = scimform(&["validate"]).current_dir(workspace_root().join("examples")).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "valid: 5 apps in 3 files\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "valid: 6 apps in 4 files\n");
 }
 
 #[test]
@@ -450,6 +450,10 @@ fn apply_json_is_an_event_stream() {
     assert_eq!(events.iter().filter(|event| event["type"] == "completed").count(), 6);
     assert_eq!(events.last().unwrap()["type"], "complete");
     assert_eq!(events.last().unwrap()["added"], 6);
+    assert_eq!(
+        (events.last().unwrap()["adopted"].as_u64(), events.last().unwrap()["repaired"].as_u64()),
+        (Some(0), Some(0))
+    );
     let validator = schema_validator("apply-events.schema.json");
     for event in &events {
         let errors: Vec<String> = validator.iter_errors(event).map(|error| error.to_string()).collect();

@@ -263,6 +263,13 @@ impl World {
                     .unwrap();
             }
             "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
+            // `example FILE`: the repository's `examples/FILE`, as it is, into the specs.
+            "example" => {
+                let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(rest);
+                let specs = self.directory.path().join("specs");
+                std::fs::create_dir_all(&specs).unwrap();
+                std::fs::copy(example, specs.join(rest)).unwrap();
+            }
             "env" => {
                 let (name, value) = rest.split_once('=').unwrap();
                 if name.ends_with("TOKEN") && !value.is_empty() {

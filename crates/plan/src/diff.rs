@@ -300,7 +300,21 @@ impl Planner<'_> {
             steps.push(Step::DeleteJob { app: name.to_owned() });
         }
         steps.push(Step::DeleteApp { app: name.to_owned() });
-        let attributes = vec![attribute("displayName", Some(json!(app.display_name)), None)];
+        // Everything that goes with the app, so that a reviewer sees what the deletion takes.
+        let mut attributes = vec![attribute("displayName", Some(json!(app.display_name)), None)];
+        if let Some(job) = &app.job {
+            let running = if job.is_running() { "running" } else { "not running" };
+            attributes.push(attribute("provisioningJob", Some(json!(format!("{} ({running})", job.id))), None));
+        }
+        if !app.assignments.is_empty() {
+            let assigned: Vec<&str> =
+                app.assignments.iter().map(|assignment| assignment.principal.label.as_str()).collect();
+            attributes.push(attribute("assignments", Some(json!(assigned)), None));
+        }
+        if !app.owners.is_empty() {
+            let owners: Vec<&str> = app.owners.iter().map(|owner| owner.label.as_str()).collect();
+            attributes.push(attribute("owners", Some(json!(owners)), None));
+        }
         self.push(address, Action::Delete, "its spec is gone and --prune was given", attributes, Vec::new(), steps);
     }
 

@@ -43,12 +43,20 @@ fn status_of(results: &[Verified]) -> ExitStatus {
 /// After a successful apply: when a spec lists `verify` subjects, provision them on demand,
 /// print the report (people's formats only: JSON output stays apply's event stream) and
 /// fail when one failed.
-pub(crate) async fn after_apply(global: &GlobalArgs, client: &GraphClient, spec: &Spec) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn after_apply(
+    global: &GlobalArgs,
+    client: &GraphClient,
+    spec: &Spec,
+    on_result: &dyn Fn(&Verified),
+) -> anyhow::Result<ExitStatus> {
     let wanted = spec.apps.iter().any(|app| app.provisioning.as_ref().is_some_and(|p| p.verify.is_some()));
     if !wanted {
         return Ok(ExitStatus::Success);
     }
     let results = verify(client, spec).await?;
+    for result in &results {
+        on_result(result);
+    }
     if global.format != crate::cli::Format::Json {
         render::stdout(&render::verify::human(&results))?;
     }

@@ -80,7 +80,8 @@ pub(crate) enum EventView {
         /// How long it took.
         seconds: f64,
     },
-    /// Every change is done (the last line of a successful apply).
+    /// Every change is done (the last line of a successful apply, but for the `verified`
+    /// lines that follow it when specs list `provisioning.verify` subjects).
     Complete {
         /// Things created.
         added: usize,
@@ -88,6 +89,23 @@ pub(crate) enum EventView {
         changed: usize,
         /// Things deleted.
         destroyed: usize,
+        /// Existing apps taken over.
+        adopted: usize,
+        /// Jobs restarted that the provisioning service had stopped.
+        repaired: usize,
+    },
+    /// One `provisioning.verify` subject provisioned on demand after the changes.
+    Verified {
+        /// The app's address.
+        address: String,
+        /// `user` or `group`.
+        kind: String,
+        /// The UPN or group name, as the spec wrote it.
+        subject: String,
+        /// `success`, `skipped` or `failure`.
+        outcome: String,
+        /// What the service did, in words (the error, for a failure).
+        detail: String,
     },
     /// Ctrl-C stopped apply between changes (the last line).
     Interrupted {
@@ -204,6 +222,25 @@ impl Progress {
         }
     }
 
+    /// What provisioning on demand did with one `verify` subject (JSON only: people get
+    /// the verify report).
+    pub(crate) fn verified(&self, result: &scimform_apply::verify::Verified) {
+        if self.json() {
+            let outcome = match result.outcome {
+                scimform_apply::verify::Outcome::Success => "success",
+                scimform_apply::verify::Outcome::Skipped => "skipped",
+                scimform_apply::verify::Outcome::Failure => "failure",
+            };
+            self.emit(EventView::Verified {
+                address: format!("app.{}", result.app),
+                kind: result.kind.to_owned(),
+                subject: result.subject.clone(),
+                outcome: outcome.to_owned(),
+                detail: result.detail.clone(),
+            });
+        }
+    }
+
     /// The run ended (or stopped): the bar goes away.
     pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
@@ -215,7 +252,8 @@ impl Progress {
     pub(crate) fn complete(&self, applied: &Applied) {
         let (added, changed, destroyed) = applied.summary();
         if self.json() {
-            self.emit(EventView::Complete { added, changed, destroyed });
+            let (adopted, repaired) = (applied.count(Action::Adopt), applied.count(Action::Repair));
+            self.emit(EventView::Complete { added, changed, destroyed, adopted, repaired });
         } else if !self.quiet {
             let mut extra = String::new();
             for (action, word) in [(Action::Adopt, "adopted"), (Action::Repair, "repaired")] {
