@@ -54,6 +54,7 @@ pub(crate) fn run(assignments: usize) -> DiffUsage {
         nested_groups: BTreeMap::new(),
         adopt: None,
         location: None,
+        ignore_warnings: Vec::new(),
     };
     let live_app = LiveApp {
         service_principal_id: "sp".to_owned(),

@@ -18,6 +18,8 @@ pub(crate) struct Context {
     pub(crate) stack: String,
     /// Where specs may take secrets from.
     pub(crate) policy: SecretPolicy,
+    /// Plan warnings the project file accepts for every app (`ignoreWarnings`).
+    pub(crate) ignore_warnings: Vec<scimform_spec::model::WarningCode>,
 }
 
 impl Context {
@@ -101,7 +103,8 @@ pub(crate) fn discover(paths: &[PathBuf], stack_flag: Option<&str>) -> (Context,
         }
     }
     let env_pattern = pipeline_pattern().or(project.env_pattern);
-    (Context { stack, policy: SecretPolicy { file_roots, env_pattern } }, problems)
+    let ignore_warnings = project.ignore_warnings;
+    (Context { stack, policy: SecretPolicy { file_roots, env_pattern }, ignore_warnings }, problems)
 }
 
 /// The pipeline's token variable pattern (`SCIMFORM_TOKEN_ENV`), which wins over the

@@ -46,6 +46,8 @@ pub struct Options {
     /// The apps to plan, by name (`--target`); empty: all. Other apps are neither planned
     /// nor orphans; an orphan is planned (with `--prune`) only when named here.
     pub only: Vec<String>,
+    /// Codes of the warnings the project accepts for every app (its `ignoreWarnings`).
+    pub acknowledge: Vec<String>,
 }
 
 impl Options {
@@ -57,6 +59,7 @@ impl Options {
             replace: Vec::new(),
             allow_deletes: Vec::new(),
             only: Vec::new(),
+            acknowledge: Vec::new(),
         }
     }
 
@@ -175,9 +178,14 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         planner.app(name, app, live);
     }
     let mut warnings = planner.warnings;
-    for warning in warnings.iter_mut().filter(|warning| warning.location.is_none()) {
+    for warning in &mut warnings {
         let app = warning.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next());
-        warning.location = app.and_then(|app| desired.apps.get(app)).and_then(|app| app.location.clone());
+        let desired_app = app.and_then(|app| desired.apps.get(app));
+        if warning.location.is_none() {
+            warning.location = desired_app.and_then(|app| app.location.clone());
+        }
+        warning.acknowledged = options.acknowledge.contains(&warning.code)
+            || desired_app.is_some_and(|app| app.ignore_warnings.contains(&warning.code));
     }
     let unchecked_tokens = desired
         .apps
@@ -245,7 +253,14 @@ impl Planner<'_> {
     }
 
     fn warn(&mut self, address: &str, code: &str, message: String) {
-        self.warnings.push(Warning { address: address.to_owned(), code: code.to_owned(), message, location: None });
+        let warning = Warning {
+            address: address.to_owned(),
+            code: code.to_owned(),
+            message,
+            location: None,
+            acknowledged: false,
+        };
+        self.warnings.push(warning);
     }
 
     /// An app with the pending marker: deleted only when it is this stack's and the

@@ -164,6 +164,10 @@ pub struct Warning {
     /// Where the spec of the app it concerns starts (none for an app without a spec).
     #[serde(default)]
     pub location: Option<SpecLocation>,
+    /// Accepted by the app's spec or the project (`ignoreWarnings`): not shown to people,
+    /// still in JSON.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acknowledged: bool,
 }
 
 /// One executable step. Apps are named by their spec name; apply finds their ids in the

@@ -162,6 +162,7 @@ pub fn resolve(
                 nested_groups,
                 adopt: app.adopt.as_ref().map(|adopt| adopt.id.clone()),
                 location: Some(SpecLocation::of(&app.origin)),
+                ignore_warnings: app.ignore_warnings.iter().map(|code| code.as_str().to_owned()).collect(),
             },
         );
     }

@@ -492,6 +492,9 @@ pub struct DesiredApp {
     /// Where its spec starts (for locating warnings).
     #[serde(default)]
     pub location: Option<SpecLocation>,
+    /// Codes of the plan warnings about this app its spec accepts (`ignoreWarnings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_warnings: Vec<String>,
 }
 
 /// Provisioning as the spec wants it.

@@ -52,6 +52,7 @@ fn run(case: &Path) -> String {
             .collect(),
         allow_deletes: strings(options.get("allowDeletes")),
         only: strings(options.get("only")),
+        acknowledge: strings(options.get("acknowledge")),
     };
     match scimform_plan::resolve(&spec, &directory, &live, &tokens, &options.stack) {
         Ok(desired) => {

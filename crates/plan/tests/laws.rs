@@ -155,6 +155,7 @@ fn app() -> impl Strategy<Value = DesiredApp> {
             nested_groups: BTreeMap::new(),
             adopt: None,
             location: None,
+            ignore_warnings: Vec::new(),
         })
 }
 

@@ -52,8 +52,57 @@ pub struct App {
     pub assignments: Option<Assignments>,
     /// The existing app to adopt, when the spec says so.
     pub adopt: Option<Adopt>,
+    /// Plan warnings about this app that its owners accept (`ignoreWarnings`).
+    pub ignore_warnings: Vec<WarningCode>,
     /// Where the document starts.
     pub origin: Origin,
+}
+
+/// The plan warnings a spec (`ignoreWarnings`) or the project file may acknowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// An assigned group contains groups, whose members Entra does not provision.
+    NestedGroup,
+    /// An unmanaged app has the spec's display name.
+    LookalikeApp,
+    /// A managed app of the stack has no spec (without `--prune`).
+    OrphanApp,
+    /// The SCIM token is short enough to guess from its fingerprint.
+    ShortToken,
+    /// The plan could not read the SCIM token here.
+    TokenNotChecked,
+    /// An app carries scimform's pending marker but is not this run's to remove.
+    PendingNotOurs,
+    /// A scope change restarts the job.
+    ScopeRestart,
+    /// A mapping change restarts the job.
+    SchemaRestart,
+    /// The accidental-deletion guard holds deletions.
+    DeletionHold,
+    /// The job is quarantined.
+    Quarantine,
+    /// The saved `scimform scim-check` says the spec's dialect fails.
+    ScimCheck,
+}
+
+impl WarningCode {
+    /// The code as plans name it (`nested-group`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::NestedGroup => "nested-group",
+            WarningCode::LookalikeApp => "lookalike-app",
+            WarningCode::OrphanApp => "orphan-app",
+            WarningCode::ShortToken => "short-token",
+            WarningCode::TokenNotChecked => "token-not-checked",
+            WarningCode::PendingNotOurs => "pending-not-ours",
+            WarningCode::ScopeRestart => "scope-restart",
+            WarningCode::SchemaRestart => "schema-restart",
+            WarningCode::DeletionHold => "deletion-hold",
+            WarningCode::Quarantine => "quarantine",
+            WarningCode::ScimCheck => "scim-check",
+        }
+    }
 }
 
 /// An existing app to take over.

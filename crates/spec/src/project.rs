@@ -14,6 +14,7 @@
 //! tokens:
 //!   env: "*_SCIM_TOKEN"           # fromEnv names must match this pattern
 //!   fileDirectories: [../secrets] # fromFile may also read here (relative to this file)
+//! ignoreWarnings: [nested-group]  # plan warnings accepted for every app
 //! ```
 
 use serde::Deserialize;
@@ -77,6 +78,8 @@ pub struct Project {
     pub env_pattern: Option<String>,
     /// More directories `fromFile` may read, joined to the project file's directory.
     pub file_directories: Vec<String>,
+    /// Plan warnings accepted for every app of the project (`ignoreWarnings`).
+    pub ignore_warnings: Vec<crate::model::WarningCode>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +89,8 @@ struct RawProject {
     stack: Option<String>,
     #[serde(default)]
     tokens: Option<RawTokens>,
+    #[serde(default)]
+    ignore_warnings: Vec<crate::model::WarningCode>,
 }
 
 #[derive(Deserialize)]
@@ -109,12 +114,12 @@ pub fn parse_project(path: &str, text: &str) -> Result<Project, Diagnostic> {
         return Err(Diagnostic { file: path.to_owned(), ..diagnostic });
     }
     let raw: RawProject = if text.trim().is_empty() {
-        RawProject { stack: None, tokens: None }
+        RawProject { stack: None, tokens: None, ignore_warnings: Vec::new() }
     } else {
         serde_saphyr::from_str(text).map_err(|error| {
             failed(
                 format!("the project file cannot be read: {error}"),
-                "it takes `stack:` and `tokens: { env:, fileDirectories: [] }`",
+                "it takes `stack:`, `tokens: { env:, fileDirectories: [] }` and `ignoreWarnings: [code, …]`",
             )
         })?
     };
@@ -130,7 +135,7 @@ pub fn parse_project(path: &str, text: &str) -> Result<Project, Diagnostic> {
     let base = std::path::Path::new(path).parent().unwrap_or(std::path::Path::new(""));
     let file_directories =
         tokens.file_directories.iter().map(|directory| crate::validate::beside_directory(base, directory)).collect();
-    Ok(Project { stack: raw.stack, env_pattern: tokens.env, file_directories })
+    Ok(Project { stack: raw.stack, env_pattern: tokens.env, file_directories, ignore_warnings: raw.ignore_warnings })
 }
 
 /// Where specs may take secrets from.

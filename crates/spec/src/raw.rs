@@ -51,6 +51,10 @@ pub struct AppDocument {
     /// Leave out to manage no assignments.
     #[serde(default)]
     pub assignments: Option<Assignments>,
+    /// Warnings about this app that its owners have read and accept, by code: plans no
+    /// longer show them to people (JSON output still carries them, marked acknowledged).
+    #[serde(default)]
+    pub ignore_warnings: Option<Vec<WarningCode>>,
     /// Take over an existing, unmanaged enterprise application instead of creating one:
     /// the plan shows an `adopt` action, and apply writes scimform's marker tags on it.
     /// `scimform import` writes this. Harmless once adopted; remove it when you like.
@@ -66,6 +70,8 @@ pub struct Adopt {
     /// `scimform import --list` shows it.
     pub id: String,
 }
+
+pub use crate::model::WarningCode;
 
 /// Version of the spec language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

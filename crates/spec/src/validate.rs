@@ -167,6 +167,7 @@ impl Checker<'_> {
             provisioning,
             assignments,
             adopt,
+            ignore_warnings: document.ignore_warnings.clone().unwrap_or_default(),
             origin: Origin { file: self.file.to_owned(), span: self.node.span },
         }
     }

@@ -33,6 +33,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
                 Ok(()) => {
                     let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
                     super::locate_token_warnings(&mut plan, &loaded);
+                    super::acknowledge_warnings(&mut plan, &loaded);
                     let checks =
                         scimform_apply::health::Checks { test_connection: args.test_connection, logs: args.logs };
                     super::status::assess(&target.client, &loaded.spec, &prepared.live, &prepared.health, checks)

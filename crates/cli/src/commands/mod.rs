@@ -141,7 +141,23 @@ pub(crate) fn plan_options(loaded: &LoadedSpecs, choices: &Choices<'_>) -> anyho
         replace,
         allow_deletes,
         only,
+        acknowledge: loaded.project.ignore_warnings.iter().map(|code| code.as_str().to_owned()).collect(),
     })
+}
+
+/// Marks the warnings that the app's spec or the project file accepts (`ignoreWarnings`),
+/// those added after planning (scim-check's) included: people no longer see them, JSON
+/// keeps them, marked.
+pub(crate) fn acknowledge_warnings(plan: &mut scimform_plan::Plan, loaded: &LoadedSpecs) {
+    for warning in &mut plan.warnings {
+        let name = warning.address.strip_prefix("app.").and_then(|rest| rest.split(['.', '[']).next());
+        let app = name.and_then(|name| loaded.spec.apps.iter().find(|app| app.name == name));
+        let accepted =
+            |codes: &[scimform_spec::model::WarningCode]| codes.iter().any(|code| code.as_str() == warning.code);
+        if accepted(&loaded.project.ignore_warnings) || app.is_some_and(|app| accepted(&app.ignore_warnings)) {
+            warning.acknowledged = true;
+        }
+    }
 }
 
 /// With `--target`, only the targeted apps' specs are read on: the others' apps are not

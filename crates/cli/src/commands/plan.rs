@@ -40,6 +40,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         let mut plan = scimform_plan::plan(&prepared.desired, &prepared.live, &options);
         plan.warnings.extend(super::scim_check::plan_warnings(&loaded.spec));
         super::locate_token_warnings(&mut plan, &loaded);
+        super::acknowledge_warnings(&mut plan, &loaded);
         let owned = super::check_ownership(global, &target.client, &plan, &prepared.live).await;
         target.close().await;
         owned?;

@@ -194,6 +194,7 @@ pub(crate) fn plan_warnings(spec: &scimform_spec::Spec) -> Vec<scimform_plan::Wa
             code: "scim-check".to_owned(),
             message,
             location: Some(scimform_plan::SpecLocation::of(&app.origin)),
+            acknowledged: false,
         });
     }
     warnings

@@ -55,6 +55,9 @@ pub(crate) struct SummaryView {
     /// and why.
     #[serde(rename = "tokensNotChecked")]
     pub(crate) tokens_not_checked: usize,
+    /// Warnings accepted by `ignoreWarnings` (listed, marked, under `warnings`).
+    #[serde(rename = "warningsAcknowledged")]
+    pub(crate) warnings_acknowledged: usize,
 }
 
 /// One change.
@@ -111,6 +114,8 @@ pub(crate) struct WarningView {
     /// The column on that line, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) column: Option<u32>,
+    /// Accepted by the app's or the project's `ignoreWarnings`: people's formats leave it out.
+    pub(crate) acknowledged: bool,
 }
 
 pub(crate) fn view(plan: &Plan) -> PlanView {
@@ -125,6 +130,7 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
             adopt: plan.count(Action::Adopt),
             repair: plan.count(Action::Repair),
             tokens_not_checked: plan.unchecked_tokens.len(),
+            warnings_acknowledged: plan.warnings.iter().filter(|warning| warning.acknowledged).count(),
         },
         changes: plan
             .changes
@@ -161,6 +167,7 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
                 file: warning.location.as_ref().map(|location| location.file.clone()),
                 line: warning.location.as_ref().map(|location| location.line),
                 column: warning.location.as_ref().map(|location| location.column).filter(|column| *column > 0),
+                acknowledged: warning.acknowledged,
             })
             .collect(),
         targets: plan.targets.clone(),
@@ -301,6 +308,11 @@ fn headline(action: Action) -> &'static str {
 
 /// `1 to adopt, 0 to add, 1 to change, 0 to destroy, 1 to repair`: adoptions and repairs
 /// only when there are some.
+/// The warnings people see: those no `ignoreWarnings` accepts.
+fn shown_warnings(plan: &Plan) -> impl Iterator<Item = &scimform_plan::Warning> {
+    plan.warnings.iter().filter(|warning| !warning.acknowledged)
+}
+
 pub(crate) fn summary_text(plan: &Plan) -> String {
     let (add, change, destroy) = plan.summary();
     let mut parts = Vec::new();
@@ -316,6 +328,10 @@ pub(crate) fn summary_text(plan: &Plan) -> String {
     let unchecked = plan.unchecked_tokens.len();
     if unchecked > 0 {
         parts.push(format!("{unchecked} token(s) not checked"));
+    }
+    let acknowledged = plan.warnings.iter().filter(|warning| warning.acknowledged).count();
+    if acknowledged > 0 {
+        parts.push(format!("{acknowledged} warning(s) acknowledged"));
     }
     parts.join(", ")
 }
@@ -345,9 +361,9 @@ pub(crate) fn human(plan: &Plan) -> String {
             out.push('\n');
         }
     }
-    if !plan.warnings.is_empty() {
+    if shown_warnings(plan).next().is_some() {
         out.push_str(&format!("{WARNING}Warnings:{WARNING:#}\n"));
-        for warning in &plan.warnings {
+        for warning in shown_warnings(plan) {
             let at = warning
                 .location
                 .as_ref()
@@ -419,9 +435,9 @@ pub(crate) fn markdown(plan: &Plan) -> String {
             out.push_str("```\n\n</details>\n");
         }
     }
-    if !plan.warnings.is_empty() {
+    if shown_warnings(plan).next().is_some() {
         out.push_str("\n**Warnings**\n\n");
-        for warning in &plan.warnings {
+        for warning in shown_warnings(plan) {
             let at = warning
                 .location
                 .as_ref()
@@ -445,7 +461,7 @@ fn app_of(address: &str) -> &str {
 
 pub(crate) fn github(plan: &Plan) -> String {
     let mut out = String::new();
-    for warning in &plan.warnings {
+    for warning in shown_warnings(plan) {
         let at = warning
             .location
             .as_ref()
