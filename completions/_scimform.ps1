@@ -161,6 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         'scimform;status' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable): only it is read and judged')
+            [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Also write the findings to FILE in Prometheus'' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter''s textfile collector')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')
@@ -226,6 +227,7 @@ Register-ArgumentCompleter -Native -CommandName 'scimform' -ScriptBlock {
         'scimform;drift' {
             [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only this app (`app.NAME`; repeatable): only it is read and judged')
+            [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Also write the findings to FILE in Prometheus'' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter''s textfile collector')
             [CompletionResult]::new('--stack', '--stack', [CompletionResultType]::ParameterName, 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'The Microsoft cloud')
             [CompletionResult]::new('--graph-url', '--graph-url', [CompletionResultType]::ParameterName, 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)')

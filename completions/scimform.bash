@@ -275,7 +275,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__drift)
-            opts="-q -v -h -V --test-connection --logs --target --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --target --metrics-file --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +286,10 @@ _scimform() {
                     return 0
                     ;;
                 --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -779,7 +783,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__status)
-            opts="-q -v -h -V --test-connection --logs --target --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --test-connection --logs --target --metrics-file --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +794,10 @@ _scimform() {
                     return 0
                     ;;
                 --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

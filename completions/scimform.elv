@@ -152,6 +152,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         &'scimform;status'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --target 'Only this app (`app.NAME`; repeatable): only it is read and judged'
+            cand --metrics-file 'Also write the findings to FILE in Prometheus'' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter''s textfile collector'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'
@@ -214,6 +215,7 @@ set edit:completion:arg-completer[scimform] = {|@words|
         &'scimform;drift'= {
             cand --logs 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)'
             cand --target 'Only this app (`app.NAME`; repeatable): only it is read and judged'
+            cand --metrics-file 'Also write the findings to FILE in Prometheus'' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter''s textfile collector'
             cand --stack 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)'
             cand --cloud 'The Microsoft cloud'
             cand --graph-url 'Graph''s v1.0 root, to use a proxy or an emulator (plain http only for loopback)'

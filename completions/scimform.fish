@@ -152,6 +152,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand import" -s h -l help -
 complete -c scimform -n "__fish_scimform_using_subcommand import" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l target -d 'Only this app (`app.NAME`; repeatable): only it is read and judged' -r
+complete -c scimform -n "__fish_scimform_using_subcommand status" -l metrics-file -d 'Also write the findings to FILE in Prometheus\' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter\'s textfile collector' -r -F
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand status" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'
@@ -212,6 +213,7 @@ complete -c scimform -n "__fish_scimform_using_subcommand scim-check" -s h -l he
 complete -c scimform -n "__fish_scimform_using_subcommand scim-check" -s V -l version -d 'Print version'
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l logs -d 'Also show the last N things the provisioning service did per app (who was created, updated, disabled; from the provisioning logs, which need the AuditLog.Read.All permission)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l target -d 'Only this app (`app.NAME`; repeatable): only it is read and judged' -r
+complete -c scimform -n "__fish_scimform_using_subcommand drift" -l metrics-file -d 'Also write the findings to FILE in Prometheus\' text format (per app: drift, health, quarantine, failed objects, last successful cycle), whole or not at all, for node_exporter\'s textfile collector' -r -F
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l stack -d 'The stack these specs belong to (default: `stack` in the project file scimform.yaml, else `default`)' -r
 complete -c scimform -n "__fish_scimform_using_subcommand drift" -l cloud -d 'The Microsoft cloud' -r -f -a "global\t'The global cloud'
 us-gov\t'Azure US Government'

@@ -243,6 +243,11 @@ pub(crate) struct StatusArgs {
     /// Only this app (`app.NAME`; repeatable): only it is read and judged.
     #[arg(long = "target", value_name = "ADDRESS")]
     pub(crate) only: Vec<String>,
+    /// Also write the findings to FILE in Prometheus' text format (per app: drift, health,
+    /// quarantine, failed objects, last successful cycle), whole or not at all, for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) metrics_file: Option<PathBuf>,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
     /// else `default`).
     #[arg(long, value_name = "NAME")]

@@ -263,6 +263,10 @@ impl World {
                     .unwrap();
             }
             "remove" => std::fs::remove_file(self.directory.path().join("specs").join(rest)).unwrap(),
+            // `prometheus FILE`: FILE (in the scenario's directory) read by Prometheus' own
+            // text-format parser (prometheus-client, from PyPI in `.venv/`); its samples,
+            // one `name{label="value",…} value` line each, become the output to expect on.
+            "prometheus" => self.last = prometheus_samples(&self.directory.path().join(rest)),
             // `example FILE`: the repository's `examples/FILE`, as it is, into the specs.
             "example" => {
                 let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(rest);
@@ -1196,4 +1200,27 @@ fn trials() -> Vec<libtest_mimic::Trial> {
         }
     }
     trials
+}
+
+/// The samples of a metrics file as Prometheus' Python client parses it.
+fn prometheus_samples(file: &Path) -> String {
+    const PARSE: &str = r#"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for sample in family.samples:
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+        print(f"{sample.name}{{{labels}}} {sample.value}")
+"#;
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    let output = std::process::Command::new(&python).args(["-c", PARSE]).arg(file).output().unwrap_or_else(|error| {
+        panic!("{}: {error}; run tests/run, which installs prometheus-client into .venv/", python.display())
+    });
+    assert!(
+        output.status.success(),
+        "Prometheus' parser refused {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

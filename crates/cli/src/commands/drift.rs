@@ -11,6 +11,7 @@ use crate::render;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
+    let started = std::time::Instant::now();
     let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
@@ -48,6 +49,16 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         outcome
     })?;
     let Some((plan, apps)) = outcome else { return Ok(ExitStatus::Failure) };
+    if let Some(path) = &args.metrics_file {
+        let run = render::metrics::Run {
+            stack: &loaded.project.stack,
+            plan: Some(&plan),
+            apps: &apps,
+            duration: started.elapsed(),
+            now: std::time::SystemTime::now(),
+        };
+        render::metrics::write(path, &render::metrics::text(&run))?;
+    }
     let shown = if global.format == crate::cli::Format::Human {
         super::status::quieted(global.quiet, &apps)
     } else {

@@ -16,6 +16,7 @@ use crate::render::status::AppHealth;
 use crate::target;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<ExitStatus> {
+    let started = std::time::Instant::now();
     let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
@@ -37,6 +38,16 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         target.close().await;
         apps
     })?;
+    if let Some(path) = &args.metrics_file {
+        let run = render::metrics::Run {
+            stack: &loaded.project.stack,
+            plan: None,
+            apps: &apps,
+            duration: started.elapsed(),
+            now: std::time::SystemTime::now(),
+        };
+        render::metrics::write(path, &render::metrics::text(&run))?;
+    }
     let quiet = global.quiet && global.format == Format::Human;
     let shown = quieted(quiet, &apps);
     // `-q` prints problems only: nothing when every app is healthy.

@@ -9,6 +9,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod drift;
 pub(crate) mod errors;
 pub(crate) mod import;
+pub(crate) mod metrics;
 pub(crate) mod plan;
 pub(crate) mod scim_check;
 pub(crate) mod status;
