@@ -48,6 +48,9 @@ pub struct Options {
     pub only: Vec<String>,
     /// Codes of the warnings the project accepts for every app (its `ignoreWarnings`).
     pub acknowledge: Vec<String>,
+    /// Retire the stack (`--destroy`): delete every managed app of it (those `only` names,
+    /// when given), with its job and assignments, whatever the specs say.
+    pub destroy: bool,
 }
 
 impl Options {
@@ -60,6 +63,7 @@ impl Options {
             allow_deletes: Vec::new(),
             only: Vec::new(),
             acknowledge: Vec::new(),
+            destroy: false,
         }
     }
 
@@ -170,11 +174,12 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         planner.stray(stray);
     }
     for (name, app) in &live.apps {
-        if !desired.apps.contains_key(name) && app.stack == options.stack && options.includes(name) {
-            planner.orphan(name, app, options.prune);
+        let specified = desired.apps.contains_key(name) && !options.destroy;
+        if !specified && app.stack == options.stack && options.includes(name) {
+            planner.orphan(name, app, options.prune || options.destroy);
         }
     }
-    for (name, app) in desired.apps.iter().filter(|(name, _)| options.includes(name)) {
+    for (name, app) in desired.apps.iter().filter(|(name, _)| options.includes(name) && !options.destroy) {
         planner.app(name, app, live);
     }
     let mut warnings = planner.warnings;
@@ -203,6 +208,7 @@ pub fn plan(desired: &Desired, live: &Live, options: &Options) -> Plan {
         warnings,
         unchecked_tokens,
         targets: options.only.clone(),
+        destroy: options.destroy,
     }
 }
 
@@ -330,7 +336,12 @@ impl Planner<'_> {
             let owners: Vec<&str> = app.owners.iter().map(|owner| owner.label.as_str()).collect();
             attributes.push(attribute("owners", Some(json!(owners)), None));
         }
-        self.push(address, Action::Delete, "its spec is gone and --prune was given", attributes, Vec::new(), steps);
+        let reason = if self.options.destroy {
+            "its stack is being retired (--destroy)"
+        } else {
+            "its spec is gone and --prune was given"
+        };
+        self.push(address, Action::Delete, reason, attributes, Vec::new(), steps);
     }
 
     fn app(&mut self, name: &str, desired: &DesiredApp, all_live: &Live) {

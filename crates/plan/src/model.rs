@@ -36,6 +36,9 @@ pub struct Plan {
     /// the stack. A partial plan says nothing of the other apps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// A plan that retires the stack (`--destroy`): every change deletes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
 }
 
 /// A token a plan did not read.

@@ -53,6 +53,7 @@ fn run(case: &Path) -> String {
         allow_deletes: strings(options.get("allowDeletes")),
         only: strings(options.get("only")),
         acknowledge: strings(options.get("acknowledge")),
+        destroy: options.get("destroy").and_then(serde_json::Value::as_bool).unwrap_or(false),
     };
     match scimform_plan::resolve(&spec, &directory, &live, &tokens, &options.stack) {
         Ok(desired) => {

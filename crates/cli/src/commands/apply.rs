@@ -38,10 +38,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
         anyhow::bail!("the specs changed since the plan was made; make a new plan with `scimform plan --out`");
     }
     if saved.is_some()
-        && (!args.redo.replace.is_empty() || !args.redo.allow_deletes.is_empty() || !args.only.is_empty())
+        && (!args.redo.replace.is_empty()
+            || !args.redo.allow_deletes.is_empty()
+            || !args.only.is_empty()
+            || args.destroy)
     {
         anyhow::bail!(
-            "--replace, --allow-deletes and --target belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
+            "--replace, --allow-deletes, --target and --destroy belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
         );
     }
     let choices = match &saved {
@@ -50,12 +53,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
             replace: &saved.replace,
             allow_deletes: &saved.allow_deletes,
             only: &saved.plan.targets,
+            destroy: saved.plan.destroy,
         },
         None => super::Choices {
             prune: args.prune,
             replace: &args.redo.replace,
             allow_deletes: &args.redo.allow_deletes,
             only: &args.only,
+            destroy: args.destroy,
         },
     };
     let options = super::plan_options(&loaded, &choices)?;
@@ -168,7 +173,10 @@ async fn execute(
         let things = if removals == 1 { "thing" } else { "things" };
         anyhow::bail!("the plan removes {removals} {things}, more than --max-deletes {limit}; nothing was changed");
     }
-    if !args.auto_approve && !progress.confirm()? {
+    // Retiring a stack is confirmed by typing its name, not by a reflexive `yes`.
+    let confirmed =
+        |progress: &Progress| if plan.destroy { progress.confirm_typing(stack) } else { progress.confirm() };
+    if !args.auto_approve && !confirmed(progress)? {
         progress.cancelled();
         return Ok(ExitStatus::Failure);
     }

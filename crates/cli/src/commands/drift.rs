@@ -15,7 +15,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
     let Some(mut loaded) = super::load_specs(global, &args.paths, args.stack.as_deref())? else {
         return Ok(ExitStatus::Failure);
     };
-    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[], only: &args.only };
+    let choices = super::Choices { prune: false, replace: &[], allow_deletes: &[], only: &args.only, destroy: false };
     let options = super::plan_options(&loaded, &choices)?;
     super::limit_to_targets(&mut loaded, &options);
     let runtime = super::runtime()?;

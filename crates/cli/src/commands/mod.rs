@@ -103,6 +103,8 @@ pub(crate) struct Choices<'a> {
     pub(crate) allow_deletes: &'a [String],
     /// `--target` addresses.
     pub(crate) only: &'a [String],
+    /// `--destroy`.
+    pub(crate) destroy: bool,
 }
 
 /// The planner's options; `--prune` is refused when no spec is loaded, since it would
@@ -142,6 +144,7 @@ pub(crate) fn plan_options(loaded: &LoadedSpecs, choices: &Choices<'_>) -> anyho
         allow_deletes,
         only,
         acknowledge: loaded.project.ignore_warnings.iter().map(|code| code.as_str().to_owned()).collect(),
+        destroy: choices.destroy,
     })
 }
 

@@ -15,6 +15,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         replace: &args.redo.replace,
         allow_deletes: &args.redo.allow_deletes,
         only: &args.only,
+        destroy: args.destroy,
     };
     let options = super::plan_options(&loaded, &choices)?;
     super::limit_to_targets(&mut loaded, &options);

@@ -308,6 +308,25 @@ impl Progress {
         std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
         Ok(answer.trim() == "yes")
     }
+
+    /// Asks on the terminal for `word` (the stack a destroy plan retires) to be typed;
+    /// refuses without a terminal.
+    pub(crate) fn confirm_typing(&self, word: &str) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to retire stack `{word}` without confirmation: standard input is not a terminal; review the plan and pass --auto-approve"
+            );
+        }
+        let mut stderr = anstream::stderr().lock();
+        write!(
+            stderr,
+            "\nThis deletes every app above and all that goes with it. Type the stack's name (`{word}`) to go on: "
+        )?;
+        stderr.flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
+        Ok(answer.trim() == word)
+    }
 }
 
 /// A line on standard output, above the progress bar when there is one.

@@ -34,6 +34,8 @@ pub(crate) struct PlanView {
     pub(crate) warnings: Vec<WarningView>,
     /// The apps the plan was limited to (`--target`, by name); empty: a whole plan.
     pub(crate) targets: Vec<String>,
+    /// Whether the plan retires the stack (`--destroy`).
+    pub(crate) destroy: bool,
     /// Digest of the live state the plan was made from.
     pub(crate) live_fingerprint: String,
 }
@@ -171,17 +173,25 @@ pub(crate) fn view(plan: &Plan) -> PlanView {
             })
             .collect(),
         targets: plan.targets.clone(),
+        destroy: plan.destroy,
         live_fingerprint: plan.live_fingerprint.clone(),
     }
 }
 
-/// What a partial plan says of itself (`--target`), or nothing for a whole plan.
+/// What a partial plan (`--target`) or a destroy plan says of itself; nothing for a whole
+/// plan.
 fn partial(plan: &Plan) -> Option<String> {
-    if plan.targets.is_empty() {
-        return None;
+    let mut notes = Vec::new();
+    if plan.destroy {
+        notes.push(
+            "Destroy plan: every managed app of the stack in it is deleted, with its job and assignments.".to_owned(),
+        );
     }
-    let apps: Vec<String> = plan.targets.iter().map(|name| format!("app.{name}")).collect();
-    Some(format!("Partial plan: only {} (--target); other apps were not read or planned.", apps.join(", ")))
+    if !plan.targets.is_empty() {
+        let apps: Vec<String> = plan.targets.iter().map(|name| format!("app.{name}")).collect();
+        notes.push(format!("Partial plan: only {} (--target); other apps were not read or planned.", apps.join(", ")));
+    }
+    (!notes.is_empty()).then(|| notes.join(" "))
 }
 
 /// The JSON Schema of [`PlanView`], as committed in `schemas/plan.schema.json`.
