@@ -778,3 +778,102 @@ fn emulator_command_prints_how_to_sign_in() {
     );
     assert!(text.contains("AZURE_CLIENT_SECRET=demo-client-secret-not-for-production"), "{text}");
 }
+
+/// `install/install-scimform.sh` (what `action.yml` runs) installs a release's binary only
+/// when its SHA-256 matches the release's SHA256SUMS: a tampered or unlisted archive is
+/// refused and nothing is installed.
+#[test]
+fn the_install_script_verifies_checksums() {
+    use sha2::Digest;
+    let uname = |flag: &str| {
+        let output = std::process::Command::new("uname").arg(flag).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let target = match (uname("-s").as_str(), uname("-m").as_str()) {
+        ("Linux", "x86_64") => "x86_64-unknown-linux-musl",
+        ("Linux", "aarch64" | "arm64") => "aarch64-unknown-linux-musl",
+        (system, machine) => panic!("this test knows Linux hosts only, not {system} {machine}"),
+    };
+    let work = tempfile::tempdir().unwrap();
+    let release = work.path().join("releases/v9.9.9");
+    let staging = work.path().join("staging");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::create_dir_all(&staging).unwrap();
+    let archive = format!("scimform-9.9.9-{target}.tar.gz");
+    let pack = |content: &str| {
+        std::fs::write(staging.join("scimform"), content).unwrap();
+        let status = std::process::Command::new("tar")
+            .args(["-czf", release.join(&archive).to_str().unwrap(), "-C", staging.to_str().unwrap(), "scimform"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    pack("#!/bin/sh\necho scimform 9.9.9\n");
+    let digest: String = sha2::Sha256::digest(std::fs::read(release.join(&archive)).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::write(release.join("SHA256SUMS"), format!("{digest}  {archive}\n")).unwrap();
+    let install = |destination: &std::path::Path| {
+        std::process::Command::new("bash")
+            .arg(workspace_root().join("install/install-scimform.sh"))
+            .args(["9.9.9", destination.to_str().unwrap()])
+            .env("SCIMFORM_RELEASES_URL", format!("file://{}", work.path().join("releases").display()))
+            .output()
+            .unwrap()
+    };
+    let good = work.path().join("good");
+    let output = install(&good);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let ran = std::process::Command::new(good.join("scimform")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "scimform 9.9.9\n");
+    // Another archive under the same name: refused, nothing installed.
+    pack("#!/bin/sh\necho not scimform\n");
+    let tampered = work.path().join("tampered");
+    let output = install(&tampered);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not match its SHA-256"));
+    assert!(!tampered.join("scimform").exists());
+    // An archive the checksums do not list: refused too.
+    std::fs::write(release.join("SHA256SUMS"), "0000  scimform-9.9.9-other.tar.gz\n").unwrap();
+    let unlisted = work.path().join("unlisted");
+    assert!(!install(&unlisted).status.success());
+    assert!(!unlisted.join("scimform").exists());
+}
+
+/// The release workflow builds every target the install script downloads, and the
+/// repository's address is the crates' `repository` wherever it is written.
+#[test]
+fn releases_cover_the_install_script_and_name_one_repository() {
+    let script = std::fs::read_to_string(workspace_root().join("install/install-scimform.sh")).unwrap();
+    let release = std::fs::read_to_string(workspace_root().join("ci-examples/github/release.yml")).unwrap();
+    let mut downloaded: Vec<&str> =
+        script.lines().filter_map(|line| line.split("target=").nth(1)?.split([' ', ';']).next()).collect();
+    let mut built: Vec<&str> =
+        release.lines().filter_map(|line| line.split("target: ").nth(1)?.split([',', ' ', '}']).next()).collect();
+    downloaded.sort();
+    built.sort();
+    assert_eq!(downloaded.len(), 5, "{downloaded:?}");
+    assert_eq!(downloaded, built, "install/install-scimform.sh and ci-examples/github/release.yml disagree");
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let repository = manifest.lines().find_map(|line| line.strip_prefix("repository = ")).unwrap().trim_matches('"');
+    let slug = repository.strip_prefix("https://github.com/").unwrap();
+    for file in ["action.yml", "ci-examples/azure-devops/scimform-steps.yml", "ci-examples/github/plan.yml"] {
+        let text = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+        for (index, line) in text.lines().enumerate().filter(|(_, line)| line.contains("github.com/")) {
+            assert!(
+                line.contains(repository) || line.contains("${{"),
+                "{file}:{}: another repository: {line}",
+                index + 1
+            );
+        }
+        for (index, line) in
+            text.lines().enumerate().filter(|(_, line)| line.contains("uses: ") && line.contains("/scimform@"))
+        {
+            assert!(line.contains(&format!("{slug}@")), "{file}:{}: another repository: {line}", index + 1);
+        }
+        if file == "ci-examples/azure-devops/scimform-steps.yml" {
+            assert!(text.contains(&format!("default: {slug}")), "{file}: the default repository is not {slug}");
+        }
+    }
+}
