@@ -556,8 +556,14 @@ mod tests {
     fn command_lines(text: &str, subcommands: &[String]) -> Vec<Vec<String>> {
         let mut lines = Vec::new();
         for line in text.lines() {
-            if let Some(command) =
-                line.trim().strip_prefix("command:").map(tokens).filter(|command| !command.is_empty())
+            // The action's `command:` input (a Kubernetes container's `command: [...]` is
+            // not one).
+            if let Some(command) = line
+                .trim()
+                .strip_prefix("command:")
+                .filter(|rest| !rest.trim_start().starts_with('['))
+                .map(tokens)
+                .filter(|command| !command.is_empty())
             {
                 lines.push(command);
             }

@@ -877,3 +877,22 @@ fn releases_cover_the_install_script_and_name_one_repository() {
         }
     }
 }
+
+/// The Kubernetes example is a manifest Kubernetes 1.31 accepts, checked strictly (unknown
+/// fields are errors) against its JSON schemas by kubernetes-validate (PyPI, in `.venv/`),
+/// and runs only commands and flags that exist.
+#[test]
+fn the_kubernetes_cronjob_is_a_valid_manifest() {
+    let validate = workspace_root().join(".venv/bin/kubernetes-validate");
+    let manifest = workspace_root().join("ci-examples/kubernetes/drift-cronjob.yaml");
+    let output = std::process::Command::new(&validate)
+        .args(["--strict", "--kubernetes-version", "1.31.0"])
+        .arg(&manifest)
+        .output()
+        .unwrap_or_else(|error| panic!("{}: {error}; run tests/run, which installs it", validate.display()));
+    let report = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("passed for resource cronjob/scimform-drift"), "{report}");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("scimform drift /specs --format json --metrics-file /textfile/scimform.prom"));
+}
