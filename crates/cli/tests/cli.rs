@@ -379,7 +379,7 @@ fn plan_errors_name_the_place_and_touch_nothing() {
     let output = plan_without_token(&["--require-tokens"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("NETSKOPE_SCIM_TOKEN") && stderr.contains("netskope.yaml:18:1"), "{stderr}");
+    assert!(stderr.contains("NETSKOPE_SCIM_TOKEN") && stderr.contains("netskope.yaml:18:5"), "{stderr}");
     // Names that do not resolve, all at once.
     let spec = directory.path().join("unknown.yaml");
     std::fs::write(&spec, "apiVersion: scimform/v1\nkind: ProvisioningApp\nname: unknown\ndisplayName: Unknown\nassignments:\n  users: [ghost@contoso.com]\n  groups: [No Such Group]\n").unwrap();
@@ -560,6 +560,11 @@ fn errors_in_every_format() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.starts_with("::error file=") && text.contains("title=scimform unreadable-token::"), "{text}");
+    // At the `token:` key itself, line and column, where the annotation shows on the diff.
+    let netskope = std::fs::read_to_string(example("netskope.yaml")).unwrap();
+    let (index, line) = netskope.lines().enumerate().find(|(_, line)| line.trim_start().starts_with("token:")).unwrap();
+    let column = line.len() - line.trim_start().len() + 1;
+    assert!(text.contains(&format!(",line={},col={column},", index + 1)), "{text}");
     assert!(text.contains("NETSKOPE_SCIM_TOKEN"), "{text}");
     let output = in_tenant(directory.path(), &["show", "no-such-plan.json", "--format", "json"]);
     let document: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();

@@ -13,8 +13,15 @@ use crate::cli::{GlobalArgs, ImportArgs};
 use crate::render;
 use crate::target;
 
-/// Where the spec's schema line points.
-const SCHEMA_URL: &str = "https://scimform.dev/schemas/scimform.schema.json";
+/// Where the spec's schema line points: the schema as this version's tag has it in the
+/// repository the crates name (`Cargo.toml`'s `repository`, the one address), which exists
+/// wherever the spec is opened; a spec tree inside a checkout may point at
+/// `schemas/scimform.schema.json` by a relative path instead, as the examples do.
+fn schema_url() -> String {
+    let repository = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    let raw = repository.replacen("https://github.com/", "https://raw.githubusercontent.com/", 1);
+    format!("{raw}/v{}/schemas/scimform.schema.json", env!("CARGO_PKG_VERSION"))
+}
 
 pub(crate) fn run(global: &GlobalArgs, args: &ImportArgs) -> anyhow::Result<ExitStatus> {
     if let Some(name) = &args.name
@@ -97,7 +104,7 @@ fn write_specs(global: &GlobalArgs, args: &ImportArgs, apps: &[LiveApp]) -> anyh
         let name = unique_name(args.name.clone().unwrap_or_else(|| default_name(app)), &names);
         names.push(name.clone());
         let variable = token_variable(&name, project.policy.env_pattern.as_deref());
-        let (text, notes) = render::import::spec_text(app, &name, &variable, SCHEMA_URL);
+        let (text, notes) = render::import::spec_text(app, &name, &variable, &schema_url());
         check(&name, &text)?;
         for note in notes {
             render::note(global, &format!("note: app `{name}`: {note}"));

@@ -269,8 +269,8 @@ pub(crate) fn report_prepare(
         Err(PrepareError::Tokens(errors)) => errors
             .iter()
             .map(|(app, origin, error)| {
-                let location =
-                    Location { line: spec_line(sources, origin, "token"), column: 1, ..Location::of(origin) };
+                let (line, column) = spec_place(sources, origin, "token");
+                let location = Location { line, column, ..Location::of(origin) };
                 let mut problem = Problem::at("unreadable-token", location, error);
                 problem.message = format!("app `{app}`: {}", problem.message);
                 problem

@@ -474,3 +474,50 @@ pub(crate) fn github(apps: &[AppHealth]) -> String {
 pub(crate) fn json(apps: &[AppHealth]) -> String {
     serde_json::to_string_pretty(&view(apps)).expect("status views serialize") + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(name: &str, job: Option<serde_json::Value>) -> AppHealth {
+        AppHealth {
+            name: name.to_owned(),
+            file: "specs.yaml".to_owned(),
+            line: 1,
+            display_name: None,
+            service_principal_id: None,
+            healthy: true,
+            job: job.map(|job| serde_json::from_value(job).unwrap()),
+            connection: None,
+            findings: Vec::new(),
+            activity: Vec::new(),
+        }
+    }
+
+    /// The last column starts at the same place on every row, however long the job cell.
+    #[test]
+    fn the_table_lines_up_with_long_job_cells() {
+        let long = serde_json::json!({
+            "jobId": "j", "schedule": "active", "status": "quarantine",
+            "interval": "P1DT12H30M45S-and-a-long-custom-interval",
+        });
+        let apps = [app("a", None), app("an-app-with-a-long-name", Some(long))];
+        // What a terminal shows: the text without its colour codes.
+        let mut table = String::new();
+        let mut escaped = false;
+        for character in human(&apps).chars() {
+            match (escaped, character) {
+                (false, '\u{1b}') => escaped = true,
+                (true, 'm') => escaped = false,
+                (true, _) => {}
+                (false, character) => table.push(character),
+            }
+        }
+        let starts: Vec<usize> = table
+            .lines()
+            .filter(|line| !line.is_empty())
+            .map(|line| line.find("last cycle").or_else(|| line.find("none")).expect("a last-cycle cell"))
+            .collect();
+        assert!(starts.windows(2).all(|pair| pair[0] == pair[1]), "{table}");
+    }
+}
