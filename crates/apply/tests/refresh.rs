@@ -43,12 +43,19 @@ fn tenant_and_specs(count: usize) -> (Seed, String) {
     (seed, specs)
 }
 
-/// (HTTP requests, sequential round trips) of preparing a plan of `count` apps.
-async fn requests_for(count: usize) -> (u64, u64) {
+/// An emulator of `count` managed apps with 20 ms on every request (which keeps the waves
+/// of requests apart in its log), a client of it, and the plan's preparation.
+struct Prepared {
+    emulator: scimform_emulator::Running,
+    http: reqwest::Client,
+    client: scimform_graph::GraphClient,
+    prepared: scimform_apply::Prepared,
+}
+
+async fn prepared_with_latency(count: usize) -> Prepared {
     let (seed, specs) = tenant_and_specs(count);
     let client_seed = seed.clients[0].clone();
     let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
-    // Latency on every request keeps the waves of requests apart in the emulator's log.
     let http = reqwest::Client::new();
     let latency = serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 20 } }] });
     http.put(format!("{}/faults", emulator.admin_url())).json(&latency).send().await.unwrap();
@@ -56,6 +63,12 @@ async fn requests_for(count: usize) -> (u64, u64) {
     let spec = support::spec(specs);
     let environment = TokenEnvironment::from_pairs([("REFRESH_SCIM_TOKEN", "refresh-test-token")]);
     let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
+    Prepared { emulator, http, client, prepared }
+}
+
+/// (HTTP requests, sequential round trips) of preparing a plan of `count` apps.
+async fn requests_for(count: usize) -> (u64, u64) {
+    let Prepared { emulator, http, client, prepared } = prepared_with_latency(count).await;
     assert_eq!(prepared.live.apps.len(), count);
     let first = prepared.live.apps.values().next().unwrap();
     assert_eq!(first.assignments.len(), 2);
@@ -140,16 +153,7 @@ async fn owners_past_graphs_expand_limit_are_read_in_full() {
 #[tokio::test]
 async fn health_reads_of_many_apps_go_in_a_few_batches() {
     const APPS: usize = 30;
-    let (seed, specs) = tenant_and_specs(APPS);
-    let client_seed = seed.clients[0].clone();
-    let emulator = scimform_emulator::start(Options::for_tests(seed)).await.unwrap();
-    let http = reqwest::Client::new();
-    let latency = serde_json::json!({ "rules": [{ "action": { "type": "latency", "ms": 20 } }] });
-    http.put(format!("{}/faults", emulator.admin_url())).json(&latency).send().await.unwrap();
-    let client = support::client(&emulator, &client_seed, Config { concurrency: 16, ..Config::standard() });
-    let spec = support::spec(specs);
-    let environment = TokenEnvironment::from_pairs([("REFRESH_SCIM_TOKEN", "refresh-test-token")]);
-    let prepared = prepare(&client, &spec, &environment, scimform_plan::DEFAULT_STACK).await.unwrap();
+    let Prepared { emulator, http, client, prepared } = prepared_with_latency(APPS).await;
     http.delete(format!("{}/requests", emulator.admin_url())).send().await.unwrap();
     let before = client.request_count();
     let names: Vec<&str> = prepared.live.apps.keys().map(String::as_str).collect();
