@@ -80,6 +80,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
                 super::check_ownership(global, &target.client, &plan, &prepared.live).await?;
                 let stack = options.stack.as_str();
                 match execute(args, &target, &prepared, (&plan, stack), &environment, &mut progress).await {
+                    // A retired stack has nothing left to provision on demand.
+                    Ok(ExitStatus::Success) if options.destroy => Ok(ExitStatus::Success),
                     Ok(ExitStatus::Success) => {
                         let on_result = |result: &scimform_apply::verify::Verified| progress.verified(result);
                         super::verify::after_apply(global, &target.client, &loaded.spec, &on_result).await
