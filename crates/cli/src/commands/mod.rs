@@ -173,13 +173,19 @@ pub(crate) fn limit_to_targets(loaded: &mut LoadedSpecs, options: &scimform_plan
 
 /// Every `--target` names an app a spec gives or a managed app of the stack.
 pub(crate) fn check_only(options: &scimform_plan::Options, prepared: &scimform_apply::Prepared) -> anyhow::Result<()> {
+    check_only_in(options, |name| prepared.desired.apps.contains_key(name), &prepared.live)
+}
+
+/// [`check_only`] where `specified` says whether a spec gives an app.
+pub(crate) fn check_only_in(
+    options: &scimform_plan::Options,
+    specified: impl Fn(&str) -> bool,
+    live: &scimform_plan::Live,
+) -> anyhow::Result<()> {
     let unknown: Vec<String> = options
         .only
         .iter()
-        .filter(|name| {
-            !prepared.desired.apps.contains_key(*name)
-                && prepared.live.apps.get(*name).is_none_or(|app| app.stack != options.stack)
-        })
+        .filter(|name| !specified(name) && live.apps.get(*name).is_none_or(|app| app.stack != options.stack))
         .map(|name| {
             format!(
                 "--target app.{name}: no spec given names app `{name}` and no managed app of stack `{}` has that name",

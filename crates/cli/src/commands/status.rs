@@ -30,8 +30,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Exit
         let refreshed = scimform_apply::refresh(&target.client, &loaded.spec).await;
         let apps = match refreshed {
             Ok(refreshed) => {
-                let checks = Checks { test_connection: args.test_connection, logs: args.logs };
-                assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, checks).await
+                let specified = |name: &str| loaded.spec.apps.iter().any(|app| app.name == name);
+                match super::check_only_in(&options, specified, &refreshed.live) {
+                    Ok(()) => {
+                        let checks = Checks { test_connection: args.test_connection, logs: args.logs };
+                        assess(&target.client, &loaded.spec, &refreshed.live, &refreshed.health, checks).await
+                    }
+                    Err(error) => Err(error),
+                }
             }
             Err(error) => Err(error.into()),
         };
