@@ -635,7 +635,7 @@ _scimform() {
             return 0
             ;;
         scimform__subcmd__plan)
-            opts="-q -v -h -V --out --detailed-exitcode --prune --destroy --require-tokens --target --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
+            opts="-q -v -h -V --out --detailed-exitcode --prune --require-tokens --destroy --target --replace --allow-deletes --stack --emulator --cloud --graph-url --authority-url --concurrency --timeout --format --no-color --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -80,8 +80,8 @@ complete -c scimform -n "__fish_scimform_using_subcommand plan" -l log-format -d
 json\t'One JSON object per event'"
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l detailed-exitcode -d 'Exit 2 when there are changes (0 when none, 1 on errors)'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l prune -d 'Plan the deletion of managed apps of this stack whose spec is gone'
-complete -c scimform -n "__fish_scimform_using_subcommand plan" -l destroy -d 'Retire the stack: delete every managed app of it (with `--target`, those named), with its job and assignments, whatever the specs say. Apply asks for the stack\'s name on a terminal, and `--max-deletes` still bounds it'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l require-tokens -d 'Refuse SCIM tokens absent here (by default a plan without them is exact about everything else and says which tokens it did not check; apply always needs them)'
+complete -c scimform -n "__fish_scimform_using_subcommand plan" -l destroy -d 'Retire the stack: delete every managed app of it (with `--target`, those named), with its job and assignments, whatever the specs say. Apply asks for the stack\'s name on a terminal, and `--max-deletes` still bounds it'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l emulator -d 'Use the embedded emulator with the demo tenant instead of a real tenant; its state persists in .scimform/emulator-state.json'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -l no-color -d 'Never colour the output (also: the NO_COLOR environment variable)'
 complete -c scimform -n "__fish_scimform_using_subcommand plan" -s q -l quiet -d 'Print only problems: no summary, no warnings'

@@ -141,20 +141,12 @@ pub(crate) struct PlanArgs {
     /// Plan the deletion of managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
-    /// Retire the stack: delete every managed app of it (with `--target`, those named),
-    /// with its job and assignments, whatever the specs say. Apply asks for the stack's
-    /// name on a terminal, and `--max-deletes` still bounds it.
-    #[arg(long)]
-    pub(crate) destroy: bool,
     /// Refuse SCIM tokens absent here (by default a plan without them is exact about
     /// everything else and says which tokens it did not check; apply always needs them).
     #[arg(long)]
     pub(crate) require_tokens: bool,
-    /// Only this app (`app.NAME`; repeatable), as Terraform's `-target`: only it is read
-    /// and planned, other apps of the stack are not orphans, and the plan says it is
-    /// partial. With `--prune`, a targeted app whose spec is gone is deleted.
-    #[arg(long = "target", value_name = "ADDRESS")]
-    pub(crate) only: Vec<String>,
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
     #[command(flatten)]
     pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,
@@ -163,6 +155,21 @@ pub(crate) struct PlanArgs {
     pub(crate) stack: Option<String>,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+}
+
+/// Which apps a plan covers, beyond the specs: `plan` and `apply` share them.
+#[derive(Debug, Args)]
+pub(crate) struct ScopeArgs {
+    /// Retire the stack: delete every managed app of it (with `--target`, those named),
+    /// with its job and assignments, whatever the specs say. Apply asks for the stack's
+    /// name on a terminal, and `--max-deletes` still bounds it.
+    #[arg(long)]
+    pub(crate) destroy: bool,
+    /// Only this app (`app.NAME`; repeatable), as Terraform's `-target`: only it is read
+    /// and planned, other apps of the stack are not orphans, and the plan says it is
+    /// partial. With `--prune`, a targeted app whose spec is gone is deleted.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub(crate) only: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -179,16 +186,8 @@ pub(crate) struct ApplyArgs {
     /// Delete managed apps of this stack whose spec is gone.
     #[arg(long)]
     pub(crate) prune: bool,
-    /// Retire the stack: delete every managed app of it (with `--target`, those named),
-    /// with its job and assignments, whatever the specs say. Apply asks for the stack's
-    /// name on a terminal, and `--max-deletes` still bounds it.
-    #[arg(long)]
-    pub(crate) destroy: bool,
-    /// Only this app (`app.NAME`; repeatable), as Terraform's `-target`: only it is read
-    /// and planned, other apps of the stack are not orphans, and the plan says it is
-    /// partial. With `--prune`, a targeted app whose spec is gone is deleted.
-    #[arg(long = "target", value_name = "ADDRESS")]
-    pub(crate) only: Vec<String>,
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
     #[command(flatten)]
     pub(crate) redo: RedoArgs,
     /// The stack these specs belong to (default: `stack` in the project file scimform.yaml,

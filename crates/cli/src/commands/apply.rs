@@ -40,8 +40,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
     if saved.is_some()
         && (!args.redo.replace.is_empty()
             || !args.redo.allow_deletes.is_empty()
-            || !args.only.is_empty()
-            || args.destroy)
+            || !args.scope.only.is_empty()
+            || args.scope.destroy)
     {
         anyhow::bail!(
             "--replace, --allow-deletes, --target and --destroy belong to the plan: give them to `scimform plan --out`, not to `apply --plan`"
@@ -59,8 +59,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitS
             prune: args.prune,
             replace: &args.redo.replace,
             allow_deletes: &args.redo.allow_deletes,
-            only: &args.only,
-            destroy: args.destroy,
+            only: &args.scope.only,
+            destroy: args.scope.destroy,
         },
     };
     let options = super::plan_options(&loaded, &choices)?;

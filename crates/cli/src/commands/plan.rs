@@ -14,8 +14,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitSt
         prune: args.prune,
         replace: &args.redo.replace,
         allow_deletes: &args.redo.allow_deletes,
-        only: &args.only,
-        destroy: args.destroy,
+        only: &args.scope.only,
+        destroy: args.scope.destroy,
     };
     let options = super::plan_options(&loaded, &choices)?;
     super::limit_to_targets(&mut loaded, &options);
